@@ -1,0 +1,1 @@
+"""Claim Tracker: records who asserted, confirmed or denied each claim, and when."""

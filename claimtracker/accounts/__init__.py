@@ -1,0 +1,1 @@
+"""Roles (Viewer, Editor, Reviewer) and the permission helpers views use."""

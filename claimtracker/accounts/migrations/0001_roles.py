@@ -1,0 +1,41 @@
+"""Creates the Viewer, Editor and Reviewer groups with their permissions."""
+
+from django.apps.registry import Apps
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+from claimtracker.accounts.roles import ROLE_PERMISSIONS
+
+
+def create_roles(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    # Permissions are normally made after all migrations (post_migrate); make the
+    # claims app's now so that the groups can hold them on a fresh database.
+    claims_config = apps.get_app_config("claims")
+    claims_config.models_module = True  # type: ignore[assignment]
+    create_permissions(claims_config, apps=apps, verbosity=0)  # type: ignore[arg-type]
+    claims_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        permissions = Permission.objects.filter(content_type__app_label="claims", codename__in=codenames)
+        missing = set(codenames) - set(permissions.values_list("codename", flat=True))
+        if missing:
+            raise RuntimeError(f"Permissions missing for {name}: {sorted(missing)}")
+        group.permissions.set(permissions)
+
+
+def delete_roles(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLE_PERMISSIONS).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("claims", "0003_triggers"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, delete_roles)]

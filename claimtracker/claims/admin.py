@@ -1,0 +1,441 @@
+"""Django admin for data entry. Every write goes through claims.services, so an
+admin adding or approving a status change keeps the claim's current status right."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.auth.models import User
+from django.db.models import Count, Model, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from simple_history.admin import SimpleHistoryAdmin
+
+from claimtracker.claims import services
+from claimtracker.claims.models import (
+    Actor,
+    ActorAlias,
+    Attribution,
+    Claim,
+    Source,
+    Status,
+    StatusChange,
+    Topic,
+)
+
+
+def _user(request: HttpRequest) -> User:
+    # The admin only lets staff users in, so the user is never anonymous here.
+    assert isinstance(request.user, User)
+    return request.user
+
+
+# --- Actors and sources -----------------------------------------------------------------
+
+
+class ActorAliasInline(admin.TabularInline[ActorAlias, Actor]):
+    model = ActorAlias
+    extra = 1
+
+
+@admin.register(Actor)
+class ActorAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "short_name", "kind", "country", "parent", "wikidata_id"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "short_name", "aliases__name", "wikidata_id", "description"]
+    autocomplete_fields = ["parent"]
+    inlines = [ActorAliasInline]
+    list_select_related = ["parent"]
+
+    def save_model(self, request: HttpRequest, obj: Actor, form: forms.ModelForm[Any], change: bool) -> None:
+        services.save_actor(obj, by=_user(request))
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "publisher", "published_at", "kind", "language", "dateline"]
+    list_filter = ["kind", "language", "publisher"]
+    search_fields = ["title", "url", "byline", "dateline", "publisher__name"]
+    autocomplete_fields = ["publisher"]
+    date_hierarchy = "published_at"
+    list_select_related = ["publisher"]
+
+    def save_model(self, request: HttpRequest, obj: Source, form: forms.ModelForm[Any], change: bool) -> None:
+        services.save_source(obj, by=_user(request))
+
+
+@admin.register(Status)
+class StatusAdmin(admin.ModelAdmin[Status]):
+    list_display = ["label", "slug", "verdict", "color", "order"]
+    list_editable = ["color", "order"]
+    prepopulated_fields = {"slug": ["label"]}
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin[Topic]):
+    list_display = ["name", "slug", "claim_count"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Topic]:
+        queryset: QuerySet[Topic] = super().get_queryset(request)
+        return queryset.annotate(claim_count=Count("claims"))
+
+    @admin.display(description="Claims", ordering="claim_count")
+    def claim_count(self, obj: Topic) -> int:
+        return obj.claim_count  # type: ignore[attr-defined,no-any-return]
+
+
+# --- Review actions ----------------------------------------------------------------------
+
+
+class RejectForm(forms.Form):
+    note = forms.CharField(
+        label="Why is it rejected?", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, strip=True
+    )
+
+
+class ReviewActionsMixin:
+    """Approve and reject actions that go through services and report each refusal."""
+
+    actions: Any = ["approve_selected", "reject_selected"]
+
+    def _review_each(self, request: HttpRequest, queryset: QuerySet[Any], action: Any, **kwargs: Any) -> None:
+        done = 0
+        for item in queryset:
+            try:
+                action(item, by=_user(request), **kwargs)
+            except services.DomainError as error:
+                self.message_user(request, f"{item}: {error}", messages.ERROR)  # type: ignore[attr-defined]
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{done} item(s) done.", messages.SUCCESS)  # type: ignore[attr-defined]
+
+    @admin.action(description="Approve selected items", permissions=["review"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._review_each(request, queryset, services.approve)
+
+    @admin.action(description="Reject selected items (asks for a note)", permissions=["review"])
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:
+        form = RejectForm(request.POST if "note" in request.POST else None)
+        if form.is_valid():
+            self._review_each(request, queryset, services.reject, note=form.cleaned_data["note"])
+            return None
+        return TemplateResponse(
+            request,
+            "admin/claims/reject_selected.html",
+            {
+                **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+                "title": "Reject selected items",
+                "form": form,
+                "queryset": queryset,
+                "opts": self.model._meta,  # type: ignore[attr-defined]
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        return request.user.has_perm(f"{opts.app_label}.review_{opts.model_name}")
+
+
+# --- Claims, with their attributions and status changes -----------------------------------
+
+
+class AttributionInline(admin.StackedInline[Attribution, Claim]):
+    model = Attribution
+    fk_name = "claim"
+    extra = 0
+    autocomplete_fields = ["actor", "via", "source"]
+    fields = [
+        ("actor", "stance", "certainty"),
+        ("source", "quote_kind", "via"),
+        "quote",
+        ("stated_on", "stated_on_precision"),
+        ("review_state", "quote_located"),
+    ]
+    readonly_fields = ["review_state", "quote_located"]
+    show_change_link = True
+
+    @admin.display(description="Quote in source")
+    def quote_located(self, obj: Attribution) -> str:
+        if obj.pk is None:
+            return "—"
+        found = obj.quote_found
+        return "no body to look in" if found is None else ("found" if found else "NOT FOUND")
+
+
+class StatusChangeInline(admin.TabularInline[StatusChange, Claim]):
+    model = StatusChange
+    fk_name = "claim"
+    extra = 0
+    fields = ["effective_on", "effective_on_precision", "status", "rationale", "review_state", "recorded_by"]
+    readonly_fields = ["review_state", "recorded_by"]
+    show_change_link = True
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        # Existing entries are shown read-only; new rows are proposals.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class ClaimAdminForm(forms.ModelForm[Claim]):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Claim
+        fields = ["text", "context", "topics", "quantity", "quantity_unit", "quantity_bound", "due_on"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.instance.pk is not None:
+            current = Claim.objects.get(pk=self.instance.pk)
+            if cleaned.get("expected_version") != current.version:
+                raise forms.ValidationError(
+                    "Someone else changed this claim while you were editing it. "
+                    f"It now reads: “{current.text}” (version {current.version}). "
+                    "Reload the page to see their change, then make yours again."
+                )
+        return cleaned
+
+
+@admin.register(Claim)
+class ClaimAdmin(SimpleHistoryAdmin):
+    form = ClaimAdminForm
+    list_display = ["text", "current_status", "status_since", "due_on", "attribution_count", "created_at"]
+    list_filter = ["current_status", "topics", "due_on"]
+    search_fields = ["text", "context", "attributions__quote", "attributions__actor__name"]
+    readonly_fields = ["current_status", "status_since", "version", "created_by", "created_at"]
+    fieldsets = [
+        (None, {"fields": ["text", "context", "topics", "expected_version"]}),
+        ("Quantity and forecast", {"fields": [("quantity", "quantity_bound", "quantity_unit"), "due_on"]}),
+        ("Status", {"fields": [("current_status", "status_since"), ("version", "created_by", "created_at")]}),
+    ]
+    filter_horizontal = ["topics"]
+    inlines = [AttributionInline, StatusChangeInline]
+    list_select_related = ["current_status"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
+        queryset: QuerySet[Claim] = super().get_queryset(request)
+        return queryset.annotate(attribution_count=Count("attributions", distinct=True))
+
+    @admin.display(description="Attributions", ordering="attribution_count")
+    def attribution_count(self, obj: Claim) -> int:
+        return obj.attribution_count  # type: ignore[attr-defined,no-any-return]
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            response: HttpResponse = super().changeform_view(request, *args, **kwargs)
+            return response
+        except services.StaleEditError as error:
+            # Lost a race after the form's own check: nothing was saved (the admin's transaction rolled back).
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request: HttpRequest, obj: Claim, form: forms.ModelForm[Any], change: bool) -> None:
+        data = {name: form.cleaned_data[name] for name in ClaimAdminForm.Meta.fields if name != "topics"}
+        if change:
+            saved = services.update_claim(
+                obj,
+                by=_user(request),
+                expected_version=form.cleaned_data["expected_version"],
+                **data,
+            )
+        else:
+            saved = services.create_claim(by=_user(request), topics=form.cleaned_data["topics"], **data)
+        # The form and the inline formsets hold ``obj``: make it the saved row.
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def save_formset(self, request: HttpRequest, form: forms.ModelForm[Any], formset: Any, change: bool) -> None:
+        if formset.model not in (Attribution, StatusChange):
+            super().save_formset(request, form, formset, change)
+            return
+        instances = formset.save(commit=False)
+        for deleted in formset.deleted_objects:
+            deleted.delete()
+        claim = form.instance
+        for item in instances:
+            if isinstance(item, Attribution) and item.pk is not None:
+                services.update_attribution(item, by=_user(request))
+            elif isinstance(item, Attribution):
+                services.add_attribution(
+                    claim,
+                    actor=item.actor,
+                    source=item.source,
+                    stance=item.stance,
+                    certainty=item.certainty,
+                    quote=item.quote,
+                    quote_kind=item.quote_kind,
+                    via=item.via,
+                    stated_on=item.stated_on,
+                    stated_on_precision=item.stated_on_precision,
+                    by=_user(request),
+                )
+            else:
+                services.propose_status_change(
+                    claim,
+                    status=item.status,
+                    effective_on=item.effective_on,
+                    effective_on_precision=item.effective_on_precision,
+                    rationale=item.rationale,
+                    by=_user(request),
+                )
+
+
+# --- Attributions and status changes on their own ----------------------------------------
+
+
+@admin.register(Attribution)
+class AttributionAdmin(ReviewActionsMixin, SimpleHistoryAdmin):
+    list_display = ["actor", "stance", "certainty", "claim", "stated_on_display", "source", "review_state"]
+    list_filter = ["review_state", "stance", "certainty", "quote_kind", "stated_on_precision"]
+    search_fields = ["quote", "actor__name", "actor__aliases__name", "claim__text", "source__title"]
+    autocomplete_fields = ["claim", "actor", "via", "source"]
+    list_select_related = ["actor", "claim", "source"]
+    readonly_fields = [
+        "review_state",
+        "reviewed_by",
+        "reviewed_at",
+        "review_note",
+        "created_by",
+        "created_at",
+        "quote_start",
+        "quote_end",
+        "quote_prefix",
+        "quote_suffix",
+    ]
+    fieldsets = [
+        (None, {"fields": ["claim", ("actor", "stance", "certainty"), ("source", "quote_kind", "via"), "quote"]}),
+        ("Date", {"fields": [("stated_on", "stated_on_precision")]}),
+        ("Quote in source", {"fields": [("quote_start", "quote_end"), ("quote_prefix", "quote_suffix")]}),
+        (
+            "Review",
+            {"fields": [("review_state", "reviewed_by", "reviewed_at"), "review_note", ("created_by", "created_at")]},
+        ),
+    ]
+
+    @admin.display(description="Stated on", ordering="stated_on")
+    def stated_on_display(self, obj: Attribution) -> str:
+        return obj.stated_on_display
+
+    def save_model(self, request: HttpRequest, obj: Attribution, form: forms.ModelForm[Any], change: bool) -> None:
+        if change:
+            services.update_attribution(obj, by=_user(request))
+            return
+        saved = services.add_attribution(
+            obj.claim,
+            actor=obj.actor,
+            source=obj.source,
+            stance=obj.stance,
+            certainty=obj.certainty,
+            quote=obj.quote,
+            quote_kind=obj.quote_kind,
+            via=obj.via,
+            stated_on=obj.stated_on,
+            stated_on_precision=obj.stated_on_precision,
+            by=_user(request),
+        )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+
+class StatusChangeAdminForm(forms.ModelForm[StatusChange]):
+    evidence = forms.ModelMultipleChoiceField(
+        queryset=Attribution.objects.select_related("actor", "claim"),
+        required=False,
+        help_text="Attributions of the same claim that justify the change.",
+    )
+
+    class Meta:
+        model = StatusChange
+        fields = ["claim", "status", "effective_on", "effective_on_precision", "rationale", "corrects"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        claim = cleaned.get("claim")
+        corrects = cleaned.get("corrects")
+        if claim is not None:
+            if any(a.claim_id != claim.pk for a in cleaned.get("evidence", [])):
+                self.add_error("evidence", "Choose attributions of this claim only.")
+            if corrects is not None and corrects.claim_id != claim.pk:
+                self.add_error("corrects", "A correction must be of an entry of the same claim.")
+        if corrects is not None and not corrects.is_approved:
+            self.add_error("corrects", "Only an approved entry can be corrected.")
+        return cleaned
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(ReviewActionsMixin, admin.ModelAdmin[StatusChange]):
+    form = StatusChangeAdminForm
+    list_display = ["claim", "status", "effective_on_display", "review_state", "recorded_by", "recorded_at", "corrects"]
+    list_filter = ["review_state", "status", "effective_on_precision"]
+    search_fields = ["claim__text", "rationale"]
+    autocomplete_fields = ["claim", "corrects"]
+    list_select_related = ["claim", "status", "recorded_by", "corrects__status"]
+    readonly_fields = ["review_state", "reviewed_by", "reviewed_at", "review_note", "recorded_by", "recorded_at"]
+
+    @admin.display(description="Effective on", ordering="effective_on")
+    def effective_on_display(self, obj: StatusChange) -> str:
+        return obj.effective_on_display
+
+    def get_readonly_fields(self, request: HttpRequest, obj: StatusChange | None = None) -> Any:
+        if obj is None:
+            return self.readonly_fields
+        # Entries are append-only: once recorded, a change is read, approved, rejected or corrected.
+        return [*StatusChangeAdminForm.Meta.fields, "evidence_list", *self.readonly_fields]
+
+    def get_fields(self, request: HttpRequest, obj: StatusChange | None = None) -> Any:
+        if obj is None:
+            return [*StatusChangeAdminForm.Meta.fields, "evidence"]
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description="Evidence")
+    def evidence_list(self, obj: StatusChange) -> str:
+        return "; ".join(str(a) for a in obj.evidence.select_related("actor", "claim")) or "—"
+
+    def has_change_permission(self, request: HttpRequest, obj: StatusChange | None = None) -> bool:
+        # The change form is read-only; review happens through the actions.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: StatusChange | None = None) -> bool:
+        if obj is not None and obj.is_approved:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: StatusChange, form: forms.ModelForm[Any], change: bool) -> None:
+        saved = services.propose_status_change(
+            obj.claim,
+            status=obj.status,
+            effective_on=obj.effective_on,
+            effective_on_precision=obj.effective_on_precision,
+            rationale=obj.rationale,
+            evidence=form.cleaned_data["evidence"],
+            corrects=obj.corrects,
+            by=_user(request),
+        )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm[Any], formsets: Any, change: bool) -> None:
+        # Evidence was written by the service.
+        pass
+
+    def response_add(
+        self, request: HttpRequest, obj: StatusChange, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        self.message_user(request, "The status change was proposed and waits for a reviewer.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:claims_statuschange_changelist"))

@@ -1,0 +1,570 @@
+"""Claim Tracker's domain model (docs/architecture.md draws it).
+
+Writes go through ``claims.services``; these classes hold fields, constraints
+and small read-only helpers only.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length, Now, Trim
+from django.db.models.lookups import Exact, GreaterThan
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from claimtracker.claims import validators
+from claimtracker.lib.dates import Precision, fits, format_date, precision_constraints
+
+
+def _choices_constraint(field: str, choices: type[models.TextChoices], prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=f"{prefix}_{field}_valid")
+
+
+def _not_blank(field: str, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=GreaterThan(Length(Trim(field)), 0), name=name)
+
+
+def _check_precision(value: datetime.date | None, precision: str, field: str) -> None:
+    if value is not None and not fits(value, precision):
+        raise ValidationError(
+            {field: f"A date of {precision} precision must be the first of its {precision}; got {value.isoformat()}."}
+        )
+
+
+# --- Actors -----------------------------------------------------------------
+
+
+class ActorKind(models.TextChoices):
+    PERSON = "person", "Person"
+    GOVERNMENT = "government", "Government"
+    GOVERNMENT_BODY = "government_body", "Government body"
+    INTELLIGENCE_AGENCY = "intelligence_agency", "Intelligence agency"
+    MILITARY = "military", "Military"
+    INTERNATIONAL_ORGANISATION = "international_organisation", "International organisation"
+    MEDIA_OUTLET = "media_outlet", "Media outlet"
+    COMPANY = "company", "Company"
+    NGO = "ngo", "NGO"
+    OTHER = "other", "Other"
+
+
+class Actor(models.Model):
+    """Who says things: a person, a government, an agency, a news outlet."""
+
+    Kind = ActorKind
+
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=60, blank=True)
+    kind = models.CharField(max_length=30, choices=Kind, default=Kind.OTHER)
+    country = models.CharField(
+        max_length=2, blank=True, validators=[validators.country_code], help_text="ISO 3166-1 alpha-2, e.g. KR."
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        help_text="The body this actor speaks for or belongs to (John Kirby: White House).",
+    )
+    wikidata_id = models.CharField("Wikidata id", max_length=20, blank=True, validators=[validators.wikidata_id])
+    description = models.TextField(blank=True, max_length=5000)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            _choices_constraint("kind", ActorKind, "actor"),
+            models.UniqueConstraint(
+                fields=["wikidata_id"], condition=~Q(wikidata_id=""), name="actor_wikidata_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(wikidata_id="") | Q(wikidata_id__startswith="Q"), name="actor_wikidata_id_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(country="") | Q(Exact(Length("country"), 2)), name="actor_country_length"
+            ),
+            _not_blank("name", "actor_name_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:claims_actor_change", args=[self.pk])
+
+    @property
+    def wikidata_url(self) -> str:
+        return f"https://www.wikidata.org/wiki/{self.wikidata_id}" if self.wikidata_id else ""
+
+    def clean(self) -> None:
+        if self.parent_id is not None and self.parent_id == self.pk:
+            raise ValidationError({"parent": "An actor cannot be its own parent."})
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk == self.pk:
+                raise ValidationError({"parent": "This parent would make a loop of affiliations."})
+            ancestor = ancestor.parent
+
+
+class ActorAlias(models.Model):
+    """Another name an actor goes by, in any language ("NIS", "국가정보원")."""
+
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "actor aliases"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["actor", "name"], name="actoralias_unique_per_actor"),
+            _not_blank("name", "actoralias_name_not_blank"),
+        ]
+        indexes = [
+            # Actor search by alias (claim list search, admin actor search).
+            models.Index(fields=["name"], name="actoralias_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- Sources ------------------------------------------------------------------
+
+
+class SourceKind(models.TextChoices):
+    NEWS_REPORT = "news_report", "News report"
+    OFFICIAL_STATEMENT = "official_statement", "Official statement"
+    BRIEFING_TRANSCRIPT = "briefing_transcript", "Briefing transcript"
+    STATE_MEDIA = "state_media", "State media"
+    SOCIAL_MEDIA = "social_media", "Social media"
+    DOCUMENT = "document", "Document"
+
+
+class Source(models.Model):
+    """A document in which actors are quoted."""
+
+    Kind = SourceKind
+
+    title = models.CharField(max_length=500)
+    url = models.URLField("URL", max_length=2000, blank=True)
+    publisher = models.ForeignKey(
+        Actor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="published_sources",
+        limit_choices_to={"kind": ActorKind.MEDIA_OUTLET},
+    )
+    byline = models.CharField(max_length=300, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, help_text="Date and time with its time zone.")
+    dateline = models.CharField(max_length=200, blank=True, help_text='As printed: "WASHINGTON, Oct. 25".')
+    language = models.CharField(
+        max_length=35, default="en", validators=[validators.language_tag], help_text="BCP 47 tag: en, ko, pt-BR."
+    )
+    kind = models.CharField(max_length=30, choices=Kind, default=Kind.NEWS_REPORT)
+    body = models.TextField(
+        blank=True, max_length=500_000, help_text="The paragraphs that hold the recorded quotes, as published."
+    )
+    retrieved_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published_at", "title"]
+        constraints = [
+            _choices_constraint("kind", SourceKind, "source"),
+            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique"),
+            _not_blank("title", "source_title_not_blank"),
+        ]
+        indexes = [
+            # Source list, newest first.
+            models.Index(fields=["-published_at"], name="source_published_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:claims_source_change", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.publisher is not None and self.publisher.kind != Actor.Kind.MEDIA_OUTLET:
+            raise ValidationError({"publisher": "The publisher must be an actor of kind media outlet."})
+
+
+# --- Statuses -------------------------------------------------------------------
+
+
+class Verdict(models.TextChoices):
+    OPEN = "open", "Open"
+    TRUE = "true", "True"
+    FALSE = "false", "False"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Status(models.Model):
+    """A word of the desk's assessment vocabulary. Admins may rename and recolour
+    statuses; code relies only on ``slug`` and ``verdict``."""
+
+    Verdict = Verdict
+
+    slug = models.SlugField(max_length=50, unique=True)
+    label = models.CharField(max_length=50, unique=True)
+    description = models.TextField(blank=True, max_length=2000)
+    color = models.CharField(max_length=7, default="#777777", validators=[validators.hex_color])
+    order = models.PositiveSmallIntegerField(default=0)
+    verdict = models.CharField(max_length=10, choices=Verdict, default=Verdict.OPEN)
+
+    class Meta:
+        ordering = ["order", "label"]
+        verbose_name_plural = "statuses"
+        constraints = [
+            _choices_constraint("verdict", Verdict, "status"),
+            models.CheckConstraint(
+                condition=Q(Exact(Length("color"), 7), color__startswith="#"), name="status_color_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+# --- Claims ---------------------------------------------------------------------
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Bound(models.TextChoices):
+    EXACT = "exact", "Exactly"
+    ABOUT = "about", "About"
+    AT_LEAST = "at_least", "At least"
+    AT_MOST = "at_most", "At most"
+
+
+class Claim(models.Model):
+    """One proposition, worded neutrally, that can be true or false."""
+
+    Bound = Bound
+
+    text = models.CharField(max_length=1000)
+    context = models.TextField(blank=True, max_length=20_000, help_text="Editor's notes.")
+    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
+    quantity = models.DecimalField(
+        max_digits=20, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    quantity_unit = models.CharField(max_length=50, blank=True, help_text='What is counted: "troops".')
+    quantity_bound = models.CharField(max_length=10, choices=Bound, blank=True)
+    due_on = models.DateField(null=True, blank=True, help_text="For forecasts: the date by which it should be so.")
+
+    # Denormalised from the latest approved StatusChange by services.refresh_current_status,
+    # in the same transaction as the change that moves it.
+    current_status = models.ForeignKey(Status, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    status_since = models.DateField(null=True, blank=True)
+    status_since_precision = models.CharField(max_length=5, choices=Precision, default=Precision.DAY)
+
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock: bumped by every edit.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    history = HistoricalRecords(excluded_fields=["current_status", "status_since", "status_since_precision"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            _not_blank("text", "claim_text_not_blank"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="claim_version_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_bound="") | Q(quantity_bound__in=Bound.values), name="claim_quantity_bound_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True, quantity_bound="", quantity_unit="")
+                | Q(quantity__isnull=False, quantity__gte=0, quantity_bound__in=Bound.values),
+                name="claim_quantity_complete",
+            ),
+            *precision_constraints("status_since", "status_since_precision", "claim_status_since"),
+        ]
+        indexes = [
+            # Claim list filtered by status, and overdue forecasts (due_on passed, still open).
+            models.Index(fields=["current_status", "due_on"], name="claim_status_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text if len(self.text) <= 80 else self.text[:79] + "…"
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:detail", args=[self.pk])
+
+    @property
+    def status_since_display(self) -> str:
+        return format_date(self.status_since, self.status_since_precision)
+
+    def clean(self) -> None:
+        has_quantity = self.quantity is not None
+        if has_quantity and not self.quantity_bound:
+            raise ValidationError({"quantity_bound": "Say whether the quantity is exact, about, at least or at most."})
+        if not has_quantity and (self.quantity_bound or self.quantity_unit):
+            raise ValidationError({"quantity": "Enter the quantity that this unit or bound describes."})
+
+
+# --- Review ------------------------------------------------------------------------
+
+
+class ReviewState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+def _review_constraints(prefix: str, author_field: str) -> list[models.BaseConstraint]:
+    """Review fields agree with the state, and nobody reviews their own work."""
+    return [
+        _choices_constraint("review_state", ReviewState, prefix),
+        models.CheckConstraint(
+            condition=Q(review_state=ReviewState.PENDING, reviewed_by__isnull=True, reviewed_at__isnull=True)
+            | Q(
+                review_state__in=[ReviewState.APPROVED, ReviewState.REJECTED],
+                reviewed_by__isnull=False,
+                reviewed_at__isnull=False,
+            ),
+            name=f"{prefix}_review_fields_match_state",
+        ),
+        models.CheckConstraint(
+            condition=Q(reviewed_by__isnull=True) | ~Q(reviewed_by=models.F(author_field)),
+            name=f"{prefix}_no_self_review",
+        ),
+    ]
+
+
+class Reviewable(models.Model):
+    review_state = models.CharField(max_length=10, choices=ReviewState, default=ReviewState.PENDING)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True, max_length=5000)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_pending(self) -> bool:
+        return self.review_state == ReviewState.PENDING
+
+    @property
+    def is_approved(self) -> bool:
+        return self.review_state == ReviewState.APPROVED
+
+
+# --- Attributions -----------------------------------------------------------------
+
+
+class Polarity(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    OPPOSES = "opposes", "Opposes"
+    NEUTRAL = "neutral", "Neutral"
+
+
+class Stance(models.TextChoices):
+    ASSERTS = "asserts", "asserts"
+    CONFIRMS = "confirms", "confirms"
+    ACKNOWLEDGES = "acknowledges", "acknowledges"
+    DENIES = "denies", "denies"
+    DISPUTES = "disputes", "disputes"
+    QUALIFIES = "qualifies", "qualifies"
+    RETRACTS = "retracts", "retracts"
+    DECLINES_TO_COMMENT = "declines_to_comment", "declines to comment"
+
+    @property
+    def polarity(self) -> Polarity:
+        return STANCE_POLARITY[self]
+
+
+STANCE_POLARITY: dict[str, Polarity] = {
+    Stance.ASSERTS: Polarity.SUPPORTS,
+    Stance.CONFIRMS: Polarity.SUPPORTS,
+    Stance.ACKNOWLEDGES: Polarity.SUPPORTS,
+    Stance.DENIES: Polarity.OPPOSES,
+    Stance.DISPUTES: Polarity.OPPOSES,
+    # A retraction withdraws the actor's earlier support: it counts against the claim.
+    Stance.RETRACTS: Polarity.OPPOSES,
+    Stance.QUALIFIES: Polarity.NEUTRAL,
+    Stance.DECLINES_TO_COMMENT: Polarity.NEUTRAL,
+}
+
+
+class Certainty(models.TextChoices):
+    DEFINITE = "definite", "definite"
+    PROBABLE = "probable", "probable"
+    POSSIBLE = "possible", "possible"
+    CONDITIONAL = "conditional", "conditional"
+    UNSPECIFIED = "unspecified", "unspecified"
+
+
+class QuoteKind(models.TextChoices):
+    DIRECT = "direct", "Direct quote"
+    PARAPHRASE = "paraphrase", "Paraphrase"
+    REPORTED = "reported", "Reported by the source"
+
+
+class Attribution(Reviewable):
+    """One actor taking one stance on one claim in one source."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attributions")
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="attributions")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="attributions")
+    stance = models.CharField(max_length=20, choices=Stance)
+    certainty = models.CharField(max_length=12, choices=Certainty, default=Certainty.UNSPECIFIED)
+    quote = models.TextField(max_length=10_000, blank=True, help_text="Verbatim, as the source prints it.")
+    quote_kind = models.CharField(max_length=12, choices=QuoteKind, default=QuoteKind.DIRECT)
+    via = models.ForeignKey(
+        Actor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="relayed_attributions",
+        help_text='The intermediary in reported speech: "according to Kirby", "via state media".',
+    )
+    stated_on = models.DateField(help_text="The date in the speaker's own place.")
+    stated_on_precision = models.CharField(max_length=5, choices=Precision, default=Precision.DAY)
+
+    # Where the quote stands in source.body (TextQuoteSelector: exact + prefix + suffix,
+    # with offsets); all empty when the source has no body or the quote is not in it.
+    quote_start = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    quote_end = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    quote_prefix = models.CharField(max_length=64, blank=True, editable=False)
+    quote_suffix = models.CharField(max_length=64, blank=True, editable=False)
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["stated_on", "id"]
+        permissions = [("review_attribution", "Can approve or reject attributions")]
+        constraints = [
+            _choices_constraint("stance", Stance, "attribution"),
+            _choices_constraint("certainty", Certainty, "attribution"),
+            _choices_constraint("quote_kind", QuoteKind, "attribution"),
+            *precision_constraints("stated_on", "stated_on_precision", "attribution_stated_on"),
+            *_review_constraints("attribution", "created_by"),
+            models.CheckConstraint(
+                condition=Q(quote_start__isnull=True, quote_end__isnull=True)
+                | Q(quote_start__isnull=False, quote_end__gt=models.F("quote_start")),
+                name="attribution_quote_span_valid",
+            ),
+            models.CheckConstraint(condition=~Q(via=models.F("actor")), name="attribution_via_not_actor"),
+        ]
+        indexes = [
+            # Claim page timeline and export: a claim's attributions in date order.
+            models.Index(fields=["claim", "stated_on"], name="attribution_claim_date_idx"),
+            # Actor page: every stance an actor took, newest first.
+            models.Index(fields=["actor", "-stated_on"], name="attribution_actor_date_idx"),
+            # Review queue: pending items.
+            models.Index(fields=["review_state"], condition=Q(review_state="pending"), name="attribution_pending_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.get_stance_display()}: {self.claim}"
+
+    @property
+    def polarity(self) -> Polarity:
+        return STANCE_POLARITY[self.stance]
+
+    @property
+    def stated_on_display(self) -> str:
+        return format_date(self.stated_on, self.stated_on_precision)
+
+    @property
+    def quote_found(self) -> bool | None:
+        """True or False when the source has a body to look in, else None."""
+        if not self.source.body:
+            return None
+        return self.quote_start is not None
+
+    def clean(self) -> None:
+        _check_precision(self.stated_on, self.stated_on_precision, "stated_on")
+        if self.via_id is not None and self.via_id == self.actor_id:
+            raise ValidationError({"via": "The intermediary must be another actor than the speaker."})
+
+
+# --- Status changes ------------------------------------------------------------------
+
+
+class StatusChange(Reviewable):
+    """One entry of a claim's assessment timeline. Append-only once approved:
+    a database trigger refuses to update or delete an approved entry; a
+    correction is a new entry that ``corrects`` the old one."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="status_changes")
+    status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="changes")
+    effective_on = models.DateField(help_text="When it became so in the world.")
+    effective_on_precision = models.CharField(max_length=5, choices=Precision, default=Precision.DAY)
+    rationale = models.TextField(max_length=10_000)
+    evidence: "models.ManyToManyField[Attribution, Evidence]" = models.ManyToManyField(
+        Attribution, through="Evidence", blank=True, related_name="status_changes"
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(db_default=Now(), editable=False)
+    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
+
+    class Meta:
+        ordering = ["effective_on", "recorded_at", "id"]
+        permissions = [("review_statuschange", "Can approve or reject status changes")]
+        constraints = [
+            *precision_constraints("effective_on", "effective_on_precision", "statuschange_effective_on"),
+            *_review_constraints("statuschange", "recorded_by"),
+            _not_blank("rationale", "statuschange_rationale_required"),
+            models.CheckConstraint(condition=~Q(corrects=models.F("id")), name="statuschange_not_self_correction"),
+        ]
+        indexes = [
+            # refresh_current_status and the claim timeline: a claim's changes by effective date.
+            models.Index(fields=["claim", "effective_on", "recorded_at"], name="statuschange_claim_date_idx"),
+            # Review queue: pending items.
+            models.Index(fields=["review_state"], condition=Q(review_state="pending"), name="statuschange_pending_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim}: {self.status} on {self.effective_on_display}"
+
+    @property
+    def effective_on_display(self) -> str:
+        return format_date(self.effective_on, self.effective_on_precision)
+
+    def clean(self) -> None:
+        _check_precision(self.effective_on, self.effective_on_precision, "effective_on")
+        if not (self.rationale or "").strip():
+            raise ValidationError({"rationale": "Say why the status changes."})
+
+
+class Evidence(models.Model):
+    """An attribution cited by a status change. Rows of an approved change are
+    frozen by a database trigger, as the change itself."""
+
+    status_change = models.ForeignKey(StatusChange, on_delete=models.CASCADE, related_name="evidence_links")
+    attribution = models.ForeignKey(Attribution, on_delete=models.PROTECT, related_name="evidence_links")
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.UniqueConstraint(fields=["status_change", "attribution"], name="evidence_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attribution} for {self.status_change}"

@@ -1,0 +1,351 @@
+"""Every write to the domain, one function per action.
+
+Views, the admin, imports and the demo loader all call these, so that the
+rules hold whichever door the data comes through: each runs in a transaction,
+records who acted (for the history tables), and keeps ``Claim.current_status``
+in step with the approved status changes. Validation of user input belongs to
+forms; these raise ``DomainError`` only for a broken rule of the domain.
+"""
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from claimtracker.claims.models import (
+    Actor,
+    Attribution,
+    Certainty,
+    Claim,
+    Evidence,
+    QuoteKind,
+    ReviewState,
+    Source,
+    Status,
+    StatusChange,
+    Topic,
+)
+from claimtracker.lib.dates import Precision, fits
+from claimtracker.lib.quotes import locate
+
+
+class DomainError(Exception):
+    """A write that would break a rule of the domain."""
+
+
+class SelfReviewError(DomainError):
+    pass
+
+
+class NotPendingError(DomainError):
+    pass
+
+
+class StaleEditError(DomainError):
+    """The claim changed since the editor loaded it."""
+
+    def __init__(self, current: Claim) -> None:
+        self.current = current
+        super().__init__(
+            f"This claim was changed by someone else (now at version {current.version}); "
+            "reload it and make your edit again."
+        )
+
+
+def _require_fit(value: datetime.date, precision: str, what: str) -> None:
+    if not fits(value, precision):
+        raise DomainError(f"The {what} {value.isoformat()} does not fit {precision} precision.")
+
+
+def _lock_claim(claim_id: int) -> Claim:
+    # Serialises every write that moves a claim's status (PostgreSQL row lock;
+    # SQLite holds one writer at a time anyway).
+    return Claim.objects.select_for_update().get(pk=claim_id)
+
+
+# --- Sources and quotes ----------------------------------------------------------------
+
+
+def _apply_quote_location(attribution: Attribution, body: str) -> None:
+    selector = locate(body, attribution.quote)
+    if selector is None:
+        attribution.quote_start = attribution.quote_end = None
+        attribution.quote_prefix = attribution.quote_suffix = ""
+    else:
+        attribution.quote_start, attribution.quote_end = selector.start, selector.end
+        attribution.quote_prefix, attribution.quote_suffix = selector.prefix, selector.suffix
+
+
+@transaction.atomic
+def save_source(source: Source, *, by: User) -> Source:
+    """Create or update a source; when its body changed, locate its quotes anew."""
+    body_changed = source.pk is None or Source.objects.filter(pk=source.pk).exclude(body=source.body).exists()
+    source._history_user = by  # type: ignore[attr-defined]
+    source.save()
+    if body_changed:
+        for attribution in source.attributions.select_for_update():
+            _apply_quote_location(attribution, source.body)
+            attribution._history_user = by  # type: ignore[attr-defined]
+            attribution.save(update_fields=["quote_start", "quote_end", "quote_prefix", "quote_suffix"])
+    return source
+
+
+@transaction.atomic
+def save_actor(actor: Actor, *, by: User, aliases: Iterable[str] | None = None) -> Actor:
+    """Create or update an actor; ``aliases``, when given, replaces its aliases."""
+    actor._history_user = by  # type: ignore[attr-defined]
+    actor.save()
+    if aliases is not None:
+        wanted = list(dict.fromkeys(alias.strip() for alias in aliases if alias.strip()))
+        for alias in actor.aliases.exclude(name__in=wanted):
+            alias._history_user = by  # type: ignore[attr-defined]
+            alias.delete()
+        existing = set(actor.aliases.values_list("name", flat=True))
+        for name in wanted:
+            if name not in existing:
+                alias = actor.aliases.model(actor=actor, name=name)
+                alias._history_user = by  # type: ignore[attr-defined]
+                alias.save()
+    return actor
+
+
+# --- Claims ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_claim(
+    *,
+    text: str,
+    by: User,
+    context: str = "",
+    topics: Iterable[Topic] = (),
+    quantity: Decimal | None = None,
+    quantity_unit: str = "",
+    quantity_bound: str = "",
+    due_on: datetime.date | None = None,
+) -> Claim:
+    claim = Claim(
+        text=text.strip(),
+        context=context,
+        quantity=quantity,
+        quantity_unit=quantity_unit,
+        quantity_bound=quantity_bound,
+        due_on=due_on,
+        created_by=by,
+    )
+    claim._history_user = by  # type: ignore[attr-defined]
+    claim.save()
+    claim.topics.set(topics)
+    return claim
+
+
+_EDITABLE_CLAIM_FIELDS = frozenset({"text", "context", "quantity", "quantity_unit", "quantity_bound", "due_on"})
+
+
+@transaction.atomic
+def update_claim(
+    claim: Claim, *, by: User, expected_version: int, topics: Iterable[Topic] | None = None, **changes: Any
+) -> Claim:
+    """Edit a claim's own fields, refusing a stale edit (optimistic lock on ``version``)."""
+    unknown = set(changes) - _EDITABLE_CLAIM_FIELDS
+    if unknown:
+        raise DomainError(f"These claim fields cannot be edited here: {', '.join(sorted(unknown))}.")
+    current = _lock_claim(claim.pk)
+    if current.version != expected_version:
+        raise StaleEditError(current)
+    for name, value in changes.items():
+        setattr(current, name, value)
+    current.version = expected_version + 1
+    current._history_user = by  # type: ignore[attr-defined]
+    current.save()
+    if topics is not None:
+        current.topics.set(topics)
+    return current
+
+
+# --- Attributions ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_attribution(
+    claim: Claim,
+    *,
+    actor: Actor,
+    source: Source,
+    stance: str,
+    stated_on: datetime.date,
+    by: User,
+    stated_on_precision: str = Precision.DAY,
+    certainty: str = Certainty.UNSPECIFIED,
+    quote: str = "",
+    quote_kind: str = QuoteKind.DIRECT,
+    via: Actor | None = None,
+) -> Attribution:
+    """Record an actor's stance on a claim; it enters the review queue as pending."""
+    _require_fit(stated_on, stated_on_precision, "statement date")
+    if via is not None and via.pk == actor.pk:
+        raise DomainError("The intermediary must be another actor than the speaker.")
+    attribution = Attribution(
+        claim=claim,
+        actor=actor,
+        source=source,
+        stance=stance,
+        certainty=certainty,
+        quote=quote.strip(),
+        quote_kind=quote_kind,
+        via=via,
+        stated_on=stated_on,
+        stated_on_precision=stated_on_precision,
+        created_by=by,
+    )
+    _apply_quote_location(attribution, source.body)
+    attribution._history_user = by  # type: ignore[attr-defined]
+    attribution.save()
+    return attribution
+
+
+@transaction.atomic
+def update_attribution(attribution: Attribution, *, by: User) -> Attribution:
+    """Save an edited attribution, locating its quote in the source anew."""
+    _require_fit(attribution.stated_on, attribution.stated_on_precision, "statement date")
+    _apply_quote_location(attribution, attribution.source.body)
+    attribution._history_user = by  # type: ignore[attr-defined]
+    attribution.save()
+    return attribution
+
+
+# --- Status changes ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def propose_status_change(
+    claim: Claim,
+    *,
+    status: Status,
+    effective_on: datetime.date,
+    rationale: str,
+    by: User,
+    effective_on_precision: str = Precision.DAY,
+    evidence: Iterable[Attribution] = (),
+    corrects: StatusChange | None = None,
+) -> StatusChange:
+    """Propose a new entry in the claim's status timeline, pending review."""
+    _require_fit(effective_on, effective_on_precision, "effective date")
+    if not rationale.strip():
+        raise DomainError("A status change needs a rationale.")
+    evidence = list(evidence)
+    if any(attribution.claim_id != claim.pk for attribution in evidence):
+        raise DomainError("Evidence must be attributions of the same claim.")
+    if corrects is not None:
+        if corrects.claim_id != claim.pk:
+            raise DomainError("A correction must belong to the same claim as the entry it corrects.")
+        if corrects.review_state != ReviewState.APPROVED:
+            raise DomainError("Only an approved entry can be corrected; edit or reject a pending one instead.")
+    change = StatusChange.objects.create(
+        claim=claim,
+        status=status,
+        effective_on=effective_on,
+        effective_on_precision=effective_on_precision,
+        rationale=rationale.strip(),
+        recorded_by=by,
+        corrects=corrects,
+    )
+    Evidence.objects.bulk_create(Evidence(status_change=change, attribution=a) for a in evidence)
+    return change
+
+
+def correct_status_change(
+    original: StatusChange,
+    *,
+    status: Status,
+    effective_on: datetime.date,
+    rationale: str,
+    by: User,
+    effective_on_precision: str = Precision.DAY,
+    evidence: Iterable[Attribution] = (),
+) -> StatusChange:
+    """Propose a correction of an approved entry. The original stays, and once the
+    correction is approved it no longer counts for the current status."""
+    return propose_status_change(
+        original.claim,
+        status=status,
+        effective_on=effective_on,
+        effective_on_precision=effective_on_precision,
+        rationale=rationale,
+        evidence=evidence,
+        by=by,
+        corrects=original,
+    )
+
+
+def effective_changes(claim: Claim) -> Any:
+    """The claim's approved status changes that no approved correction replaces,
+    latest first: the first one is the claim's current status."""
+    corrected = StatusChange.objects.filter(review_state=ReviewState.APPROVED, corrects__isnull=False).values(
+        "corrects_id"
+    )
+    return (
+        StatusChange.objects.filter(claim=claim, review_state=ReviewState.APPROVED)
+        .exclude(pk__in=corrected)
+        .order_by("-effective_on", "-recorded_at", "-id")
+    )
+
+
+def refresh_current_status(claim: Claim) -> None:
+    """Set the claim's denormalised current status from its timeline. Call inside
+    the transaction (and under the claim lock) of the change that moves it."""
+    latest = effective_changes(claim).first()
+    fields: dict[str, Any] = {
+        "current_status": latest.status_id if latest else None,
+        "status_since": latest.effective_on if latest else None,
+        "status_since_precision": latest.effective_on_precision if latest else Precision.DAY,
+    }
+    Claim.objects.filter(pk=claim.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(claim, "current_status_id" if name == "current_status" else name, value)
+
+
+# --- Review -----------------------------------------------------------------------------------
+
+
+Reviewable = Attribution | StatusChange
+
+
+def _author_id(item: Reviewable) -> int:
+    return item.created_by_id if isinstance(item, Attribution) else item.recorded_by_id
+
+
+def _review(item: Reviewable, *, by: User, state: str, note: str) -> Reviewable:
+    model = type(item)
+    with transaction.atomic():
+        claim = _lock_claim(item.claim_id)
+        locked = model.objects.select_for_update().get(pk=item.pk)
+        if locked.review_state != ReviewState.PENDING:
+            raise NotPendingError(f"This item was already {locked.get_review_state_display().lower()}.")
+        if _author_id(locked) == by.pk:
+            raise SelfReviewError("You cannot review your own work; ask another reviewer.")
+        locked.review_state = state
+        locked.reviewed_by = by
+        locked.reviewed_at = timezone.now()
+        locked.review_note = note.strip()
+        locked._history_user = by  # type: ignore[union-attr]
+        locked.save(update_fields=["review_state", "reviewed_by", "reviewed_at", "review_note"])
+        if isinstance(locked, StatusChange) and state == ReviewState.APPROVED:
+            refresh_current_status(claim)
+    return locked
+
+
+def approve(item: Reviewable, *, by: User, note: str = "") -> Reviewable:
+    """Approve another person's pending attribution or status change."""
+    return _review(item, by=by, state=ReviewState.APPROVED, note=note)
+
+
+def reject(item: Reviewable, *, by: User, note: str) -> Reviewable:
+    """Send back another person's pending attribution or status change, saying why."""
+    if not note.strip():
+        raise DomainError("Say why it is rejected, so that its author can mend it.")
+    return _review(item, by=by, state=ReviewState.REJECTED, note=note)
