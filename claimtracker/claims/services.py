@@ -243,7 +243,8 @@ def propose_status_change(
     if corrects is not None:
         if corrects.claim_id != claim.pk:
             raise DomainError("A correction must belong to the same claim as the entry it corrects.")
-        if corrects.review_state != ReviewState.APPROVED:
+        # Ask the database: the caller's copy of the entry may predate its review.
+        if not StatusChange.objects.filter(pk=corrects.pk, review_state=ReviewState.APPROVED).exists():
             raise DomainError("Only an approved entry can be corrected; edit or reject a pending one instead.")
     change = StatusChange.objects.create(
         claim=claim,
@@ -336,6 +337,9 @@ def _review(item: Reviewable, *, by: User, state: str, note: str) -> Reviewable:
         locked.save(update_fields=["review_state", "reviewed_by", "reviewed_at", "review_note"])
         if isinstance(locked, StatusChange) and state == ReviewState.APPROVED:
             refresh_current_status(claim)
+    # Keep the caller's copy true too.
+    item.review_state, item.reviewed_by, item.reviewed_at = locked.review_state, by, locked.reviewed_at
+    item.review_note = locked.review_note
     return locked
 
 

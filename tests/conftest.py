@@ -1,0 +1,57 @@
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: object) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def viewer(db: None) -> User:
+    return factories.viewer(username="vera")
+
+
+@pytest.fixture
+def editor(db: None) -> User:
+    return factories.editor(username="ed")
+
+
+@pytest.fixture
+def other_editor(db: None) -> User:
+    return factories.editor(username="edith")
+
+
+@pytest.fixture
+def reviewer(db: None) -> User:
+    return factories.reviewer(username="rita")
+
+
+@pytest.fixture
+def other_reviewer(db: None) -> User:
+    return factories.reviewer(username="rob")
+
+
+@pytest.fixture
+def stranger(db: None) -> User:
+    """Logged in, but in no group."""
+    return factories.UserFactory(username="stan")
+
+
+@pytest.fixture
+def superuser(db: None) -> User:
+    return User.objects.create_superuser("ada", password="correct horse battery staple")
+
+
+@pytest.fixture
+def other_superuser(db: None) -> User:
+    return User.objects.create_superuser("grace", password="correct horse battery staple")
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
