@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.models import User
+from django.db import models
 from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -19,6 +20,7 @@ from claimtracker.claims.models import (
     ActorAlias,
     Attribution,
     Claim,
+    Evidence,
     Source,
     Status,
     StatusChange,
@@ -53,6 +55,14 @@ class ActorAdmin(SimpleHistoryAdmin):
         services.save_actor(obj, by=_user(request))
 
 
+@admin.register(ActorAlias)
+class ActorAliasAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "actor"]
+    search_fields = ["name", "actor__name"]
+    autocomplete_fields = ["actor"]
+    list_select_related = ["actor"]
+
+
 @admin.register(Source)
 class SourceAdmin(SimpleHistoryAdmin):
     list_display = ["title", "publisher", "published_at", "kind", "language", "dateline"]
@@ -61,6 +71,8 @@ class SourceAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["publisher"]
     date_hierarchy = "published_at"
     list_select_related = ["publisher"]
+    # A URL typed without a scheme ("yna.co.kr/...") is taken as https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request: HttpRequest, obj: Source, form: forms.ModelForm[Any], change: bool) -> None:
         services.save_source(obj, by=_user(request))
@@ -350,6 +362,24 @@ class AttributionAdmin(ReviewActionsMixin, SimpleHistoryAdmin):
         obj.pk = saved.pk
         obj.refresh_from_db()
         obj._state.adding = False
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin[Evidence]):
+    """Read-only: evidence is chosen when a status change is proposed."""
+
+    list_display = ["status_change", "attribution"]
+    search_fields = ["status_change__claim__text", "attribution__actor__name", "attribution__quote"]
+    list_select_related = ["status_change__claim", "status_change__status", "attribution__actor", "attribution__claim"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Evidence | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Evidence | None = None) -> bool:
+        return False
 
 
 class StatusChangeAdminForm(forms.ModelForm[StatusChange]):

@@ -80,7 +80,10 @@ class Actor(models.Model):
         constraints = [
             _choices_constraint("kind", ActorKind, "actor"),
             models.UniqueConstraint(
-                fields=["wikidata_id"], condition=~Q(wikidata_id=""), name="actor_wikidata_id_unique"
+                fields=["wikidata_id"],
+                condition=~Q(wikidata_id=""),
+                name="actor_wikidata_id_unique",
+                violation_error_message="Another actor already has this Wikidata id.",
             ),
             models.CheckConstraint(
                 condition=Q(wikidata_id="") | Q(wikidata_id__startswith="Q"), name="actor_wikidata_id_format"
@@ -102,6 +105,8 @@ class Actor(models.Model):
         return f"https://www.wikidata.org/wiki/{self.wikidata_id}" if self.wikidata_id else ""
 
     def clean(self) -> None:
+        if self.wikidata_id and Actor.objects.filter(wikidata_id=self.wikidata_id).exclude(pk=self.pk).exists():
+            raise ValidationError({"wikidata_id": "Another actor already has this Wikidata id."})
         if self.parent_id is not None and self.parent_id == self.pk:
             raise ValidationError({"parent": "An actor cannot be its own parent."})
         ancestor = self.parent
@@ -180,7 +185,12 @@ class Source(models.Model):
         ordering = ["-published_at", "title"]
         constraints = [
             _choices_constraint("kind", SourceKind, "source"),
-            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique"),
+            models.UniqueConstraint(
+                fields=["url"],
+                condition=~Q(url=""),
+                name="source_url_unique",
+                violation_error_message="A source with this URL already exists.",
+            ),
             _not_blank("title", "source_title_not_blank"),
         ]
         indexes = [
@@ -197,6 +207,8 @@ class Source(models.Model):
     def clean(self) -> None:
         if self.publisher is not None and self.publisher.kind != Actor.Kind.MEDIA_OUTLET:
             raise ValidationError({"publisher": "The publisher must be an actor of kind media outlet."})
+        if self.url and Source.objects.filter(url=self.url).exclude(pk=self.pk).exists():
+            raise ValidationError({"url": "A source with this URL already exists."})
 
 
 # --- Statuses -------------------------------------------------------------------

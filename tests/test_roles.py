@@ -1,0 +1,45 @@
+"""Roles are groups made by a data migration; views and the admin ask about abilities."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from claimtracker.accounts.roles import EDITOR, REVIEWER, VIEWER, can_edit, can_review, can_view
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_migration_made_the_three_groups_each_including_the_one_before() -> None:
+    perms = {
+        group.name: set(group.permissions.values_list("codename", flat=True))
+        for group in Group.objects.filter(name__in=[VIEWER, EDITOR, REVIEWER])
+    }
+    assert "view_claim" in perms[VIEWER] and "add_claim" not in perms[VIEWER]
+    assert perms[VIEWER] < perms[EDITOR] < perms[REVIEWER]
+    assert {"add_attribution", "change_claim", "add_statuschange", "add_source", "add_actor"} <= perms[EDITOR]
+    assert "review_statuschange" not in perms[EDITOR]
+    assert {"review_statuschange", "review_attribution"} <= perms[REVIEWER]
+    # Status changes are never edited or deleted by a role: corrections are new entries.
+    assert not {"change_statuschange", "delete_statuschange"} & perms[REVIEWER]
+
+
+def test_abilities_by_role(viewer: User, editor: User, reviewer: User, stranger: User, superuser: User) -> None:
+    table = {
+        user.username: (can_view(user), can_edit(user), can_review(user))
+        for user in (viewer, editor, reviewer, stranger, superuser)
+    }
+    assert table == {
+        "vera": (True, False, False),
+        "ed": (True, True, False),
+        "rita": (True, True, True),
+        "stan": (False, False, False),
+        "ada": (True, True, True),
+    }
+
+
+def test_only_staff_reach_the_admin(editor: User, reviewer: User, superuser: User) -> None:
+    for user in (editor, reviewer):
+        response = client_for(user).get("/admin/")
+        assert response.status_code == 302
+        assert "/admin/login/" in response["Location"]
+    assert client_for(superuser).get("/admin/").status_code == 200

@@ -1,0 +1,71 @@
+"""Settings come from the environment; a production start without a secret key is refused."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from claimtracker.lib.env import env_bool, env_list
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    inherited = {"SECRET_KEY", "DEBUG", "DATABASE_URL", "SECURE_SSL_REDIRECT"}
+    clean = {k: v for k, v in os.environ.items() if k not in inherited}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_env_bool_reads_common_spellings_and_refuses_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    for raw, expected in [("1", True), ("TRUE", True), ("on", True), ("0", False), ("no", False), ("", False)]:
+        monkeypatch.setenv("FLAG", raw)
+        assert env_bool("FLAG") is expected
+    monkeypatch.delenv("FLAG")
+    assert env_bool("FLAG", default=True) is True
+    monkeypatch.setenv("FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="FLAG must be one of"):
+        env_bool("FLAG")
+
+
+def test_env_list_splits_on_commas(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOSTS", " news.example.org, ,claims.example.org ")
+    assert env_list("HOSTS") == ["news.example.org", "claims.example.org"]
+    monkeypatch.delenv("HOSTS")
+    assert env_list("HOSTS", ["localhost"]) == ["localhost"]
+
+
+def test_production_start_without_secret_key_is_refused_with_a_clear_message() -> None:
+    result = manage("check")
+
+    assert result.returncode != 0
+    assert "Configuration error: SECRET_KEY must be set when DEBUG is off." in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_runs_with_the_development_key_and_production_with_its_own() -> None:
+    assert manage("check", DEBUG="1").returncode == 0
+    production = manage("check", SECRET_KEY="x" * 50, ALLOWED_HOSTS="claims.example.org")
+    assert production.returncode == 0, production.stderr
+
+
+def test_deploy_check_passes_with_production_settings() -> None:
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY="a-long-random-production-secret-" + "k" * 40,
+        ALLOWED_HOSTS="claims.example.org",
+        SECURE_HSTS_PRELOAD="1",
+    )
+    assert result.returncode == 0, result.stderr
