@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 
 from claimtracker.claims import services
@@ -153,6 +154,20 @@ def test_rejected_change_does_not_count(editor: User, reviewer: User) -> None:
 
     claim.refresh_from_db()
     assert claim.current_status == status("reported")
+
+
+def test_recorded_at_is_set_by_the_database_clock_and_reviewed_at_by_the_app(editor: User, reviewer: User) -> None:
+    claim = new_claim(editor)
+    with time_machine.travel(datetime.datetime(2001, 1, 1, tzinfo=datetime.UTC), tick=False):
+        change = services.propose_status_change(
+            claim, status=status("reported"), effective_on=OCT_21, rationale="Reported.", by=editor
+        )
+        services.approve(change, by=reviewer)
+    change.refresh_from_db()
+
+    assert change.reviewed_at == datetime.datetime(2001, 1, 1, tzinfo=datetime.UTC)
+    # The database's own clock is not the travelling Python clock: recording time is a fact the app cannot set.
+    assert change.recorded_at.year >= 2024
 
 
 def test_reject_needs_a_note(editor: User, reviewer: User) -> None:

@@ -202,6 +202,7 @@ class ClaimAdminForm(forms.ModelForm[Claim]):
     class Meta:
         model = Claim
         fields = ["text", "context", "topics", "quantity", "quantity_unit", "quantity_bound", "due_on"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
