@@ -6,7 +6,7 @@ from claimtracker.claims.views import healthz
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="claims:list", permanent=False)),
-    path("claims/", include("claimtracker.claims.urls")),
+    path("", include("claimtracker.claims.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -294,7 +294,20 @@ class Claim(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(db_default=Now(), editable=False)
 
-    history = HistoricalRecords(excluded_fields=["current_status", "status_since", "status_since_precision"])
+    # Search documents, denormalised by services.refresh_search (claims.search reads them):
+    # the approved attributions' quotes, and their actors' names and aliases.
+    search_quotes = models.TextField(blank=True, editable=False)
+    search_actors = models.TextField(blank=True, editable=False)
+
+    history = HistoricalRecords(
+        excluded_fields=[
+            "current_status",
+            "status_since",
+            "status_since_precision",
+            "search_quotes",
+            "search_actors",
+        ]
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -580,3 +593,16 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attribution} for {self.status_change}"
+
+
+class Submission(models.Model):
+    """A form submission already handled: a double click on a create button
+    meets this row's unique token and saves nothing twice."""
+
+    token = models.UUIDField(unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    redirect_to = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return str(self.token)

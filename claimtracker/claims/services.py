@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from claimtracker.claims.models import (
@@ -110,7 +111,33 @@ def save_actor(actor: Actor, *, by: User, aliases: Iterable[str] | None = None) 
                 alias = actor.aliases.model(actor=actor, name=name)
                 alias._history_user = by  # type: ignore[attr-defined]
                 alias.save()
+    refresh_search(
+        Attribution.objects.filter(Q(actor=actor) | Q(via=actor)).values_list("claim_id", flat=True).distinct()
+    )
     return actor
+
+
+# --- Search documents ---------------------------------------------------------------------
+
+
+def refresh_search(claim_ids: Iterable[int]) -> None:
+    """Rebuild the claims' search documents from their approved attributions."""
+    for claim_id in set(claim_ids):
+        attributions = (
+            Attribution.objects.filter(claim_id=claim_id, review_state=ReviewState.APPROVED)
+            .select_related("actor", "via")
+            .prefetch_related("actor__aliases", "via__aliases")
+        )
+        quotes: list[str] = []
+        names: dict[str, None] = {}
+        for attribution in attributions:
+            if attribution.quote:
+                quotes.append(attribution.quote)
+            for actor in filter(None, (attribution.actor, attribution.via)):
+                names |= dict.fromkeys([actor.name, actor.short_name, *(a.name for a in actor.aliases.all())])
+        Claim.objects.filter(pk=claim_id).update(
+            search_quotes="\n".join(quotes), search_actors="\n".join(name for name in names if name)
+        )
 
 
 # --- Claims ----------------------------------------------------------------------------
@@ -215,6 +242,7 @@ def update_attribution(attribution: Attribution, *, by: User) -> Attribution:
     _apply_quote_location(attribution, attribution.source.body)
     attribution._history_user = by  # type: ignore[attr-defined]
     attribution.save()
+    refresh_search([attribution.claim_id])
     return attribution
 
 
@@ -337,6 +365,8 @@ def _review(item: Reviewable, *, by: User, state: str, note: str) -> Reviewable:
         locked.save(update_fields=["review_state", "reviewed_by", "reviewed_at", "review_note"])
         if isinstance(locked, StatusChange) and state == ReviewState.APPROVED:
             refresh_current_status(claim)
+        if isinstance(locked, Attribution):
+            refresh_search([claim.pk])
     # Keep the caller's copy true too.
     item.review_state, item.reviewed_by, item.reviewed_at = locked.review_state, by, locked.reviewed_at
     item.review_note = locked.review_note

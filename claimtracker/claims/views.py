@@ -1,51 +1,354 @@
-"""Claim pages. Every view needs login (LoginRequiredMiddleware) and a role."""
+"""The editorial pages. Every view needs login (LoginRequiredMiddleware) and
+checks the user's role itself; htmx requests get the named partial of the same
+template, and every form also works as a plain POST with a redirect."""
 
+from collections.abc import Callable
+from typing import Any, cast
+from uuid import UUID
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from claimtracker.accounts.roles import can_view
-from claimtracker.claims import queries
-from claimtracker.claims.models import Claim, ReviewState
+from claimtracker.accounts.roles import can_edit, can_review, can_view
+from claimtracker.claims import assessment, chart, queries, search, services
+from claimtracker.claims.filters import ClaimFilter
+from claimtracker.claims.forms import AttributionForm, ClaimForm, ReviewForm, StatusChangeForm
+from claimtracker.claims.models import Actor, Attribution, Claim, Source, Status, StatusChange, Submission
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 
 
-def _require_viewer(request: HttpRequest) -> None:
-    if not can_view(request.user):
-        raise PermissionDenied("Your account has no role that can read claims; ask an admin for one.")
+def _user(request: HttpRequest) -> User:
+    # LoginRequiredMiddleware has run: the user is authenticated.
+    if not isinstance(request.user, User):
+        raise PermissionDenied("Log in first.")
+    return request.user
+
+
+def _require(request: HttpRequest, check: Callable[[Any], bool], what: str) -> User:
+    if not check(request.user):
+        raise PermissionDenied(f"Your role does not allow you to {what}; ask an admin for one that does.")
+    return _user(request)
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def _once(request: HttpRequest, token: UUID, redirect_to: str) -> bool:
+    """Record a form submission; False when the same one was already handled.
+    Call inside the transaction that saves the work, so a failed save frees the token."""
+    try:
+        with transaction.atomic():
+            Submission.objects.create(token=token, user=_user(request), redirect_to=redirect_to)
+    except IntegrityError:
+        return False
+    return True
+
+
+# --- Claim list ------------------------------------------------------------------------------------
 
 
 @require_GET
 def claim_list(request: HttpRequest) -> HttpResponse:
-    _require_viewer(request)
-    page = Paginator(queries.claims_for_list(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "claims/claim_list.html", {"page": page})
+    _require(request, can_view, "read claims")
+    filterset = ClaimFilter(request.GET, queryset=queries.claims_for_list())
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    # A history restore (back button after a cache miss) needs the whole page.
+    partial = _is_htmx(request) and not request.htmx.history_restore_request  # type: ignore[attr-defined]
+    response = render(request, "claims/claim_list.html#results" if partial else "claims/claim_list.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
-@require_GET
-def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_viewer(request)
+# --- Claim page --------------------------------------------------------------------------------------
+
+
+def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str, Any]:
     include_pending = request.user.is_staff and request.GET.get("pending") == "1"
     try:
         claim = queries.claim_with_timeline(pk, request.user, include_pending=include_pending)
     except Claim.DoesNotExist:
         raise Http404("No claim with that number.") from None
-    corrected_ids = {
-        change.corrects_id
-        for change in claim.timeline_changes  # type: ignore[attr-defined]
-        if change.corrects_id and change.review_state == ReviewState.APPROVED
+    approved = [a for a in claim.timeline_attributions if a.is_approved]  # type: ignore[attr-defined]
+    effective = queries.effective_changes(claim)
+    suggestion = assessment.suggest(approved)
+    suggested_status = Status.objects.filter(slug=suggestion.slug).first()
+    editor = can_edit(request.user)
+    context: dict[str, Any] = {
+        "claim": claim,
+        "events": queries.timeline(claim),
+        "sides": assessment.sides(approved),
+        "chart": chart.build(effective, approved, today=timezone.localdate()),
+        "history": queries.claim_history(claim),
+        "suggestion": suggestion,
+        "suggested_status": suggested_status,
+        "include_pending": include_pending,
+        "can_edit": editor,
     }
+    if editor:
+        context["attribution_form"] = forms.get("attribution_form") or AttributionForm()
+        context["status_form"] = forms.get("status_form") or StatusChangeForm(claim=claim, suggested=suggested_status)
+    return context
+
+
+@require_GET
+def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, can_view, "read claims")
+    return render(request, "claims/claim_detail.html", _claim_page_context(request, pk))
+
+
+@require_POST
+def add_attribution(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _require(request, can_edit, "add attributions")
+    claim = get_object_or_404(Claim, pk=pk)
+    form = AttributionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            if _once(request, data["submission"], claim.get_absolute_url()):
+                services.add_attribution(
+                    claim,
+                    actor=data["actor"],
+                    source=data["source"],
+                    stance=data["stance"],
+                    certainty=data["certainty"],
+                    quote=data["quote"],
+                    quote_kind=data["quote_kind"],
+                    via=data["via"],
+                    stated_on=data["stated_on"],
+                    stated_on_precision=data["stated_on_precision"],
+                    by=user,
+                )
+                messages.success(request, "Attribution added; it waits for a reviewer.")
+        return _back_to_claim(request, claim, "attribution-form")
+    return _claim_form_errors(request, pk, "claims/claim_detail.html#attribution-form", attribution_form=form)
+
+
+@require_POST
+def propose_status_change(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _require(request, can_edit, "propose status changes")
+    claim = get_object_or_404(Claim, pk=pk)
+    form = StatusChangeForm(request.POST, claim=claim)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                if _once(request, data["submission"], claim.get_absolute_url()):
+                    services.propose_status_change(
+                        claim,
+                        status=data["status"],
+                        effective_on=data["effective_on"],
+                        effective_on_precision=data["effective_on_precision"],
+                        rationale=data["rationale"],
+                        evidence=data["evidence"],
+                        corrects=data["corrects"],
+                        by=user,
+                    )
+                    messages.success(request, "Status change proposed; it waits for a reviewer.")
+        except services.DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            return _back_to_claim(request, claim, "status-form")
+    return _claim_form_errors(request, pk, "claims/claim_detail.html#status-form", status_form=form)
+
+
+def _back_to_claim(request: HttpRequest, claim: Claim, anchor: str) -> HttpResponse:
+    url = f"{claim.get_absolute_url()}#{anchor}"
+    if _is_htmx(request):
+        # Reload the page in place so the timeline, the chart and the form all show the change.
+        response = render(request, "claims/claim_detail.html#claim-body", _claim_page_context(request, claim.pk))
+        response["HX-Retarget"] = "#claim-body"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    return HttpResponseRedirect(url)
+
+
+def _claim_form_errors(request: HttpRequest, pk: int, partial: str, **forms: Any) -> HttpResponse:
+    context = _claim_page_context(request, pk, **forms)
+    template = partial if _is_htmx(request) else "claims/claim_detail.html"
+    return render(request, template, context, status=200 if _is_htmx(request) else 400)
+
+
+# --- Create and edit claims ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def claim_create(request: HttpRequest) -> HttpResponse:
+    user = _require(request, can_edit, "create claims")
+    form = ClaimForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            claim = None
+            if _once(request, data["submission"], ""):
+                claim = services.create_claim(
+                    text=data["text"],
+                    context=data["context"],
+                    topics=data["topics"],
+                    quantity=data["quantity"],
+                    quantity_unit=data["quantity_unit"],
+                    quantity_bound=data["quantity_bound"],
+                    due_on=data["due_on"],
+                    by=user,
+                )
+                Submission.objects.filter(token=data["submission"]).update(redirect_to=claim.get_absolute_url())
+        if claim is None:
+            previous = Submission.objects.filter(token=data["submission"]).first()
+            return redirect(previous.redirect_to if previous and previous.redirect_to else "claims:list")
+        messages.success(request, "Claim created.")
+        return redirect(claim)
+    similar = search.similar_claims(request.POST.get("text", "")) if request.method == "POST" else []
+    return render(request, "claims/claim_form.html", {"form": form, "similar": similar, "claim": None})
+
+
+@require_http_methods(["GET", "POST"])
+def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _require(request, can_edit, "edit claims")
+    claim = get_object_or_404(Claim, pk=pk)
+    form = ClaimForm(request.POST or None, instance=claim)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fields = {
+            name: data[name] for name in ("text", "context", "quantity", "quantity_unit", "quantity_bound", "due_on")
+        }
+        try:
+            services.update_claim(
+                claim, by=user, expected_version=data["version"] or 0, topics=data["topics"], **fields
+            )
+        except services.StaleEditError as error:
+            conflict = error.current
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Claim saved.")
+            return redirect(claim)
+    status = 409 if conflict else (400 if request.method == "POST" else 200)
     return render(
         request,
-        "claims/claim_detail.html",
-        {"claim": claim, "corrected_ids": corrected_ids, "include_pending": include_pending},
+        "claims/claim_form.html",
+        {"form": form, "claim": claim, "conflict": conflict, "similar": []},
+        status=status,
     )
+
+
+@require_GET
+def similar_claims(request: HttpRequest) -> HttpResponse:
+    _require(request, can_edit, "create claims")
+    exclude = request.GET.get("exclude")
+    similar = search.similar_claims(
+        request.GET.get("text", ""), exclude_pk=int(exclude) if exclude and exclude.isdigit() else None
+    )
+    return render(request, "claims/claim_form.html#similar", {"similar": similar})
+
+
+# --- Review queue -------------------------------------------------------------------------------------
+
+
+@require_GET
+def review_queue(request: HttpRequest) -> HttpResponse:
+    _require(request, can_review, "review")
+    return render(request, "claims/review.html", {"groups": queries.review_queue(), "form": ReviewForm()})
+
+
+_REVIEWABLE = {"attribution": Attribution, "status-change": StatusChange}
+
+
+@require_POST
+def review_item(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    user = _require(request, can_review, "review")
+    model = _REVIEWABLE.get(kind)
+    if model is None:
+        raise Http404("Nothing to review there.")
+    item = cast(Attribution | StatusChange, get_object_or_404(model, pk=pk))
+    form = ReviewForm(request.POST)
+    error = None
+    if form.is_valid():
+        decision, note = form.cleaned_data["decision"], form.cleaned_data["note"]
+        try:
+            review = services.approve if decision == "approve" else services.reject
+            review(item, by=user, note=note)
+        except services.DomainError as refused:
+            error = str(refused)
+    else:
+        error = " ".join(str(e) for e in form.non_field_errors()) or "Choose approve or reject."
+    item.refresh_from_db()
+    if _is_htmx(request):
+        return render(request, "claims/review.html#item", {"item": item, "kind": kind, "error": error, "form": form})
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"{item.get_review_state_display()}: {item}")
+    return redirect("claims:review")
+
+
+# --- Actors and sources ---------------------------------------------------------------------------------
+
+
+@require_GET
+def actor_list(request: HttpRequest) -> HttpResponse:
+    _require(request, can_view, "read actors")
+    q = request.GET.get("q", "").strip()[:200]
+    page = Paginator(queries.actors_for_list(q).order_by("name"), 50).get_page(request.GET.get("page"))
+    return render(request, "claims/actor_list.html", {"page": page, "q": q})
+
+
+@require_GET
+def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, can_view, "read actors")
+    actor = get_object_or_404(Actor.objects.select_related("parent").prefetch_related("aliases", "members"), pk=pk)
+    stances = queries.actor_stances(actor)
+    return render(
+        request,
+        "claims/actor_detail.html",
+        {"actor": actor, "stances": stances, "record": queries.track_record(stances)},
+    )
+
+
+@require_GET
+def source_list(request: HttpRequest) -> HttpResponse:
+    _require(request, can_view, "read sources")
+    page = Paginator(queries.sources_for_list().order_by("-published_at", "title"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "claims/source_list.html", {"page": page})
+
+
+@require_GET
+def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, can_view, "read sources")
+    source = get_object_or_404(Source.objects.select_related("publisher"), pk=pk)
+    attributions = list(
+        source.attributions.filter(review_state="approved")
+        .select_related("actor", "claim", "via")
+        .order_by("quote_start")
+    )
+    return render(
+        request,
+        "claims/source_detail.html",
+        {
+            "source": source,
+            "attributions": attributions,
+            "segments": queries.highlighted_body(source.body, attributions),
+            "not_found": [a for a in attributions if a.quote and a.quote_start is None],
+        },
+    )
+
+
+# --- Health ------------------------------------------------------------------------------------------
 
 
 @login_not_required

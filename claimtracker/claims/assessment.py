@@ -1,0 +1,68 @@
+"""Who supports and who opposes a claim, and the status that suggests.
+
+The suggestion is advice for the editor proposing a status change, never
+applied by itself; the rules are in docs/decisions.md.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from claimtracker.claims.models import Actor, Attribution, Certainty, Polarity, Stance
+
+
+@dataclass(frozen=True)
+class Side:
+    polarity: str
+    stances: list[Attribution]  # each actor's latest stance, newest first
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    slug: str
+    reason: str
+
+
+def latest_stances(attributions: Iterable[Attribution]) -> list[Attribution]:
+    """Each actor's latest stance (by the date it was stated), newest first."""
+    latest: dict[int, Attribution] = {}
+    for attribution in sorted(attributions, key=lambda a: (a.stated_on, a.pk)):
+        latest[attribution.actor_id] = attribution
+    return sorted(latest.values(), key=lambda a: (a.stated_on, a.pk), reverse=True)
+
+
+def sides(attributions: Iterable[Attribution]) -> dict[str, list[Attribution]]:
+    grouped: dict[str, list[Attribution]] = {p: [] for p in Polarity.values}
+    for attribution in latest_stances(attributions):
+        grouped[attribution.polarity].append(attribution)
+    return grouped
+
+
+MAX_AFFILIATION_DEPTH = 5
+
+
+def _root(actor: Actor) -> int:
+    """The top of an actor's affiliations: John Kirby -> White House -> US Government.
+    Two actors under one root are not independent sources."""
+    for _ in range(MAX_AFFILIATION_DEPTH):
+        if actor.parent is None:
+            break
+        actor = actor.parent
+    return actor.pk
+
+
+def suggest(attributions: Iterable[Attribution]) -> Suggestion:
+    grouped = sides(attributions)
+    supporters, opponents = grouped[Polarity.SUPPORTS], grouped[Polarity.OPPOSES]
+    if not supporters and not opponents:
+        return Suggestion("unverified", "No actor has taken a side yet.")
+    if supporters and opponents:
+        return Suggestion("disputed", f"{len(supporters)} actor(s) support it and {len(opponents)} oppose it.")
+    if opponents:
+        if all(a.stance == Stance.RETRACTS for a in opponents):
+            return Suggestion("retracted", "Those who made it have retracted it.")
+        return Suggestion("disputed", "Only denials or disputes are recorded.")
+    definite = [a for a in supporters if a.stance != Stance.ACKNOWLEDGES and a.certainty == Certainty.DEFINITE]
+    roots = {_root(a.actor) for a in definite}
+    if len(roots) >= 2:
+        return Suggestion("corroborated", f"{len(roots)} independent actors state it definitely.")
+    return Suggestion("reported", "Supported, but not yet by two independent actors stating it definitely.")

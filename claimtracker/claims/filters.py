@@ -1,0 +1,139 @@
+"""The claim list's filters (django-filter). The CSV export reads the same ones."""
+
+import datetime
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from claimtracker.claims import search
+from claimtracker.claims.models import (
+    Actor,
+    Attribution,
+    Claim,
+    ReviewState,
+    Stance,
+    Status,
+    StatusChange,
+    Topic,
+    Verdict,
+)
+
+SORTS = {
+    "relevance": "Best match",
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+    "status": "Status changed most recently",
+    "due": "Due soonest",
+}
+
+
+def _approved_attributions() -> QuerySet[Attribution]:
+    return Attribution.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
+
+
+class ClaimFilterForm(forms.Form):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date comes before the start date.")
+        return cleaned
+
+
+class ClaimFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Search", method="filter_search", max_length=200)
+    status = django_filters.ModelMultipleChoiceFilter(
+        field_name="current_status", to_field_name="slug", queryset=Status.objects.all(), label="Status"
+    )
+    actor = django_filters.ModelChoiceFilter(
+        queryset=Actor.objects.order_by("name"), method="filter_actor", label="Actor"
+    )
+    stance = django_filters.ChoiceFilter(choices=Stance.choices, method="filter_stance", label="Stance")
+    topic = django_filters.ModelChoiceFilter(
+        queryset=Topic.objects.all(), to_field_name="slug", method="filter_topic", label="Topic"
+    )
+    date_from = django_filters.DateFilter(
+        method="filter_noop", label="Said or changed from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = django_filters.DateFilter(
+        method="filter_noop", label="to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    pending = django_filters.BooleanFilter(
+        method="filter_pending", label="Has pending review", widget=forms.CheckboxInput
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label="Overdue forecasts", widget=forms.CheckboxInput
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=list(SORTS.items()), method="filter_noop", label="Sort", empty_label=None
+    )
+
+    class Meta:
+        model = Claim
+        fields: list[str] = []
+        form = ClaimFilterForm
+
+    def filter_noop(self, queryset: QuerySet[Claim], name: str, value: Any) -> QuerySet[Claim]:
+        return queryset  # applied together in filter_queryset
+
+    def filter_search(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
+        return search.search(queryset, value)
+
+    def filter_actor(self, queryset: QuerySet[Claim], name: str, value: Actor) -> QuerySet[Claim]:
+        return queryset.filter(Exists(_approved_attributions().filter(Q(actor=value) | Q(via=value))))
+
+    def filter_stance(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
+        return queryset.filter(Exists(_approved_attributions().filter(stance=value)))
+
+    def filter_topic(self, queryset: QuerySet[Claim], name: str, value: Topic) -> QuerySet[Claim]:
+        return queryset.filter(topics=value)
+
+    def filter_pending(self, queryset: QuerySet[Claim], name: str, value: bool) -> QuerySet[Claim]:
+        if not value:
+            return queryset
+        pending = ReviewState.PENDING
+        return queryset.filter(
+            Exists(Attribution.objects.filter(claim=OuterRef("pk"), review_state=pending))
+            | Exists(StatusChange.objects.filter(claim=OuterRef("pk"), review_state=pending))
+        )
+
+    def filter_overdue(self, queryset: QuerySet[Claim], name: str, value: bool) -> QuerySet[Claim]:
+        if not value:
+            return queryset
+        today = timezone.localdate()
+        return queryset.filter(
+            Q(current_status__isnull=True) | Q(current_status__verdict=Verdict.OPEN), due_on__lt=today
+        )
+
+    def filter_queryset(self, queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        queryset = self._filter_dates(queryset, data.get("date_from"), data.get("date_to"))
+        sort = data.get("sort") or ("relevance" if data.get("q") else "newest")
+        if sort == "relevance" and "rank" in queryset.query.annotations:
+            return queryset.order_by(F("rank").desc(), "-id")
+        return queryset.order_by(
+            *{
+                "oldest": ["created_at", "id"],
+                "status": ["-status_since", "-id"],
+                "due": ["due_on", "id"],
+            }.get(sort, ["-created_at", "-id"])
+        )
+
+    def _filter_dates(
+        self, queryset: QuerySet[Claim], start: datetime.date | None, end: datetime.date | None
+    ) -> QuerySet[Claim]:
+        if start is None and end is None:
+            return queryset
+        said, changed = Q(), Q()
+        if start is not None:
+            said &= Q(stated_on__gte=start)
+            changed &= Q(effective_on__gte=start)
+        if end is not None:
+            said &= Q(stated_on__lte=end)
+            changed &= Q(effective_on__lte=end)
+        approved_changes = StatusChange.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
+        return queryset.filter(Exists(_approved_attributions().filter(said)) | Exists(approved_changes.filter(changed)))
