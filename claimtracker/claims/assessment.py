@@ -51,12 +51,19 @@ def _root(actor: Actor) -> int:
 
 
 def suggest(attributions: Iterable[Attribution]) -> Suggestion:
-    grouped = sides(attributions)
-    supporters, opponents = grouped[Polarity.SUPPORTS], grouped[Polarity.OPPOSES]
+    # One voice per root: a government's later stance (Pyongyang's vice foreign
+    # minister acknowledging) replaces its earlier one (its UN envoy denying).
+    latest_by_root: dict[int, Attribution] = {}
+    for attribution in sorted(attributions, key=lambda a: (a.stated_on, a.pk)):
+        latest_by_root[_root(attribution.actor)] = attribution
+    supporters = [a for a in latest_by_root.values() if a.polarity == Polarity.SUPPORTS]
+    opponents = [a for a in latest_by_root.values() if a.polarity == Polarity.OPPOSES]
     if not supporters and not opponents:
         return Suggestion("unverified", "No actor has taken a side yet.")
     if supporters and opponents:
-        return Suggestion("disputed", f"{len(supporters)} actor(s) support it and {len(opponents)} oppose it.")
+        return Suggestion(
+            "disputed", f"{len(supporters)} independent side(s) support it and {len(opponents)} oppose it."
+        )
     if opponents:
         if all(a.stance == Stance.RETRACTS for a in opponents):
             return Suggestion("retracted", "Those who made it have retracted it.")

@@ -14,7 +14,8 @@ from claimtracker.lib.dates import format_date
 
 WIDTH = 720
 HEIGHT = 150
-MARGIN = 24
+MARGIN_LEFT = 72  # room for the lane labels
+MARGIN_RIGHT = 16
 BAND_Y = 80
 BAND_HEIGHT = 28
 MARKER_Y = {Polarity.SUPPORTS: 34, Polarity.NEUTRAL: 50, Polarity.OPPOSES: 66}
@@ -49,6 +50,7 @@ class Tick:
 class Chart:
     width: int
     height: int
+    left: int
     bands: list[Band]
     markers: list[Marker]
     ticks: list[Tick]
@@ -56,18 +58,20 @@ class Chart:
     summary: str
 
 
-def build(changes: list[StatusChange], attributions: list[Attribution], *, today: datetime.date) -> Chart | None:
+def build(changes: list[StatusChange], attributions: list[Attribution]) -> Chart | None:
     """None when there is nothing to draw."""
     dates = [c.effective_on for c in changes] + [a.stated_on for a in attributions]
     if not dates:
         return None
-    start = min(dates)
-    end = max([*dates, today]) if changes else max(dates)
+    start, last = min(dates), max(dates)
+    # The axis ends a little after the last event (the current status runs on to
+    # the edge), not at today, which could squeeze years of history into a corner.
+    end = last + datetime.timedelta(days=max(7, (last - start).days // 10))
     span = max((end - start).days, 1)
-    inner = WIDTH - 2 * MARGIN
+    inner = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
 
     def x(day: datetime.date) -> float:
-        return round(MARGIN + inner * (day - start).days / span, 1)
+        return round(MARGIN_LEFT + inner * (day - start).days / span, 1)
 
     ordered = sorted(changes, key=lambda c: (c.effective_on, c.recorded_at, c.pk))
     bands = []
@@ -94,11 +98,11 @@ def build(changes: list[StatusChange], attributions: list[Attribution], *, today
         for a in attributions
     ]
     ticks = [Tick(x(start), format_date(start, "day"))]
-    if end != start:
-        ticks.append(Tick(x(end), format_date(end, "day")))
+    if last != start:
+        ticks.append(Tick(x(last), format_date(last, "day")))
     summary = (
-        f"Timeline from {format_date(start, 'day')} to {format_date(end, 'day')}: "
+        f"Timeline from {format_date(start, 'day')} to {format_date(last, 'day')}: "
         + (", then ".join(f"{b.label}" for b in bands) or "no status yet")
         + f"; {len(markers)} recorded stance(s)."
     )
-    return Chart(WIDTH, HEIGHT, bands, markers, ticks, BAND_Y + BAND_HEIGHT + 6, summary)
+    return Chart(WIDTH, HEIGHT, MARGIN_LEFT, bands, markers, ticks, BAND_Y + BAND_HEIGHT + 6, summary)

@@ -14,7 +14,6 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -92,7 +91,7 @@ def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str
         "claim": claim,
         "events": queries.timeline(claim),
         "sides": assessment.sides(approved),
-        "chart": chart.build(effective, approved, today=timezone.localdate()),
+        "chart": chart.build(effective, approved),
         "history": queries.claim_history(claim),
         "suggestion": suggestion,
         "suggested_status": suggested_status,
