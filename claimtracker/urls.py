@@ -1,13 +1,17 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from claimtracker.claims.views import healthz
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="claims:list", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="claims:list", permanent=False), name="home"),
     path("", include("claimtracker.claims.urls")),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

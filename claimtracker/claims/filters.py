@@ -46,7 +46,7 @@ class ClaimFilterForm(forms.Form):
 class ClaimFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="filter_search", max_length=200)
     status = django_filters.ModelMultipleChoiceFilter(
-        field_name="current_status", to_field_name="slug", queryset=Status.objects.all(), label="Status"
+        field_name="current_status__slug", to_field_name="slug", queryset=Status.objects.all(), label="Status"
     )
     actor = django_filters.ModelChoiceFilter(
         queryset=Actor.objects.order_by("name"), method="filter_actor", label="Actor"
@@ -118,8 +118,8 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset.order_by(
             *{
                 "oldest": ["created_at", "id"],
-                "status": ["-status_since", "-id"],
-                "due": ["due_on", "id"],
+                "status": [F("status_since").desc(nulls_last=True), "-id"],
+                "due": [F("due_on").asc(nulls_last=True), "id"],
             }.get(sort, ["-created_at", "-id"])
         )
 

@@ -1,0 +1,130 @@
+"""Walks every URL pattern in the resolver with every role and checks the answer,
+so that a new view cannot slip past the login and role rules: a pattern missing
+from EXPECTED fails the walk."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from claimtracker.claims.models import Attribution, Claim
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "stranger", "viewer", "editor", "reviewer", "superuser"]
+
+# url name -> (method, {role: expected status}); "login" means a redirect to the login page.
+READ = {"anonymous": "login", "stranger": 403, "viewer": 200, "editor": 200, "reviewer": 200, "superuser": 200}
+EDIT_PAGE = READ | {"viewer": 403}
+# An empty POST by a permitted role is answered with the form's errors, never saved.
+EDIT_POST = {"anonymous": "login", "stranger": 403, "viewer": 403, "editor": 400, "reviewer": 400, "superuser": 400}
+REVIEW_PAGE = READ | {"viewer": 403, "editor": 403}
+REVIEW_POST = {"anonymous": "login", "stranger": 403, "viewer": 403, "editor": 403, "reviewer": 302, "superuser": 302}
+ANYONE = dict.fromkeys(ROLES, 200)
+REDIRECT_HOME = READ | {"viewer": 302, "editor": 302, "reviewer": 302, "superuser": 302, "stranger": 302}
+
+EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
+    "home": ("get", REDIRECT_HOME),
+    "claims:list": ("get", READ),
+    "claims:detail": ("get", READ),
+    "claims:create": ("get", EDIT_PAGE),
+    "claims:edit": ("get", EDIT_PAGE),
+    "claims:similar": ("get", EDIT_PAGE),
+    "claims:add_attribution": ("post", EDIT_POST),
+    "claims:propose_status_change": ("post", EDIT_POST),
+    "claims:review": ("get", REVIEW_PAGE),
+    "claims:review_item": ("post", REVIEW_POST),
+    "claims:actor_list": ("get", READ),
+    "claims:actor_detail": ("get", READ),
+    "claims:source_list": ("get", READ),
+    "claims:source_detail": ("get", READ),
+    "login": ("get", ANYONE),
+    "logout": ("post", dict.fromkeys(ROLES, 302)),
+    "password_change": ("get", READ | {"stranger": 200}),
+    "password_change_done": ("get", READ | {"stranger": 200}),
+    "healthz": ("get", ANYONE),
+}
+
+
+def _patterns(resolver: URLResolver, namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # the admin has its own staff check, tested in test_admin and test_roles
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _patterns(entry, inner)
+        else:
+            yield f"{namespace}{entry.name}", entry
+
+
+def test_every_url_pattern_has_an_expectation() -> None:
+    names = {name for name, _ in _patterns(get_resolver())}
+    assert names == set(EXPECTED), f"add these to EXPECTED: {sorted(names - set(EXPECTED))}"
+
+
+@pytest.fixture
+def clients(stranger: User, viewer: User, editor: User, reviewer: User, superuser: User) -> dict[str, Client]:
+    return {
+        "anonymous": Client(),
+        "stranger": client_for(stranger),
+        "viewer": client_for(viewer),
+        "editor": client_for(editor),
+        "reviewer": client_for(reviewer),
+        "superuser": client_for(superuser),
+    }
+
+
+def _url(name: str, pattern: URLPattern) -> str:
+    kwargs: dict[str, Any] = {}
+    if "pk" in pattern.pattern.converters:
+        if name == "claims:review_item":
+            kwargs = {"kind": "attribution", "pk": Attribution.objects.filter(review_state="pending").first().pk}
+        elif name.startswith("claims:actor"):
+            kwargs = {"pk": Attribution.objects.first().actor_id}
+        elif name.startswith("claims:source"):
+            kwargs = {"pk": Attribution.objects.first().source_id}
+        else:
+            kwargs = {"pk": Claim.objects.first().pk}
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_the_expected_answer_everywhere(
+    demo: None, clients: dict[str, Client], role: str, editor: User
+) -> None:
+    from claimtracker.claims import services
+    from tests.factories import ActorFactory, SourceFactory
+
+    answers = {}
+    # Logging out ends the session the other requests use: walk it last.
+    for name, pattern in sorted(_patterns(get_resolver()), key=lambda row: row[0] == "logout"):
+        if name == "claims:review_item":
+            # A fresh pending item by someone else for each request.
+            services.add_attribution(
+                Claim.objects.first(),
+                actor=ActorFactory(),
+                source=SourceFactory(),
+                stance="asserts",
+                stated_on=Attribution.objects.first().stated_on,
+                by=editor,
+            )
+        method, expected = EXPECTED[name]
+        client = clients[role]
+        data = {"decision": "approve"} if name == "claims:review_item" else {}
+        response = getattr(client, method)(_url(name, pattern), data)
+        want = expected[role]
+        if want == "login":
+            got = (
+                "login"
+                if response.status_code == 302 and "/accounts/login/" in response["Location"]
+                else (response.status_code)
+            )
+        else:
+            got = response.status_code
+        answers[name] = (got, want)
+    wrong = {name: f"got {got}, expected {want}" for name, (got, want) in answers.items() if got != want}
+    assert not wrong, wrong
