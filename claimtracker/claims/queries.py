@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import TypeVar
 
-from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from claimtracker.claims.models import (
@@ -28,26 +27,23 @@ def claims_for_list() -> QuerySet[Claim]:
     return Claim.objects.select_related("current_status").prefetch_related("topics")
 
 
-def _visible(queryset: QuerySet[M], user: User | AnonymousUser, include_pending: bool) -> QuerySet[M]:
-    """Viewers see approved entries; staff may ask for pending and rejected ones too."""
-    if include_pending and user.is_staff:
-        return queryset
-    return queryset.filter(review_state=ReviewState.APPROVED)
+def _visible(queryset: QuerySet[M], include_pending: bool) -> QuerySet[M]:
+    """Approved entries only, unless pending and rejected ones are asked for too."""
+    return queryset if include_pending else queryset.filter(review_state=ReviewState.APPROVED)
 
 
-def claim_with_timeline(pk: int, user: User | AnonymousUser, *, include_pending: bool = False) -> Claim:
-    """A claim with its attributions and status changes in date order, ready to show.
+def claim_with_timeline(pk: int, *, include_pending: bool = False) -> Claim:
+    """A claim with its attributions and status changes in date order, ready to show;
+    with ``include_pending``, the entries still in review (or rejected) as well.
     Raises Claim.DoesNotExist."""
     attributions = _visible(
         Attribution.objects.select_related(
             "actor__parent__parent", "via", "source__publisher", "created_by", "reviewed_by"
         ),
-        user,
         include_pending,
     ).order_by("stated_on", "id")
     changes = _visible(
         StatusChange.objects.select_related("status", "recorded_by", "reviewed_by"),
-        user,
         include_pending,
     ).order_by("effective_on", "recorded_at", "id")
     return (

@@ -77,16 +77,16 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 
 def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str, Any]:
-    include_pending = request.user.is_staff and request.GET.get("pending") == "1"
+    # The desk (editors and reviewers) sees work in review, marked; viewers see approved entries only.
+    editor = can_edit(request.user)
     try:
-        claim = queries.claim_with_timeline(pk, request.user, include_pending=include_pending)
+        claim = queries.claim_with_timeline(pk, include_pending=editor)
     except Claim.DoesNotExist:
         raise Http404("No claim with that number.") from None
     approved = [a for a in claim.timeline_attributions if a.is_approved]  # type: ignore[attr-defined]
     effective = queries.effective_changes(claim)
     suggestion = assessment.suggest(approved)
     suggested_status = Status.objects.filter(slug=suggestion.slug).first()
-    editor = can_edit(request.user)
     context: dict[str, Any] = {
         "claim": claim,
         "events": queries.timeline(claim),
@@ -95,7 +95,6 @@ def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str
         "history": queries.claim_history(claim),
         "suggestion": suggestion,
         "suggested_status": suggested_status,
-        "include_pending": include_pending,
         "can_edit": editor,
     }
     if editor:

@@ -1,0 +1,223 @@
+"""The claim page: sides, timeline, chart, history, and the in-place forms."""
+
+import datetime
+import re
+import uuid
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from claimtracker.claims.models import Actor, Attribution, Claim, ReviewState, Source, Status, StatusChange
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+TROOPS = "North Korea has sent troops to Russia"
+
+
+@pytest.fixture
+def claim(demo: None) -> Claim:
+    return Claim.objects.get(text=TROOPS)
+
+
+def page(client: Client, claim: Claim) -> str:
+    response = client.get(reverse("claims:detail", args=[claim.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def attribution_data(**overrides: object) -> dict[str, object]:
+    return {
+        "submission": str(uuid.uuid4()),
+        "actor": Actor.objects.get(name="Jake Sullivan").pk,
+        "stance": "confirms",
+        "certainty": "definite",
+        "source": Source.objects.get().pk,
+        "quote": "Seoul and Washington have confirmed",
+        "quote_kind": "reported",
+        "via": "",
+        "stated_on": "2024-10-25",
+        "stated_on_precision": "day",
+    } | overrides
+
+
+def status_data(**overrides: object) -> dict[str, object]:
+    return {
+        "submission": str(uuid.uuid4()),
+        "status": Status.objects.get(slug="confirmed").pk,
+        "effective_on": "2024-10-28",
+        "effective_on_precision": "day",
+        "rationale": "Pentagon confirms too.",
+    } | overrides
+
+
+def test_sides_show_each_actors_latest_stance(claim: Claim, viewer: User) -> None:
+    html = page(client_for(viewer), claim)
+    supports = html[html.index("<h3>Supports</h3>") : html.index("<h3>Opposes</h3>")]
+    opposes = html[html.index("<h3>Opposes</h3>") : html.index('id="timeline-heading"')]
+    assert "Kim Jong-gyu" in supports and "Government of South Korea" in supports
+    assert "DPRK representative at the UN" in opposes
+
+
+def test_chart_draws_status_bands_and_stance_markers(claim: Claim, viewer: User) -> None:
+    html = page(client_for(viewer), claim)
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert re.findall(r'data-status="([^"]+)"', svg) == ["Reported", "Disputed", "Corroborated"]
+    assert svg.count('class="marker marker-supports"') == 3
+    assert svg.count('class="marker marker-opposes"') == 1
+    assert "<title>21 Oct 2024: DPRK representative at the UN denies</title>" in svg
+
+
+def test_history_lists_who_changed_what(claim: Claim, viewer: User) -> None:
+    html = page(client_for(viewer), claim)
+    history = html[html.index('id="history-heading"') :]
+    assert "editor created the claim" in history
+    assert "reviewer changed the attribution of Kim Jong-gyu (approved)" in history
+
+
+def test_viewer_gets_no_forms_editor_gets_both_with_a_suggestion(claim: Claim, viewer: User, editor: User) -> None:
+    assert "Add attribution" not in page(client_for(viewer), claim)
+    html = page(client_for(editor), claim)
+    assert '<button type="submit">Add attribution</button>' in html
+    assert '<button type="submit">Propose status change</button>' in html
+    assert "Suggested:" in html and "Corroborated" in html[html.index("Suggested:") :][:400]
+
+
+def test_editor_adds_an_attribution_that_waits_for_review(claim: Claim, editor: User) -> None:
+    client = client_for(editor)
+    response = client.post(reverse("claims:add_attribution", args=[claim.pk]), attribution_data())
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/claims/{claim.pk}/#attribution-form"
+    added = Attribution.objects.get(actor__name="Jake Sullivan", claim=claim)
+    assert (added.review_state, added.created_by, added.quote_found) == (ReviewState.PENDING, editor, True)
+
+
+def test_htmx_add_attribution_returns_the_refreshed_claim_body(claim: Claim, editor: User, superuser: User) -> None:
+    response = client_for(editor).post(
+        reverse("claims:add_attribution", args=[claim.pk]), attribution_data(), headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert response["HX-Retarget"] == "#claim-body"
+    assert html.lstrip().startswith('<article class="claim" id="claim-body">')
+    assert "Jake Sullivan</strong></a> confirms" in html
+    assert Attribution.objects.filter(actor__name="Jake Sullivan", claim=claim).count() == 1
+
+
+def test_bad_attribution_is_refused_next_to_fields_keeping_input(claim: Claim, editor: User) -> None:
+    response = client_for(editor).post(
+        reverse("claims:add_attribution", args=[claim.pk]),
+        attribution_data(stated_on="2024-10-21", stated_on_precision="month", quote="keep\x00this", actor="999999"),
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    form = html[html.index('id="attribution-form"') :]
+    assert "With month precision, enter the first of the month" in form
+    assert "Null characters are not allowed." in form
+    assert "Select a valid choice" in form
+    assert 'value="2024-10-21"' in form  # what the user typed stays
+    assert not Attribution.objects.filter(stance="confirms", actor__name="Jake Sullivan").exists()
+
+
+def test_htmx_invalid_attribution_returns_the_form_partial(claim: Claim, editor: User) -> None:
+    response = client_for(editor).post(
+        reverse("claims:add_attribution", args=[claim.pk]),
+        attribution_data(stated_on="2024-02-30"),
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="attribution-form"')
+    assert "Enter a valid date." in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_double_submit_creates_one_attribution(claim: Claim, editor: User) -> None:
+    client = client_for(editor)
+    data = attribution_data()
+    first = client.post(reverse("claims:add_attribution", args=[claim.pk]), data)
+    second = client.post(reverse("claims:add_attribution", args=[claim.pk]), data)
+
+    assert first.status_code == second.status_code == 302
+    assert Attribution.objects.filter(actor__name="Jake Sullivan", claim=claim).count() == 1
+
+
+def test_editor_proposes_a_status_change_with_evidence(claim: Claim, editor: User) -> None:
+    evidence = claim.attributions.filter(stance="confirms")
+    response = client_for(editor).post(
+        reverse("claims:propose_status_change", args=[claim.pk]),
+        status_data(evidence=[a.pk for a in evidence]),
+    )
+    assert response.status_code == 302
+    change = StatusChange.objects.get(rationale="Pentagon confirms too.")
+    assert change.review_state == ReviewState.PENDING
+    assert set(change.evidence.all()) == set(evidence)
+    claim.refresh_from_db()
+    assert claim.current_status.slug == "corroborated", "pending until a reviewer approves"
+
+
+def test_status_change_without_rationale_or_with_bad_precision_is_refused(claim: Claim, editor: User) -> None:
+    response = client_for(editor).post(
+        reverse("claims:propose_status_change", args=[claim.pk]),
+        status_data(rationale="   ", effective_on="2024-10-28", effective_on_precision="year"),
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "This field is required." in html
+    assert "With year precision, enter 1 January" in html
+    assert not StatusChange.objects.filter(status__slug="confirmed").exists()
+
+
+def test_evidence_and_corrections_must_belong_to_the_claim(claim: Claim, editor: User) -> None:
+    other = Claim.objects.exclude(pk=claim.pk).first()
+    foreign_attribution = other.attributions.first()
+    foreign_change = other.status_changes.first()
+    response = client_for(editor).post(
+        reverse("claims:propose_status_change", args=[claim.pk]),
+        status_data(evidence=[foreign_attribution.pk], corrects=foreign_change.pk),
+    )
+    html = response.content.decode()
+    assert html.count("Select a valid choice") == 2
+    assert not StatusChange.objects.filter(status__slug="confirmed").exists()
+
+
+def test_double_submit_creates_one_status_change(claim: Claim, editor: User) -> None:
+    client = client_for(editor)
+    data = status_data()
+    for _ in range(2):
+        client.post(reverse("claims:propose_status_change", args=[claim.pk]), data)
+    assert StatusChange.objects.filter(rationale="Pentagon confirms too.").count() == 1
+
+
+def test_viewer_cannot_post_forms(claim: Claim, viewer: User) -> None:
+    client = client_for(viewer)
+    assert client.post(reverse("claims:add_attribution", args=[claim.pk]), attribution_data()).status_code == 403
+    assert client.post(reverse("claims:propose_status_change", args=[claim.pk]), status_data()).status_code == 403
+    assert not Attribution.objects.filter(actor__name="Jake Sullivan", claim=claim).exists()
+
+
+def test_forms_post_to_unknown_claim_is_404(editor: User, demo: None) -> None:
+    response = client_for(editor).post(reverse("claims:add_attribution", args=[999999]), attribution_data())
+    assert response.status_code == 404
+
+
+def test_editor_claim_page_query_count_is_constant(
+    claim: Claim, editor: User, reviewer: User, django_assert_max_num_queries: object
+) -> None:
+    from claimtracker.claims import services
+
+    client = client_for(editor)
+    url = reverse("claims:detail", args=[claim.pk])
+    with django_assert_max_num_queries(20) as few:  # type: ignore[operator]
+        client.get(url)
+    source = Source.objects.get()
+    actor = Actor.objects.get(name="Jake Sullivan")
+    for day in range(1, 29):
+        a = services.add_attribution(
+            claim, actor=actor, source=source, stance="asserts", stated_on=datetime.date(2024, 11, day), by=editor
+        )
+        services.approve(a, by=reviewer)
+    with django_assert_max_num_queries(20) as many:  # type: ignore[operator]
+        client.get(url)
+    assert len(many.captured_queries) == len(few.captured_queries)
