@@ -17,6 +17,7 @@ from django.db.models import F, Q, QuerySet
 from claimtracker.claims.models import Claim
 
 MAX_TERMS = 12
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_TERM_LENGTH = 60
 
 SEARCH_VECTOR = (
@@ -24,6 +25,11 @@ SEARCH_VECTOR = (
     + SearchVector("search_quotes", weight="B", config="simple")
     + SearchVector("search_actors", weight="C", config="simple")
 )
+
+
+def clean_query(text: str, max_length: int = 200) -> str:
+    """User-typed search text made safe to send to the database (PostgreSQL refuses NUL)."""
+    return _CONTROL.sub("", text).strip()[:max_length]
 
 
 def terms(text: str) -> list[str]:
@@ -66,7 +72,7 @@ def trigram_available() -> bool:
 
 def similar_claims(text: str, *, exclude_pk: int | None = None, limit: int = 5) -> list[Claim]:
     """Existing claims worded like ``text``, most similar first, to catch duplicates."""
-    text = text.strip()[:1000]
+    text = clean_query(text, 1000)
     if len(text) < 4:
         return []
     candidates = Claim.objects.select_related("current_status")

@@ -210,7 +210,12 @@ def claim_create(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Claim created.")
         return redirect(claim)
     similar = search.similar_claims(request.POST.get("text", "")) if request.method == "POST" else []
-    return render(request, "claims/claim_form.html", {"form": form, "similar": similar, "claim": None})
+    return render(
+        request,
+        "claims/claim_form.html",
+        {"form": form, "similar": similar, "claim": None},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -299,7 +304,7 @@ def review_item(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @require_GET
 def actor_list(request: HttpRequest) -> HttpResponse:
     _require(request, can_view, "read actors")
-    q = request.GET.get("q", "").strip()[:200]
+    q = search.clean_query(request.GET.get("q", ""))
     page = Paginator(queries.actors_for_list(q).order_by("name"), 50).get_page(request.GET.get("page"))
     return render(request, "claims/actor_list.html", {"page": page, "q": q})
 

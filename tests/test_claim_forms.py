@@ -1,0 +1,111 @@
+"""/claims/new/ and claim editing: similar claims, versioned edits, bad input."""
+
+import uuid
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from claimtracker.claims import services
+from claimtracker.claims.models import Claim, Topic
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def claim_data(**overrides: object) -> dict[str, object]:
+    return {
+        "submission": str(uuid.uuid4()),
+        "text": "Russia has received North Korean artillery shells",
+        "context": "",
+        "quantity": "",
+        "quantity_bound": "",
+        "quantity_unit": "",
+        "due_on": "",
+    } | overrides
+
+
+def test_editor_creates_a_claim(editor: User, demo: None) -> None:
+    topic = Topic.objects.get(name="Russia")
+    response = client_for(editor).post(
+        reverse("claims:create"),
+        claim_data(topics=[topic.pk], quantity="1000000", quantity_bound="at_least", quantity_unit="shells"),
+    )
+    claim = Claim.objects.get(text="Russia has received North Korean artillery shells")
+    assert response.status_code == 302 and response["Location"] == claim.get_absolute_url()
+    assert (claim.created_by, claim.quantity_bound, list(claim.topics.all())) == (editor, "at_least", [topic])
+
+
+def test_double_submit_creates_one_claim_and_lands_on_it(editor: User) -> None:
+    client = client_for(editor)
+    data = claim_data()
+    first = client.post(reverse("claims:create"), data)
+    second = client.post(reverse("claims:create"), data)
+    assert Claim.objects.count() == 1
+    assert first["Location"] == second["Location"] == Claim.objects.get().get_absolute_url()
+
+
+def test_similar_claims_are_shown_while_typing(editor: User, demo: None) -> None:
+    response = client_for(editor).get(
+        reverse("claims:similar"), {"text": "North Korea has sent soldiers to Russia"}, headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="similar"')
+    assert "North Korea has sent troops to Russia" in html
+
+
+def test_similar_claims_ignore_short_or_unrelated_text(editor: User, demo: None) -> None:
+    for text in ("", "ab", "Completely unrelated weather forecast"):
+        html = client_for(editor).get(reverse("claims:similar"), {"text": text}).content.decode()
+        assert "Similar claims already recorded" not in html
+
+
+def test_bad_claim_input_is_refused_keeping_what_was_typed(editor: User) -> None:
+    response = client_for(editor).post(
+        reverse("claims:create"),
+        claim_data(text="Troops\x00 moved", quantity="10000", due_on="2024-13-45", context="x" * 20_001),
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Null characters are not allowed." in html
+    assert "Enter a valid date." in html
+    assert "Say whether the quantity is exact, about, at least or at most." in html
+    assert "at most 20000 characters" in html
+    assert 'value="10000"' in html
+    assert not Claim.objects.exists()
+
+
+def test_edit_saves_and_bumps_the_version(editor: User, demo: None) -> None:
+    claim = Claim.objects.get(text="The troops were moved by ship")
+    response = client_for(editor).post(
+        reverse("claims:edit", args=[claim.pk]), claim_data(text="The troops were moved by sea", version=1)
+    )
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert (claim.text, claim.version, claim.history.first().history_user) == (
+        "The troops were moved by sea",
+        2,
+        editor,
+    )
+
+
+def test_stale_edit_is_refused_and_shows_the_other_editors_change(editor: User, other_editor: User, demo: None) -> None:
+    claim = Claim.objects.get(text="The troops were moved by ship")
+    services.update_claim(claim, by=other_editor, expected_version=1, text="Troops crossed by ship from Chongjin")
+
+    response = client_for(editor).post(
+        reverse("claims:edit", args=[claim.pk]), claim_data(text="The troops were moved by sea", version=1)
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Someone else saved this claim while you were editing it." in html
+    assert "Troops crossed by ship from Chongjin" in html
+    assert "The troops were moved by sea" in html  # the user's own text is kept in the form
+    claim.refresh_from_db()
+    assert (claim.text, claim.version) == ("Troops crossed by ship from Chongjin", 2)
+    assert claim.history.count() == 2
+
+
+def test_edit_of_unknown_claim_is_404(editor: User) -> None:
+    assert client_for(editor).get(reverse("claims:edit", args=[424242])).status_code == 404

@@ -1,0 +1,141 @@
+"""/review/: pending work grouped by claim, approved or rejected in place."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from claimtracker.claims import services
+from claimtracker.claims.models import Attribution, Claim, ReviewState, Status, StatusChange
+from tests.conftest import client_for
+from tests.factories import ActorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pending(demo: None, editor: User, reviewer: User) -> dict[str, object]:
+    claim = Claim.objects.get(text="The troops were moved by ship")
+    source = claim.attributions.first().source
+    attribution = services.add_attribution(
+        claim,
+        actor=ActorFactory(name="Pentagon"),
+        source=source,
+        stance="confirms",
+        stated_on=datetime.date(2024, 10, 28),
+        quote="by ship",
+        by=editor,
+    )
+    change = services.propose_status_change(
+        claim,
+        status=Status.objects.get(slug="confirmed"),
+        effective_on=datetime.date(2024, 10, 28),
+        rationale="The Pentagon confirms the sea route.",
+        evidence=[attribution],
+        by=editor,
+    )
+    own = services.propose_status_change(
+        claim,
+        status=Status.objects.get(slug="false"),
+        effective_on=datetime.date(2024, 10, 29),
+        rationale="Reviewer's own idea.",
+        by=reviewer,
+    )
+    return {"claim": claim, "attribution": attribution, "change": change, "own": own}
+
+
+def queue(client: Client) -> str:
+    response = client.get(reverse("claims:review"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_queue_groups_pending_items_by_claim(pending: dict[str, object], reviewer: User) -> None:
+    html = queue(client_for(reviewer))
+    assert html.count('class="review-group"') == 1
+    assert "Pentagon</strong> confirms" in html
+    assert "The Pentagon confirms the sea route." in html
+
+
+def test_reviewer_sees_own_item_without_buttons(pending: dict[str, object], reviewer: User) -> None:
+    own = pending["own"]
+    html = queue(client_for(reviewer))
+    item = html[html.index(f'id="review-status-change-{own.pk}"') :]
+    item = item[: item.index("</li>")]
+    assert "Your own proposal: another reviewer must review it." in item
+    assert "Approve" not in item
+
+
+def test_pending_count_shows_in_navigation_for_reviewers_only(
+    pending: dict[str, object], reviewer: User, editor: User
+) -> None:
+    assert 'aria-label="3 pending">3</span>' in queue(client_for(reviewer))
+    assert "pending</span>" not in client_for(editor).get("/claims/").content.decode()
+
+
+def test_approve_in_place_moves_current_status(pending: dict[str, object], reviewer: User) -> None:
+    change = pending["change"]
+    response = client_for(reviewer).post(
+        reverse("claims:review_item", args=["status-change", change.pk]),
+        {"decision": "approve", "note": "Checked the briefing."},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<li class="review-item" id="review-status-change-{change.pk}"')
+    assert "Approved by rita: Checked the briefing." in html
+    claim = pending["claim"]
+    claim.refresh_from_db()
+    assert claim.current_status.slug == "confirmed"
+
+
+def test_reject_needs_a_note_and_keeps_item_pending(pending: dict[str, object], reviewer: User) -> None:
+    attribution = pending["attribution"]
+    url = reverse("claims:review_item", args=["attribution", attribution.pk])
+    client = client_for(reviewer)
+
+    refused = client.post(url, {"decision": "reject", "note": " "}, headers={"HX-Request": "true"})
+    assert "Say why it is rejected" in refused.content.decode()
+    attribution.refresh_from_db()
+    assert attribution.review_state == ReviewState.PENDING
+
+    client.post(url, {"decision": "reject", "note": "Wrong date."})
+    attribution.refresh_from_db()
+    assert (attribution.review_state, attribution.review_note) == (ReviewState.REJECTED, "Wrong date.")
+
+
+def test_reviewer_cannot_approve_own_item_even_by_posting(pending: dict[str, object], reviewer: User) -> None:
+    own = pending["own"]
+    response = client_for(reviewer).post(
+        reverse("claims:review_item", args=["status-change", own.pk]), {"decision": "approve"}, follow=True
+    )
+    assert "You cannot review your own work" in response.content.decode()
+    own.refresh_from_db()
+    assert own.review_state == ReviewState.PENDING
+
+
+def test_editor_has_no_approve_button_and_cannot_post(pending: dict[str, object], editor: User) -> None:
+    client = client_for(editor)
+    assert client.get(reverse("claims:review")).status_code == 403
+    change = pending["change"]
+    response = client.post(reverse("claims:review_item", args=["status-change", change.pk]), {"decision": "approve"})
+    assert response.status_code == 403
+    change.refresh_from_db()
+    assert change.review_state == ReviewState.PENDING
+
+
+def test_review_of_unknown_kind_or_item_is_404(pending: dict[str, object], reviewer: User) -> None:
+    client = client_for(reviewer)
+    assert client.post("/review/claim/1/", {"decision": "approve"}).status_code == 404
+    assert client.post("/review/attribution/999999/", {"decision": "approve"}).status_code == 404
+
+
+def test_bad_decision_is_a_clear_error(pending: dict[str, object], reviewer: User) -> None:
+    change = pending["change"]
+    response = client_for(reviewer).post(
+        reverse("claims:review_item", args=["status-change", change.pk]), {"decision": "maybe"}, follow=True
+    )
+    assert "Choose approve or reject." in response.content.decode()
+    assert StatusChange.objects.get(pk=change.pk).review_state == ReviewState.PENDING
+    assert Attribution.objects.filter(review_state=ReviewState.PENDING).count() == 1
