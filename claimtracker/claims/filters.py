@@ -6,6 +6,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from django.utils import timezone
 
 from claimtracker.claims import search
@@ -115,13 +116,12 @@ class ClaimFilter(django_filters.FilterSet):
         sort = data.get("sort") or ("relevance" if data.get("q") else "newest")
         if sort == "relevance" and "rank" in queryset.query.annotations:
             return queryset.order_by(F("rank").desc(), "-id")
-        return queryset.order_by(
-            *{
-                "oldest": ["created_at", "id"],
-                "status": [F("status_since").desc(nulls_last=True), "-id"],
-                "due": [F("due_on").asc(nulls_last=True), "id"],
-            }.get(sort, ["-created_at", "-id"])
-        )
+        orderings: dict[str, list[str | OrderBy]] = {
+            "oldest": ["created_at", "id"],
+            "status": [F("status_since").desc(nulls_last=True), "-id"],
+            "due": [F("due_on").asc(nulls_last=True), "id"],
+        }
+        return queryset.order_by(*orderings.get(sort, ["-created_at", "-id"]))
 
     def _filter_dates(
         self, queryset: QuerySet[Claim], start: datetime.date | None, end: datetime.date | None
