@@ -1,3 +1,5 @@
+from collections.abc import Iterator
+from importlib import import_module
 from typing import Any
 
 import pytest
@@ -72,3 +74,20 @@ def demo(db: None) -> None:
     from django.core.management import call_command
 
     call_command("load_demo", force=True, stdout=StringIO())
+
+
+@pytest.fixture
+def flushable_db(transactional_db: None) -> Iterator[None]:
+    """For tests that commit (live server, threads): after the test, the database is
+    emptied with DELETE on SQLite, which the append-only triggers rightly refuse.
+    Drop them for that flush only; they are created anew before each such test."""
+    from django.db import connection
+
+    triggers = import_module("claimtracker.claims.migrations.0003_triggers")
+    with connection.schema_editor() as editor:
+        triggers.drop_triggers(None, editor)
+        triggers.create_triggers(None, editor)
+    yield
+    if connection.vendor == "sqlite":
+        with connection.schema_editor() as editor:
+            triggers.drop_triggers(None, editor)

@@ -1,15 +1,22 @@
 // Small progressive enhancements; every page works without this file.
-// After htmx swaps in a form with errors, move focus to the first invalid field;
-// after it swaps in new results, announce them by focusing their heading.
-document.addEventListener("htmx:afterSwap", function (event) {
-  var target = event.detail.target;
-  var invalid = target.querySelector("[aria-invalid='true']");
+// After htmx swaps content in, move focus where a keyboard or screen-reader user
+// expects it: to the first invalid field of a form that came back with errors,
+// otherwise to the element marked data-focus-after-swap (a results heading, a
+// review outcome).
+document.addEventListener("htmx:afterSettle", function (event) {
+  var target = event.detail && event.detail.target;
+  if (!target) {
+    return;
+  }
+  // An outerHTML swap replaces the target: find its successor by id.
+  var root = (target.id && document.getElementById(target.id)) || target;
+  var invalid = root.querySelector("[aria-invalid='true']");
   if (invalid) {
     invalid.focus();
     return;
   }
-  var focusTarget = target.querySelector("[data-focus-after-swap]");
-  if (focusTarget) {
-    focusTarget.focus({ preventScroll: true });
+  var next = root.matches("[data-focus-after-swap]") ? root : root.querySelector("[data-focus-after-swap]");
+  if (next) {
+    next.focus({ preventScroll: true });
   }
 });
