@@ -78,12 +78,17 @@ def demo(db: None) -> None:
 
 @pytest.fixture
 def flushable_db(transactional_db: None) -> Iterator[None]:
-    """For tests that commit (live server, threads): after the test, the database is
-    emptied with DELETE on SQLite, which the append-only triggers rightly refuse.
-    Drop them for that flush only; they are created anew before each such test."""
+    """For tests that commit (live server, threads). After such a test the database
+    is emptied (flush), which removes the rows data migrations made, and on SQLite
+    empties tables with DELETE, which the append-only triggers rightly refuse. So:
+    make the migration rows and the triggers anew before the test, and drop the
+    SQLite triggers for the flush after it."""
+    from django.apps import apps
     from django.db import connection
 
     triggers = import_module("claimtracker.claims.migrations.0003_triggers")
+    import_module("claimtracker.claims.migrations.0002_default_statuses").create_statuses(apps, None)
+    import_module("claimtracker.accounts.migrations.0001_roles").create_roles(apps, None)
     with connection.schema_editor() as editor:
         triggers.drop_triggers(None, editor)
         triggers.create_triggers(None, editor)

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from claimtracker.claims.models import Claim, StatusChange
 from tests.browser.conftest import log_in
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 TROOPS = "North Korea has sent troops to Russia"
 

@@ -12,9 +12,10 @@ def create_roles(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     # Permissions are normally made after all migrations (post_migrate); make the
     # claims app's now so that the groups can hold them on a fresh database.
     claims_config = apps.get_app_config("claims")
-    claims_config.models_module = True  # type: ignore[assignment]
+    models_module = getattr(claims_config, "models_module", None)
+    claims_config.models_module = models_module or True  # type: ignore[assignment]
     create_permissions(claims_config, apps=apps, verbosity=0)  # type: ignore[arg-type]
-    claims_config.models_module = None
+    claims_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
