@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "simple_history",
     "claimtracker.claims",
     "claimtracker.accounts",
+    "claimtracker.exports",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +97,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Named as the author of the ClaimReview JSON-LD on claim pages.
+ORGANIZATION_NAME = env_str("ORGANIZATION_NAME", "Claim Tracker")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "claims:list"

@@ -8,6 +8,7 @@ from claimtracker.claims.views import healthz
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="claims:list", permanent=False), name="home"),
     path("", include("claimtracker.claims.urls")),
+    path("", include("claimtracker.exports.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

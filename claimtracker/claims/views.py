@@ -23,6 +23,7 @@ from claimtracker.claims import assessment, chart, queries, search, services
 from claimtracker.claims.filters import ClaimFilter
 from claimtracker.claims.forms import AttributionForm, ClaimForm, ReviewForm, StatusChangeForm
 from claimtracker.claims.models import Actor, Attribution, Claim, Source, Status, StatusChange, Submission
+from claimtracker.exports import jsonld
 
 PAGE_SIZE = 25
 
@@ -87,8 +88,10 @@ def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str
     effective = queries.effective_changes(claim)
     suggestion = assessment.suggest(approved)
     suggested_status = Status.objects.filter(slug=suggestion.slug).first()
+    review = jsonld.claim_review(claim, approved, effective, request.build_absolute_uri(claim.get_absolute_url()))
     context: dict[str, Any] = {
         "claim": claim,
+        "jsonld": jsonld.script_tag(review) if review else "",
         "events": queries.timeline(claim),
         "sides": assessment.sides(approved),
         "chart": chart.build(effective, approved),

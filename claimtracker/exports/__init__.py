@@ -1,0 +1,1 @@
+"""Claim timelines out of the app: CSV (streamed), JSON, and ClaimReview JSON-LD."""

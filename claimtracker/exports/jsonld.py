@@ -1,0 +1,66 @@
+"""schema.org ClaimReview for a claim page, embedded as JSON-LD.
+
+The JSON is escaped so that no stored text can close the script element or
+open a comment: <, > and & become \\u escapes, which JSON parsers read back as
+the same characters.
+"""
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.utils.safestring import SafeString, mark_safe
+
+from claimtracker.claims.models import Attribution, Claim, Polarity, StatusChange
+from claimtracker.exports.timeline import timestamp
+
+_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def claim_review(
+    claim: Claim, attributions: list[Attribution], changes: list[StatusChange], url: str
+) -> dict[str, Any] | None:
+    """The ClaimReview of a claim with a current status, from its approved entries;
+    None while the desk has not assessed it."""
+    if claim.current_status is None:
+        return None
+    asserting = {a.actor_id: a.actor for a in attributions if a.polarity == Polarity.SUPPORTS}
+    sources = {a.source_id: a.source for a in attributions}
+    latest = max(changes, key=lambda c: c.recorded_at, default=None)
+    return {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": url,
+        "claimReviewed": claim.text,
+        "datePublished": timestamp(latest.recorded_at if latest else claim.created_at)[:10],
+        "author": {"@type": "Organization", "name": settings.ORGANIZATION_NAME},
+        "reviewRating": {
+            "@type": "Rating",
+            "alternateName": claim.current_status.label,
+        },
+        "itemReviewed": {
+            "@type": "Claim",
+            "author": [
+                {
+                    "@type": "Person" if actor.kind == "person" else "Organization",
+                    "name": actor.name,
+                    **({"sameAs": actor.wikidata_url} if actor.wikidata_id else {}),
+                }
+                for actor in asserting.values()
+            ],
+            "appearance": [
+                {
+                    "@type": "CreativeWork",
+                    "headline": source.title,
+                    **({"url": source.url} if source.url else {}),
+                    **({"datePublished": timestamp(source.published_at)} if source.published_at else {}),
+                }
+                for source in sources.values()
+            ],
+        },
+    }
+
+
+def script_tag(data: dict[str, Any]) -> SafeString:
+    text = json.dumps(data, ensure_ascii=False, sort_keys=False).translate(_ESCAPES)
+    return mark_safe(f'<script type="application/ld+json">{text}</script>')  # noqa: S308 - escaped above

@@ -1,0 +1,122 @@
+"""Export endpoints: a claim's timeline as CSV or JSON, and the timelines of
+every claim the list's filters select, as one streamed CSV."""
+
+from collections.abc import Iterator
+
+from django.core.exceptions import PermissionDenied
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from claimtracker.accounts.roles import can_edit, can_view
+from claimtracker.claims import queries
+from claimtracker.claims.filters import ClaimFilter
+from claimtracker.claims.models import Claim
+from claimtracker.exports import csv, timeline
+from claimtracker.lib.dates import iso_date
+
+FLAG_VALUES = {"", "0", "1"}
+EXPORT_OPTIONS = ("bom", "pending")
+
+
+class BadExportRequest(Exception):
+    pass
+
+
+def _flags(request: HttpRequest) -> tuple[bool, bool]:
+    """``bom`` and ``pending`` from the query string; only editors may ask for pending work."""
+    for name in EXPORT_OPTIONS:
+        if request.GET.get(name, "") not in FLAG_VALUES:
+            raise BadExportRequest(f"{name} must be 1 or 0, not {request.GET.get(name)!r}.")
+    pending = request.GET.get("pending") == "1"
+    if pending and not can_edit(request.user):
+        raise PermissionDenied("Only the desk may export entries still in review.")
+    return request.GET.get("bom") == "1", pending
+
+
+def _csv_response(lines: Iterator[str], filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse((line.encode("utf-8") for line in lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _claim(pk: int) -> Claim:
+    claim = Claim.objects.filter(pk=pk).select_related("current_status").first()
+    if claim is None:
+        raise Http404("No claim with that number.")
+    return claim
+
+
+@require_GET
+def timeline_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
+    if not can_view(request.user):
+        raise PermissionDenied("Your role does not allow you to export claims.")
+    try:
+        bom, pending = _flags(request)
+    except BadExportRequest as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain")
+    claim = _claim(pk)
+    lines = csv.write(
+        timeline.COLUMNS,
+        timeline.rows(Claim.objects.filter(pk=claim.pk), include_pending=pending),
+        text_columns=timeline.TEXT_COLUMN_INDEXES,
+        bom=bom,
+    )
+    return _csv_response(lines, f"claim-{claim.pk}-timeline-{timezone.localdate():%Y-%m-%d}.csv")
+
+
+@require_GET
+def timeline_json(request: HttpRequest, pk: int) -> HttpResponse:
+    if not can_view(request.user):
+        raise PermissionDenied("Your role does not allow you to export claims.")
+    try:
+        _, pending = _flags(request)
+    except BadExportRequest as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    claim = _claim(pk)
+    status = claim.current_status
+    return JsonResponse(
+        {
+            "claim": {
+                "id": claim.pk,
+                "text": claim.text,
+                "url": request.build_absolute_uri(claim.get_absolute_url()),
+                "current_status": status.label if status else None,
+                "current_verdict": status.verdict if status else None,
+                "status_since": iso_date(claim.status_since, claim.status_since_precision) or None,
+                "status_since_precision": claim.status_since_precision if claim.status_since else None,
+            },
+            "events": list(timeline.as_dicts(Claim.objects.filter(pk=claim.pk), include_pending=pending)),
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@require_GET
+def export_csv(request: HttpRequest) -> HttpResponseBase:
+    if not can_view(request.user):
+        raise PermissionDenied("Your role does not allow you to export claims.")
+    try:
+        bom, pending = _flags(request)
+    except BadExportRequest as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain")
+    filterset = ClaimFilter(request.GET, queryset=queries.claims_for_list())
+    if not filterset.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
+        return HttpResponseBadRequest(f"These filters could not be read: {problems}", content_type="text/plain")
+    lines = csv.write(
+        timeline.COLUMNS,
+        timeline.rows(filterset.qs, include_pending=pending),
+        text_columns=timeline.TEXT_COLUMN_INDEXES,
+        bom=bom,
+    )
+    return _csv_response(lines, f"claim-timelines-{timezone.localdate():%Y-%m-%d}.csv")

@@ -1,0 +1,356 @@
+"""Timeline exports: CSV (one shared writer, neutralised), JSON, ClaimReview JSON-LD, the export command."""
+
+import csv
+import datetime
+import io
+import json
+import re
+from io import StringIO
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+
+from claimtracker.claims import services
+from claimtracker.claims.models import Actor, Attribution, Claim, Source, Status, StatusChange
+from claimtracker.exports.csv import FORMULA_TRIGGERS, neutralise
+from claimtracker.exports.timeline import COLUMNS, NON_TEXT_COLUMNS
+from tests.conftest import client_for
+from tests.factories import ActorFactory, ClaimFactory, SourceFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TROOPS = "North Korea has sent troops to Russia"
+
+
+def body(response: object) -> str:
+    if isinstance(response, StreamingHttpResponse):
+        return b"".join(response.streaming_content).decode("utf-8")
+    return response.content.decode("utf-8")  # type: ignore[attr-defined]
+
+
+def parse(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+
+
+@pytest.fixture
+def troops(demo: None) -> Claim:
+    return Claim.objects.get(text=TROOPS)
+
+
+def test_timeline_csv_has_the_contract_columns_and_one_row_per_event(troops: Claim, viewer: User) -> None:
+    with time_machine.travel(datetime.datetime(2026, 11, 26, 12, tzinfo=datetime.UTC)):
+        response = client_for(viewer).get(reverse("exports:timeline_csv", args=[troops.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="claim-{troops.pk}-timeline-2026-11-26.csv"'
+    text = body(response)
+    assert text.splitlines()[0] == ",".join(COLUMNS)
+    assert text.endswith("\r\n") and "\r\n" in text
+    rows = parse(text)
+    assert [(r["event_date"], r["event"]) for r in rows] == [
+        ("2024-10", "attribution"),
+        ("2024-10", "attribution"),
+        ("2024-10", "status_change"),
+        ("2024-10-21", "attribution"),
+        ("2024-10-21", "status_change"),
+        ("2024-10-25", "attribution"),
+        ("2024-10-25", "status_change"),
+    ]
+    denial = rows[3]
+    assert denial | {"recorded_at": ""} == {
+        "claim_id": str(troops.pk),
+        "claim": TROOPS,
+        "event_date": "2024-10-21",
+        "date_precision": "day",
+        "event": "attribution",
+        "actor": "DPRK representative at the UN",
+        "via": "",
+        "stance": "denies",
+        "certainty": "definite",
+        "status": "",
+        "quote": "groundless rumor",
+        "quote_kind": "direct",
+        "rationale": "",
+        "source_title": Source.objects.get().title,
+        "source_publisher": "Yonhap News Agency",
+        "source_url": "",
+        "source_published_at": "2024-10-25T17:09:34Z",
+        "recorded_by": "editor",
+        "recorded_at": "",
+        "review_state": "approved",
+    }
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", denial["recorded_at"])
+    assert rows[-1]["status"] == "Corroborated" and rows[-1]["rationale"].startswith("Seoul and Washington")
+
+
+def test_bom_for_excel_and_korean_text_survives(troops: Claim, viewer: User, editor: User, reviewer: User) -> None:
+    attribution = services.add_attribution(
+        troops,
+        actor=Actor.objects.get(short_name="NIS"),
+        source=Source.objects.get(),
+        stance="confirms",
+        stated_on=datetime.date(2024, 10, 18),
+        quote="국가정보원은 북한군 파병을 확인했다",
+        by=editor,
+    )
+    services.approve(attribution, by=reviewer)
+
+    raw = b"".join(
+        client_for(viewer).get(reverse("exports:timeline_csv", args=[troops.pk]), {"bom": "1"}).streaming_content
+    )
+
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert "국가정보원은 북한군 파병을 확인했다" in raw.decode("utf-8")
+
+
+def test_pending_entries_only_on_request_and_only_for_the_desk(troops: Claim, viewer: User, editor: User) -> None:
+    services.propose_status_change(
+        troops,
+        status=Status.objects.get(slug="confirmed"),
+        effective_on=datetime.date(2024, 11, 1),
+        rationale="Pending work.",
+        by=editor,
+    )
+    url = reverse("exports:timeline_csv", args=[troops.pk])
+
+    assert "Pending work." not in body(client_for(editor).get(url))
+    with_pending = parse(body(client_for(editor).get(url, {"pending": "1"})))
+    assert with_pending[-1]["review_state"] == "pending"
+    assert client_for(viewer).get(url, {"pending": "1"}).status_code == 403
+
+
+@pytest.mark.parametrize("params", [{"bom": "yes"}, {"pending": "maybe"}])
+def test_unknown_option_values_are_a_clear_400(troops: Claim, viewer: User, params: dict[str, str]) -> None:
+    response = client_for(viewer).get(reverse("exports:timeline_csv", args=[troops.pk]), params)
+    assert response.status_code == 400
+    assert "must be 1 or 0" in response.content.decode()
+
+
+def test_export_csv_streams_the_timelines_of_the_filtered_claims(troops: Claim, viewer: User) -> None:
+    response = client_for(viewer).get(reverse("exports:claims_csv"), {"status": "corroborated", "q": "troops"})
+
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Disposition"].startswith('attachment; filename="claim-timelines-')
+    rows = parse(body(response))
+    assert {r["claim"] for r in rows} == {
+        TROOPS,
+        "At least 3,000 North Korean troops were moved to eastern Russia in October 2024",
+        "The troops were moved by ship",
+    }
+    ids = [int(r["claim_id"]) for r in rows]
+    assert ids == sorted(ids), "grouped by claim"
+
+
+def test_export_csv_with_no_filter_has_every_approved_event(demo: None, viewer: User) -> None:
+    rows = parse(body(client_for(viewer).get(reverse("exports:claims_csv"))))
+    assert len(rows) == Attribution.objects.count() + StatusChange.objects.count() == 22
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"status": "nope"}, "status: Select a valid choice."),
+        ({"date_from": "2024-02-30"}, "date_from: Enter a valid date."),
+        ({"actor": "x"}, "actor: Select a valid choice."),
+    ],
+)
+def test_export_csv_bad_filter_is_a_clear_400(demo: None, viewer: User, params: dict[str, str], message: str) -> None:
+    response = client_for(viewer).get(reverse("exports:claims_csv"), params)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_download_links_carry_the_current_filters(troops: Claim, viewer: User) -> None:
+    listing = client_for(viewer).get("/claims/", {"q": "troops", "status": "corroborated"}).content.decode()
+    assert 'href="/claims/export.csv?q=troops&amp;status=corroborated" download>Download CSV</a>' in listing
+    page = client_for(viewer).get(troops.get_absolute_url()).content.decode()
+    assert f'href="/claims/{troops.pk}/timeline.csv" download>Download CSV</a>' in page
+
+
+# --- Formula injection ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("trigger", FORMULA_TRIGGERS)
+def test_neutralise_prefixes_every_trigger_and_nothing_else(trigger: str) -> None:
+    assert neutralise(f"{trigger}SUM(A1)") == f"'{trigger}SUM(A1)"
+    assert neutralise(f"a{trigger}b") == f"a{trigger}b"
+    assert neutralise("") == ""
+
+
+@pytest.mark.parametrize("trigger", FORMULA_TRIGGERS)
+def test_writer_neutralises_every_text_column_and_leaves_the_others(trigger: str) -> None:
+    from claimtracker.exports import csv as csv_writer
+    from claimtracker.exports.timeline import TEXT_COLUMN_INDEXES
+
+    row = [f"{trigger}{name}" for name in COLUMNS]
+    text = "".join(csv_writer.write(COLUMNS, [row], text_columns=TEXT_COLUMN_INDEXES))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    assert next(reader) == list(COLUMNS)
+    cells = dict(zip(COLUMNS, next(reader), strict=True))
+    for name in COLUMNS:
+        expected = f"{trigger}{name}" if name in NON_TEXT_COLUMNS else f"'{trigger}{name}"
+        assert cells[name] == expected, name
+
+
+# NUL cannot be stored (PostgreSQL refuses it, forms refuse it), so the stored path is
+# tested with the other triggers; the writer test above covers NUL in every column.
+@pytest.mark.parametrize("trigger", [t for t in FORMULA_TRIGGERS if t != "\0"])
+def test_every_text_column_is_neutralised_in_the_export(trigger: str, viewer: User, reviewer: User) -> None:
+    payload = f'{trigger}HYPERLINK("http://evil.example")'
+    author = UserFactory(username=f"{trigger}author"[:150])
+    publisher = ActorFactory(name=f"{payload} publisher", kind="media_outlet")
+    source = SourceFactory(title=f"{payload} title", url=f"{payload} url", publisher=publisher)
+    claim = ClaimFactory(text=f"{payload} claim")
+    speaker, via = ActorFactory(name=f"{payload} speaker"), ActorFactory(name=f"{payload} via")
+    attribution = Attribution.objects.create(
+        claim=claim,
+        actor=speaker,
+        via=via,
+        source=source,
+        stance="asserts",
+        certainty="definite",
+        quote=f"{payload} quote",
+        quote_kind="direct",
+        stated_on=datetime.date(2024, 10, 21),
+        created_by=author,
+    )
+    services.approve(attribution, by=reviewer)
+    status = Status.objects.create(slug=f"s{FORMULA_TRIGGERS.index(trigger)}", label=f"{payload} status"[:50])
+    change = services.propose_status_change(
+        claim, status=status, effective_on=datetime.date(2024, 10, 21), rationale=f"{payload} rationale", by=author
+    )
+    services.approve(change, by=reviewer)
+
+    rows = parse(body(client_for(viewer).get(reverse("exports:timeline_csv", args=[claim.pk]))))
+
+    filled = {name for row in rows for name, value in row.items() if value}
+    text_columns = set(COLUMNS) - NON_TEXT_COLUMNS
+    assert text_columns - {"stance", "certainty", "quote_kind", "event", "review_state"} <= filled
+    for row in rows:
+        for name in text_columns:
+            assert not row[name].startswith(FORMULA_TRIGGERS), (name, row[name])
+            if row[name].startswith("'"):
+                assert row[name][1:].startswith(trigger)
+        for name in NON_TEXT_COLUMNS:
+            assert not row[name].startswith("'"), (name, row[name])
+
+
+# --- JSON ---------------------------------------------------------------------------------------------
+
+
+def test_timeline_json_has_the_claim_and_the_same_events(troops: Claim, viewer: User) -> None:
+    client = client_for(viewer)
+    data = client.get(reverse("exports:timeline_json", args=[troops.pk])).json()
+    rows = parse(body(client.get(reverse("exports:timeline_csv", args=[troops.pk]))))
+
+    assert data["claim"] | {"url": ""} == {
+        "id": troops.pk,
+        "text": TROOPS,
+        "url": "",
+        "current_status": "Corroborated",
+        "current_verdict": "true",
+        "status_since": "2024-10-25",
+        "status_since_precision": "day",
+    }
+    assert data["claim"]["url"].endswith(f"/claims/{troops.pk}/")
+    assert [{k: str(v) for k, v in event.items()} for event in data["events"]] == rows
+
+
+def test_unknown_claim_exports_are_404(viewer: User) -> None:
+    for name in ("exports:timeline_csv", "exports:timeline_json"):
+        assert client_for(viewer).get(reverse(name, args=[987654])).status_code == 404
+
+
+# --- ClaimReview JSON-LD --------------------------------------------------------------------------------
+
+
+def jsonld(html: str) -> dict[str, object]:
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert match, "no JSON-LD on the page"
+    return json.loads(match.group(1))  # type: ignore[no-any-return]
+
+
+def test_claim_page_embeds_claim_review(troops: Claim, viewer: User) -> None:
+    data = jsonld(client_for(viewer).get(troops.get_absolute_url()).content.decode())
+
+    assert data["@type"] == "ClaimReview"
+    assert data["claimReviewed"] == TROOPS
+    assert data["reviewRating"] == {"@type": "Rating", "alternateName": "Corroborated"}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", data["datePublished"])
+    item = data["itemReviewed"]
+    assert item["@type"] == "Claim"
+    assert {a["name"] for a in item["author"]} == {
+        "Kim Jong-gyu",
+        "Government of South Korea",
+        "Government of the United States",
+    }
+    assert item["appearance"][0]["headline"] == Source.objects.get().title
+
+
+def test_claim_review_names_wikidata_and_source_urls(demo: None, viewer: User) -> None:
+    claim = Claim.objects.get(text__startswith="At least 3,000")
+    source = Source.objects.get()
+    source.url = "https://en.yna.co.kr/view/AEN20241026000251315"
+    source.save()
+    data = jsonld(client_for(viewer).get(claim.get_absolute_url()).content.decode())
+    white_house = next(a for a in data["itemReviewed"]["author"] if a["name"] == "White House")
+    assert white_house["sameAs"] == "https://www.wikidata.org/wiki/Q35525"
+    assert data["itemReviewed"]["appearance"][0]["url"] == source.url
+
+
+def test_claim_review_cannot_be_closed_by_stored_text(viewer: User, editor: User, reviewer: User) -> None:
+    hostile = '</script><script>alert("x")</script><!-- & '
+    claim = ClaimFactory(text=hostile)
+    change = services.propose_status_change(
+        claim,
+        status=Status.objects.get(slug="false"),
+        effective_on=datetime.date(2024, 10, 1),
+        rationale="R.",
+        by=editor,
+    )
+    services.approve(change, by=reviewer)
+
+    html = client_for(viewer).get(claim.get_absolute_url()).content.decode()
+
+    assert '<script>alert("x")' not in html
+    assert jsonld(html)["claimReviewed"] == hostile
+
+
+def test_no_claim_review_before_the_desk_assessed_the_claim(viewer: User) -> None:
+    html = client_for(viewer).get(ClaimFactory().get_absolute_url()).content.decode()
+    assert "application/ld+json" not in html
+
+
+# --- The export command ----------------------------------------------------------------------------------
+
+
+def test_export_command_writes_the_same_csv_as_the_page(demo: None, viewer: User, tmp_path: object) -> None:
+    out = StringIO()
+    call_command("export_timelines", "--filter", "status=corroborated", stdout=out)
+    page = body(client_for(viewer).get(reverse("exports:claims_csv"), {"status": "corroborated"}))
+    assert out.getvalue() == page
+
+    target = tmp_path / "timelines.csv"  # type: ignore[operator]
+    err = StringIO()
+    call_command("export_timelines", "-o", str(target), "--bom", stderr=err)
+    assert target.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert "Wrote 22 rows" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--filter", "colour=red"], "Unknown filter(s): colour"),
+        (["--filter", "status"], "--filter takes NAME=VALUE"),
+        (["--filter", "date_from=2024-99-01"], "date_from: Enter a valid date."),
+        (["-o", "/no/such/folder/out.csv"], "Cannot write /no/such/folder/out.csv"),
+    ],
+)
+def test_export_command_bad_arguments_are_clear_errors(demo: None, args: list[str], message: str) -> None:
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("export_timelines", *args, stdout=StringIO(), stderr=StringIO())
