@@ -339,7 +339,9 @@ def test_export_command_writes_the_same_csv_as_the_page(demo: None, viewer: User
     err = StringIO()
     call_command("export_timelines", "-o", str(target), "--bom", stderr=err)
     assert target.read_bytes().startswith(b"\xef\xbb\xbf")
-    assert "Wrote 22 rows" in err.getvalue()
+    assert "Wrote the timelines of 6 claims" in err.getvalue()
+    everything = body(client_for(viewer).get(reverse("exports:claims_csv")))
+    assert target.read_bytes().decode("utf-8").removeprefix("\ufeff") == everything
 
 
 @pytest.mark.parametrize(

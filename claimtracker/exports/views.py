@@ -20,7 +20,7 @@ from claimtracker.accounts.roles import can_edit, can_view
 from claimtracker.claims import queries
 from claimtracker.claims.filters import ClaimFilter
 from claimtracker.claims.models import Claim
-from claimtracker.exports import csv, timeline
+from claimtracker.exports import stream, timeline
 from claimtracker.lib.dates import iso_date
 
 FLAG_VALUES = {"", "0", "1"}
@@ -42,8 +42,8 @@ def _flags(request: HttpRequest) -> tuple[bool, bool]:
     return request.GET.get("bom") == "1", pending
 
 
-def _csv_response(lines: Iterator[str], filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse((line.encode("utf-8") for line in lines), content_type="text/csv; charset=utf-8")
+def _csv_response(lines: Iterator[bytes], filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -65,12 +65,7 @@ def timeline_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
     except BadExportRequest as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain")
     claim = _claim(pk)
-    lines = csv.write(
-        timeline.COLUMNS,
-        timeline.rows(Claim.objects.filter(pk=claim.pk), include_pending=pending),
-        text_columns=timeline.TEXT_COLUMN_INDEXES,
-        bom=bom,
-    )
+    lines = stream.timeline_csv(Claim.objects.filter(pk=claim.pk), include_pending=pending, bom=bom)
     return _csv_response(lines, f"claim-{claim.pk}-timeline-{timezone.localdate():%Y-%m-%d}.csv")
 
 
@@ -113,10 +108,5 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
     if not filterset.is_valid():
         problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
         return HttpResponseBadRequest(f"These filters could not be read: {problems}", content_type="text/plain")
-    lines = csv.write(
-        timeline.COLUMNS,
-        timeline.rows(filterset.qs, include_pending=pending),
-        text_columns=timeline.TEXT_COLUMN_INDEXES,
-        bom=bom,
-    )
+    lines = stream.timeline_csv(filterset.qs, include_pending=pending, bom=bom)
     return _csv_response(lines, f"claim-timelines-{timezone.localdate():%Y-%m-%d}.csv")

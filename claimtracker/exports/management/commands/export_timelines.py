@@ -7,7 +7,7 @@ from django.http import QueryDict
 
 from claimtracker.claims import queries
 from claimtracker.claims.filters import ClaimFilter
-from claimtracker.exports import csv, timeline
+from claimtracker.exports import stream
 
 
 class Command(BaseCommand):
@@ -44,19 +44,14 @@ class Command(BaseCommand):
         if not filterset.is_valid():
             problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
             raise CommandError(f"These filters could not be read: {problems}")
-        lines = csv.write(
-            timeline.COLUMNS,
-            timeline.rows(filterset.qs, include_pending=options["pending"]),
-            text_columns=timeline.TEXT_COLUMN_INDEXES,
-            bom=options["bom"],
-        )
+        lines = stream.timeline_csv(filterset.qs, include_pending=options["pending"], bom=options["bom"])
         if options["output"]:
             try:
-                with open(options["output"], "w", encoding="utf-8", newline="") as out:
-                    count = sum(1 for line in lines if out.write(line) is not None) - 1
+                with open(options["output"], "wb") as out:
+                    out.writelines(lines)
             except OSError as error:
                 raise CommandError(f"Cannot write {options['output']}: {error.strerror}") from error
-            self.stderr.write(f"Wrote {count} rows to {options['output']}.")
+            self.stderr.write(f"Wrote the timelines of {filterset.qs.count()} claims to {options['output']}.")
         else:
             for line in lines:
-                self.stdout.write(line, ending="")
+                self.stdout.write(line.decode("utf-8"), ending="")

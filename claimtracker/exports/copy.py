@@ -1,0 +1,111 @@
+"""The PostgreSQL fast path of the timeline CSV: the database writes the CSV
+itself with COPY (query) TO STDOUT, and the app only passes the rows on.
+
+The query returns the same cells as exports.timeline.rows, already written out
+(dates reduced to their precision, timestamps in UTC, empty text as NULL so
+that COPY leaves the cell empty as Python's csv module does) and neutralised in
+SQL like exports.csv.neutralise. COPY ends rows with LF; each row is re-ended
+with CRLF, as RFC 4180 and the Python writer have it. tests/test_exports_copy.py
+holds the two paths to the same bytes.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from claimtracker.claims.models import Claim, ReviewState
+from claimtracker.exports.csv import BOM
+from claimtracker.exports.timeline import COLUMNS
+
+# The formula triggers of exports.csv but NUL, which PostgreSQL text cannot hold.
+_TRIGGERS = "('=', '+', '-', '@', E'\\t', E'\\r')"
+
+
+def _text(column: str) -> str:
+    return f"NULLIF(CASE WHEN left({column}, 1) IN {_TRIGGERS} THEN '''' || {column} ELSE {column} END, '')"
+
+
+def _plain(column: str) -> str:
+    return f"NULLIF({column}, '')"
+
+
+def _timestamp(column: str) -> str:
+    return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+
+
+def _date(column: str, precision: str) -> str:
+    return (
+        f"CASE {precision} WHEN 'year' THEN to_char({column}, 'YYYY') "
+        f"WHEN 'month' THEN to_char({column}, 'YYYY-MM') ELSE to_char({column}, 'YYYY-MM-DD') END"
+    )
+
+
+_ATTRIBUTIONS = f"""
+    SELECT a.claim_id, {_text("c.text")}, {_date("a.stated_on", "a.stated_on_precision")},
+           a.stated_on_precision, 'attribution', {_text("actor.name")}, {_text("via.name")},
+           {_text("a.stance")}, {_text("a.certainty")}, NULL, {_text("a.quote")}, {_text("a.quote_kind")}, NULL,
+           {_text("s.title")}, {_text("publisher.name")}, {_text("s.url")}, {_timestamp("s.published_at")},
+           {_text("u.username")}, {_timestamp("a.created_at")}, {_text("a.review_state")},
+           a.stated_on AS sort_date, 0 AS sort_kind, a.id AS sort_id
+    FROM claims_attribution a
+    JOIN claims_claim c ON c.id = a.claim_id
+    JOIN claims_actor actor ON actor.id = a.actor_id
+    LEFT JOIN claims_actor via ON via.id = a.via_id
+    JOIN claims_source s ON s.id = a.source_id
+    LEFT JOIN claims_actor publisher ON publisher.id = s.publisher_id
+    JOIN auth_user u ON u.id = a.created_by_id
+    WHERE a.claim_id IN ({{claims}}) AND a.review_state = ANY(%s)
+"""
+
+_STATUS_CHANGES = f"""
+    SELECT sc.claim_id, {_text("c.text")}, {_date("sc.effective_on", "sc.effective_on_precision")},
+           sc.effective_on_precision, 'status_change', NULL, NULL, NULL, NULL, {_text("st.label")}, NULL, NULL,
+           {_text("sc.rationale")}, NULL, NULL, NULL, NULL,
+           {_text("u.username")}, {_timestamp("sc.recorded_at")}, {_text("sc.review_state")},
+           sc.effective_on, 1, sc.id
+    FROM claims_statuschange sc
+    JOIN claims_claim c ON c.id = sc.claim_id
+    JOIN claims_status st ON st.id = sc.status_id
+    JOIN auth_user u ON u.id = sc.recorded_by_id
+    WHERE sc.claim_id IN ({{claims}}) AND sc.review_state = ANY(%s)
+"""
+
+
+def _query(claims: QuerySet[Claim], include_pending: bool) -> tuple[str, list[Any]]:
+    claims_sql, claims_params = claims.order_by().values("pk").query.sql_with_params()
+    states = list(ReviewState.values) if include_pending else [ReviewState.APPROVED]
+    columns = ", ".join(f'"{name}"' for name in COLUMNS)
+    names = ", ".join(f'{column} AS "{name}"' for column, name in zip(_positions(), COLUMNS, strict=True))
+    sql = (
+        f"COPY (SELECT {columns} FROM ("
+        f"SELECT {names}, sort_date, sort_kind, sort_id FROM ("
+        f"{_ATTRIBUTIONS.format(claims=claims_sql)} UNION ALL {_STATUS_CHANGES.format(claims=claims_sql)}"
+        f") AS events (c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20, "
+        f"sort_date, sort_kind, sort_id)) AS named ORDER BY claim_id, sort_date, sort_kind, sort_id"
+        f") TO STDOUT WITH (FORMAT csv, HEADER true)"
+    )
+    return sql, [*claims_params, states, *claims_params, states]
+
+
+def _positions() -> list[str]:
+    return [f"c{i}" for i in range(1, len(COLUMNS) + 1)]
+
+
+def lines(claims: QuerySet[Claim], *, include_pending: bool = False, bom: bool = False) -> Iterator[bytes]:
+    """The CSV, a row at a time, as bytes; PostgreSQL only."""
+    sql, params = _query(claims, include_pending)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        first = True
+        with raw.copy(sql, params) as copy:
+            while row := copy.read():
+                data = bytes(row)
+                # COPY sends one row per message, ended by LF; quoted newlines stay inside.
+                if data.endswith(b"\n"):
+                    data = data[:-1] + b"\r\n"
+                if first and bom:
+                    data = BOM.encode("utf-8") + data
+                first = False
+                yield data
