@@ -42,12 +42,13 @@ def _date(column: str, precision: str) -> str:
     )
 
 
-_ATTRIBUTIONS = f"""
-    SELECT a.claim_id, {_text("c.text")}, {_date("a.stated_on", "a.stated_on_precision")},
-           a.stated_on_precision, 'attribution', {_text("actor.name")}, {_text("via.name")},
-           {_text("a.stance")}, {_text("a.certainty")}, NULL, {_text("a.quote")}, {_text("a.quote_kind")}, NULL,
-           {_text("s.title")}, {_text("publisher.name")}, {_text("s.url")}, {_timestamp("s.published_at")},
-           {_text("u.username")}, {_timestamp("a.created_at")}, {_text("a.review_state")},
+def _attributions(text: Any, ts: Any, date: Any) -> str:
+    return f"""
+    SELECT a.claim_id, {text("c.text")}, {date("a.stated_on", "a.stated_on_precision")},
+           a.stated_on_precision, 'attribution', {text("actor.name")}, {text("via.name")},
+           {text("a.stance")}, {text("a.certainty")}, NULL, {text("a.quote")}, {text("a.quote_kind")}, NULL,
+           {text("s.title")}, {text("publisher.name")}, {text("s.url")}, {ts("s.published_at")},
+           {text("u.username")}, {ts("a.created_at")}, {text("a.review_state")},
            a.stated_on AS sort_date, 0 AS sort_kind, a.id AS sort_id
     FROM claims_attribution a
     JOIN claims_claim c ON c.id = a.claim_id
@@ -59,11 +60,13 @@ _ATTRIBUTIONS = f"""
     WHERE a.claim_id IN ({{claims}}) AND a.review_state = ANY(%s)
 """
 
-_STATUS_CHANGES = f"""
-    SELECT sc.claim_id, {_text("c.text")}, {_date("sc.effective_on", "sc.effective_on_precision")},
-           sc.effective_on_precision, 'status_change', NULL, NULL, NULL, NULL, {_text("st.label")}, NULL, NULL,
-           {_text("sc.rationale")}, NULL, NULL, NULL, NULL,
-           {_text("u.username")}, {_timestamp("sc.recorded_at")}, {_text("sc.review_state")},
+
+def _status_changes(text: Any, ts: Any, date: Any) -> str:
+    return f"""
+    SELECT sc.claim_id, {text("c.text")}, {date("sc.effective_on", "sc.effective_on_precision")},
+           sc.effective_on_precision, 'status_change', NULL, NULL, NULL, NULL, {text("st.label")}, NULL, NULL,
+           {text("sc.rationale")}, NULL, NULL, NULL, NULL,
+           {text("u.username")}, {ts("sc.recorded_at")}, {text("sc.review_state")},
            sc.effective_on, 1, sc.id
     FROM claims_statuschange sc
     JOIN claims_claim c ON c.id = sc.claim_id
@@ -73,7 +76,15 @@ _STATUS_CHANGES = f"""
 """
 
 
-def _query(claims: QuerySet[Claim], include_pending: bool) -> tuple[str, list[Any]]:
+def _as_is(column: str, *_: str) -> str:
+    return column
+
+
+def query(claims: QuerySet[Claim], include_pending: bool, *, plain: bool = False) -> tuple[str, list[Any]]:
+    """The COPY statement and its parameters. ``plain`` leaves every cell as stored
+    (no neutralising, no date formatting): the benchmark's baseline of what
+    PostgreSQL alone can do with the same rows."""
+    text, ts, date = (_as_is, _as_is, _as_is) if plain else (_text, _timestamp, _date)
     claims_sql, claims_params = claims.order_by().values("pk").query.sql_with_params()
     states = list(ReviewState.values) if include_pending else [ReviewState.APPROVED]
     columns = ", ".join(f'"{name}"' for name in COLUMNS)
@@ -81,7 +92,8 @@ def _query(claims: QuerySet[Claim], include_pending: bool) -> tuple[str, list[An
     sql = (
         f"COPY (SELECT {columns} FROM ("
         f"SELECT {names}, sort_date, sort_kind, sort_id FROM ("
-        f"{_ATTRIBUTIONS.format(claims=claims_sql)} UNION ALL {_STATUS_CHANGES.format(claims=claims_sql)}"
+        f"{_attributions(text, ts, date).format(claims=claims_sql)} UNION ALL "
+        f"{_status_changes(text, ts, date).format(claims=claims_sql)}"
         f") AS events (c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20, "
         f"sort_date, sort_kind, sort_id)) AS named ORDER BY claim_id, sort_date, sort_kind, sort_id"
         f") TO STDOUT WITH (FORMAT csv, HEADER true)"
@@ -95,7 +107,7 @@ def _positions() -> list[str]:
 
 def lines(claims: QuerySet[Claim], *, include_pending: bool = False, bom: bool = False) -> Iterator[bytes]:
     """The CSV, a row at a time, as bytes; PostgreSQL only."""
-    sql, params = _query(claims, include_pending)
+    sql, params = query(claims, include_pending)
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         first = True
