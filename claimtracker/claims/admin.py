@@ -1,17 +1,19 @@
 """Django admin for data entry. Every write goes through claims.services, so an
 admin adding or approving a status change keeps the claim's current status right."""
 
+import base64
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from claimtracker.claims import services
@@ -26,6 +28,7 @@ from claimtracker.claims.models import (
     StatusChange,
     Topic,
 )
+from claimtracker.exports import importer
 
 
 def _user(request: HttpRequest) -> User:
@@ -222,6 +225,44 @@ class ClaimAdminForm(forms.ModelForm[Claim]):
         return cleaned
 
 
+class ImportForm(forms.Form):
+    file = forms.FileField(label="Timeline CSV (UTF-8, the export's columns)", required=False)
+    checked = forms.CharField(widget=forms.HiddenInput, required=False)
+    create_missing = forms.BooleanField(
+        label="Create actors and sources the file names that do not exist yet", required=False
+    )
+    reviewer = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Approve rows marked approved as",
+        help_text="Another reviewer; leave empty to import every row as pending.",
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        reviewer_field = self.fields["reviewer"]
+        assert isinstance(reviewer_field, forms.ModelChoiceField)
+        reviewer_field.queryset = (
+            User.objects.filter(
+                models.Q(is_superuser=True) | models.Q(groups__permissions__codename="review_statuschange")
+            )
+            .exclude(pk=user.pk)
+            .distinct()
+            .order_by("username")
+        )
+
+    def content(self) -> bytes | None:
+        upload = self.cleaned_data.get("file")
+        if upload is not None:
+            return bytes(upload.read())
+        if self.cleaned_data.get("checked"):
+            try:
+                return base64.b64decode(self.cleaned_data["checked"], validate=True)
+            except ValueError:
+                return None
+        return None
+
+
 @admin.register(Claim)
 class ClaimAdmin(SimpleHistoryAdmin):
     form = ClaimAdminForm
@@ -241,6 +282,47 @@ class ClaimAdmin(SimpleHistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
         queryset: QuerySet[Claim] = super().get_queryset(request)
         return queryset.annotate(attribution_count=Count("attributions", distinct=True))
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path("import-csv/", self.admin_site.admin_view(self.import_csv_view), name="claims_claim_import_csv"),
+            *super().get_urls(),
+        ]
+
+    def import_csv_view(self, request: HttpRequest) -> HttpResponse:
+        """Bulk entry: check the file (dry run) and show every bad row; import only a valid file."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        user = _user(request)
+        form = ImportForm(request.POST or None, request.FILES or None, user=user)
+        report = None
+        checked = ""
+        if request.method == "POST" and form.is_valid():
+            data = form.content()
+            options = {"create_missing": form.cleaned_data["create_missing"]}
+            if data is None:
+                form.add_error("file", "Choose a CSV file.")
+            elif "_import" in request.POST:
+                report = importer.load(data, by=user, reviewer=form.cleaned_data["reviewer"], **options)
+                if report.ok:
+                    self.message_user(request, f"Imported {report.summary()}", messages.SUCCESS)
+                    return HttpResponseRedirect(reverse("admin:claims_claim_changelist"))
+            else:
+                report = importer.check(data, **options)
+                if report.ok:
+                    checked = base64.b64encode(data).decode("ascii")
+        return TemplateResponse(
+            request,
+            "admin/claims/claim/import_csv.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Import timelines from CSV",
+                "opts": self.model._meta,
+                "form": form,
+                "report": report,
+                "checked": checked,
+            },
+        )
 
     @admin.display(description="Attributions", ordering="attribution_count")
     def attribution_count(self, obj: Claim) -> int:

@@ -1,0 +1,249 @@
+"""CSV import: every bad row reported by line, nothing written unless all is valid,
+and a round trip (export, import into an empty database, export again) loses nothing."""
+
+import csv
+import io
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.db.models import Model
+
+from claimtracker.claims.models import Actor, Attribution, Claim, ReviewState, Source, StatusChange
+from claimtracker.exports import importer
+from claimtracker.exports.stream import timeline_csv
+from claimtracker.exports.timeline import COLUMNS
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ",".join(COLUMNS)
+
+
+def row(**cells: str) -> str:
+    values = (
+        dict.fromkeys(COLUMNS, "")
+        | {
+            "claim": "North Korea has sent troops to Russia",
+            "event_date": "2024-10-21",
+            "date_precision": "day",
+            "event": "attribution",
+            "actor": "DPRK representative at the UN",
+            "stance": "denies",
+            "certainty": "definite",
+            "quote": "groundless rumor",
+            "quote_kind": "direct",
+            "source_title": "Yonhap report",
+            "review_state": "approved",
+        }
+        | cells
+    )
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow([values[name] for name in COLUMNS])
+    return out.getvalue()
+
+
+def counts() -> tuple[int, ...]:
+    models: list[type[Model]] = [Actor, Source, Claim, Attribution, StatusChange]
+    return tuple(model.objects.count() for model in models)
+
+
+def test_dry_run_reports_every_bad_row_by_line_and_writes_nothing(demo: None) -> None:
+    before = counts()
+    data = (
+        HEADER
+        + "\r\n"
+        + row(actor="Nobody Known")  # line 2
+        + row(event_date="2024-02-30")  # line 3
+        + row(stance="sort of")  # line 4
+        + row(quote="new quote")  # line 5: fine
+        + row(quote="new quote")  # line 6: duplicate of line 5
+        + row(event="status_change", status="Maybe", rationale="R.")  # line 7
+        + row(event="status_change", status="Disputed", rationale="")  # line 8
+        + row(event_date="2024-10", date_precision="day")  # line 9
+    ).encode("utf-8")
+
+    report = importer.check(data)
+
+    assert [str(p) for p in report.problems] == [
+        "line 2: unknown actor 'Nobody Known' (add the actor first, or allow creating missing actors)",
+        "line 3: bad date '2024-02-30': no such day",
+        "line 4: bad stance 'sort of' (asserts, confirms, acknowledges, denies, disputes, qualifies, retracts, "
+        "declines_to_comment)",
+        "line 6: duplicate of an earlier row",
+        "line 7: unknown status 'Maybe'",
+        "line 8: rationale is empty: a status change needs one",
+        "line 9: bad date '2024-10' for day precision",
+    ]
+    assert counts() == before
+    assert importer.load(data, by=User.objects.get(username="editor")).ok is False
+    assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (
+            (HEADER + "\r\n").encode("utf-8") + row().encode("cp949").replace(b"groundless", "국가".encode("cp949")),
+            "line 2: wrong encoding",
+        ),
+        ((HEADER + "\r\n" + row(quote="a\x00b")).encode("utf-8"), "line 2: NUL bytes are not allowed"),
+        ((HEADER + "\r\n" + row() + '1,"unclosed,2024\r\n').encode("utf-8"), "line 3: broken quoting"),
+        (b"claim,colour\r\nx,red\r\n", "line 1: the header does not match"),
+        (b"", "line 1: the file is empty"),
+        ((HEADER + "\r\n" + "1,2,3\r\n").encode("utf-8"), "line 2: expected 20 cells, found 3"),
+    ],
+)
+def test_broken_files_are_refused_with_a_line_and_a_reason(demo: None, data: bytes, reason: str) -> None:
+    before = counts()
+    report = importer.check(data)
+    assert any(str(problem).startswith(reason) for problem in report.problems), report.problems
+    assert counts() == before
+
+
+def test_valid_file_imports_through_the_services(demo: None, editor: User, reviewer: User) -> None:
+    data = (
+        HEADER
+        + "\r\n"
+        + row(claim="A new claim", actor="John Kirby", stance="asserts", quote="'=not a formula")
+        + row(
+            claim="A new claim",
+            event="status_change",
+            status="reported",
+            rationale="Kirby said so.",
+            event_date="2024-10",
+            date_precision="month",
+        )
+        + row(claim="A new claim", actor="NIS", stance="confirms", review_state="pending", quote="x")
+    ).encode("utf-8")
+
+    report = importer.load(data, by=editor, reviewer=reviewer)
+
+    assert report.ok, report.problems
+    claim = Claim.objects.get(text="A new claim")
+    assert claim.current_status.slug == "reported"
+    kirby = claim.attributions.get(actor__name="John Kirby")
+    assert (kirby.quote, kirby.review_state, kirby.created_by, kirby.reviewed_by) == (
+        "=not a formula",
+        ReviewState.APPROVED,
+        editor,
+        reviewer,
+    )
+    assert claim.attributions.get(actor__short_name="NIS").review_state == ReviewState.PENDING  # found by alias
+    assert claim.history.get().history_user == editor
+
+
+def test_round_trip_export_import_export_loses_nothing(demo: None, tmp_path: Path) -> None:
+    from importlib import import_module
+
+    from django.db import connection
+
+    from claimtracker.claims.models import Evidence
+
+    exported = b"".join(timeline_csv(Claim.objects.all()))
+    # Empty the database; the append-only triggers must step aside for that.
+    create, drop = import_module("claimtracker.claims.migrations.0003_triggers").STATEMENTS[connection.vendor]
+    with connection.cursor() as cursor:
+        for statement in drop:
+            cursor.execute(statement)
+    Evidence.objects.all().delete()
+    StatusChange.objects.all().delete()
+    Attribution.objects.all().delete()
+    Claim.objects.all().delete()
+    Source.objects.all().delete()
+    Actor.objects.update(parent=None)
+    Actor.objects.all().delete()
+    with connection.cursor() as cursor:
+        for statement in create:
+            cursor.execute(statement)
+    assert counts() == (0, 0, 0, 0, 0)
+
+    path = tmp_path / "timelines.csv"
+    path.write_bytes(exported)
+    out = StringIO()
+    call_command("import_csv", str(path), "--user", "editor", "--reviewer", "reviewer", "--create-missing", stdout=out)
+    assert "Imported 22 rows: 6 new claim(s), 13 attribution(s), 9 status change(s)." in out.getvalue()
+
+    again = b"".join(timeline_csv(Claim.objects.all()))
+
+    def comparable(data: bytes) -> list[dict[str, str]]:
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+        # New ids and recording times are the new database's own facts.
+        return sorted(
+            [{k: v for k, v in r.items() if k not in {"claim_id", "recorded_at"}} for r in rows],
+            key=lambda r: sorted(r.items()),
+        )
+
+    assert comparable(again) == comparable(exported)
+
+
+def test_import_command_dry_run_and_errors(demo: None, tmp_path: Path) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text(HEADER + "\r\n" + row(quote="dry run quote"), encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "\r\n" + row(stance="nope"), encoding="utf-8")
+    before = counts()
+
+    out = StringIO()
+    call_command("import_csv", str(good), "--dry-run", "--user", "editor", stdout=out)
+    assert "Dry run, nothing imported: 1 rows" in out.getvalue()
+    assert counts() == before
+
+    err = StringIO()
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("import_csv", str(bad), "--user", "editor", stdout=StringIO(), stderr=err)
+    assert "line 2: bad stance 'nope'" in err.getvalue()
+    with pytest.raises(CommandError, match="No user named 'ghost'"):
+        call_command("import_csv", str(good), "--user", "ghost")
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_csv", str(tmp_path / "missing.csv"), "--user", "editor")
+    err = StringIO()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_csv", str(good), "--user", "editor", "--reviewer", "editor", stderr=err)
+    assert "the reviewer must be someone other than the importing user" in err.getvalue()
+    assert counts() == before
+
+
+def test_admin_checks_then_imports_a_valid_file(demo: None, superuser: User) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    client = client_for(superuser)
+    url = reverse("admin:claims_claim_import_csv")
+    assert "Import from CSV" in client.get(reverse("admin:claims_claim_changelist")).content.decode()
+    bad = (HEADER + "\r\n" + row(stance="nope") + row(actor="Nobody")).encode("utf-8")
+
+    response = client.post(url, {"file": SimpleUploadedFile("bad.csv", bad), "_check": "1"})
+    html = response.content.decode()
+    assert "line 2: bad stance" in html and "line 3: unknown actor" in html
+    assert 'name="_import"' not in html
+
+    before = counts()
+    good = (HEADER + "\r\n" + row(quote="admin import quote")).encode("utf-8")
+    checked = client.post(url, {"file": SimpleUploadedFile("good.csv", good), "_check": "1"})
+    assert "The file is valid." in checked.content.decode()
+    assert counts() == before, "the dry run writes nothing"
+
+    reviewer = User.objects.get(username="reviewer")
+    done = client.post(url, {"checked": checked.context["checked"], "_import": "1", "reviewer": reviewer.pk})
+    assert done.status_code == 302
+    imported = Attribution.objects.get(quote="admin import quote")
+    assert (imported.created_by, imported.reviewed_by, imported.review_state) == (superuser, reviewer, "approved")
+
+
+def test_admin_import_page_carries_the_checked_file_once(demo: None, superuser: User) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    good = (HEADER + "\r\n" + row(quote="carried")).encode("utf-8")
+    response = client_for(superuser).post(
+        reverse("admin:claims_claim_import_csv"), {"file": SimpleUploadedFile("good.csv", good), "_check": "1"}
+    )
+    html = response.content.decode()
+    assert html.count('name="checked"') == 1
+    assert 'name="_import"' in html
