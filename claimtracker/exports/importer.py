@@ -36,7 +36,7 @@ from claimtracker.claims.models import (
 )
 from claimtracker.exports.csv import BOM, FORMULA_TRIGGERS
 from claimtracker.exports.timeline import COLUMNS
-from claimtracker.lib.dates import Precision, fits
+from claimtracker.lib.dates import fits
 
 REQUIRED = ("claim", "event_date", "date_precision", "event")
 MAX_BYTES = 50 * 1024 * 1024
