@@ -37,6 +37,26 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
+def _add_attribution(claim: Claim, unsaved: Attribution, user: User) -> Attribution:
+    """Save an attribution an admin form built, through the service."""
+    return services.add_attribution(
+        claim, by=user, **{name: getattr(unsaved, name) for name in services.ATTRIBUTION_FIELDS}
+    )
+
+
+def _propose_status_change(claim: Claim, unsaved: StatusChange, user: User, **extra: Any) -> StatusChange:
+    """Save a status change an admin form built, through the service."""
+    return services.propose_status_change(
+        claim,
+        status=unsaved.status,
+        effective_on=unsaved.effective_on,
+        effective_on_precision=unsaved.effective_on_precision,
+        rationale=unsaved.rationale,
+        by=user,
+        **extra,
+    )
+
+
 # --- Actors and sources -----------------------------------------------------------------
 
 
@@ -365,28 +385,9 @@ class ClaimAdmin(SimpleHistoryAdmin):
             if isinstance(item, Attribution) and item.pk is not None:
                 services.update_attribution(item, by=_user(request))
             elif isinstance(item, Attribution):
-                services.add_attribution(
-                    claim,
-                    actor=item.actor,
-                    source=item.source,
-                    stance=item.stance,
-                    certainty=item.certainty,
-                    quote=item.quote,
-                    quote_kind=item.quote_kind,
-                    via=item.via,
-                    stated_on=item.stated_on,
-                    stated_on_precision=item.stated_on_precision,
-                    by=_user(request),
-                )
+                _add_attribution(claim, item, _user(request))
             else:
-                services.propose_status_change(
-                    claim,
-                    status=item.status,
-                    effective_on=item.effective_on,
-                    effective_on_precision=item.effective_on_precision,
-                    rationale=item.rationale,
-                    by=_user(request),
-                )
+                _propose_status_change(claim, item, _user(request))
 
 
 # --- Attributions and status changes on their own ----------------------------------------
@@ -429,19 +430,7 @@ class AttributionAdmin(ReviewActionsMixin, SimpleHistoryAdmin):
         if change:
             services.update_attribution(obj, by=_user(request))
             return
-        saved = services.add_attribution(
-            obj.claim,
-            actor=obj.actor,
-            source=obj.source,
-            stance=obj.stance,
-            certainty=obj.certainty,
-            quote=obj.quote,
-            quote_kind=obj.quote_kind,
-            via=obj.via,
-            stated_on=obj.stated_on,
-            stated_on_precision=obj.stated_on_precision,
-            by=_user(request),
-        )
+        saved = _add_attribution(obj.claim, obj, _user(request))
         obj.pk = saved.pk
         obj.refresh_from_db()
         obj._state.adding = False
@@ -529,15 +518,8 @@ class StatusChangeAdmin(ReviewActionsMixin, admin.ModelAdmin[StatusChange]):
         return super().has_delete_permission(request, obj)
 
     def save_model(self, request: HttpRequest, obj: StatusChange, form: forms.ModelForm[Any], change: bool) -> None:
-        saved = services.propose_status_change(
-            obj.claim,
-            status=obj.status,
-            effective_on=obj.effective_on,
-            effective_on_precision=obj.effective_on_precision,
-            rationale=obj.rationale,
-            evidence=form.cleaned_data["evidence"],
-            corrects=obj.corrects,
-            by=_user(request),
+        saved = _propose_status_change(
+            obj.claim, obj, _user(request), evidence=form.cleaned_data["evidence"], corrects=obj.corrects
         )
         obj.pk = saved.pk
         obj.refresh_from_db()

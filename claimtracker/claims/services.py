@@ -194,7 +194,20 @@ def update_claim(
     return current
 
 
-# --- Attributions ------------------------------------------------------------------------
+# --- Attributions ---------------------------------------------------------------------------
+
+# The fields a caller gives add_attribution besides the claim and the author.
+ATTRIBUTION_FIELDS = (
+    "actor",
+    "source",
+    "stance",
+    "certainty",
+    "quote",
+    "quote_kind",
+    "via",
+    "stated_on",
+    "stated_on_precision",
+)
 
 
 @transaction.atomic

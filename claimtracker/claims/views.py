@@ -121,19 +121,7 @@ def add_attribution(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         with transaction.atomic():
             if _once(request, data["submission"], claim.get_absolute_url()):
-                services.add_attribution(
-                    claim,
-                    actor=data["actor"],
-                    source=data["source"],
-                    stance=data["stance"],
-                    certainty=data["certainty"],
-                    quote=data["quote"],
-                    quote_kind=data["quote_kind"],
-                    via=data["via"],
-                    stated_on=data["stated_on"],
-                    stated_on_precision=data["stated_on_precision"],
-                    by=user,
-                )
+                services.add_attribution(claim, by=user, **{name: data[name] for name in services.ATTRIBUTION_FIELDS})
                 messages.success(request, "Attribution added; it waits for a reviewer.")
         return _back_to_claim(request, claim, "attribution-form")
     return _claim_form_errors(request, pk, "claims/claim_detail.html#attribution-form", attribution_form=form)

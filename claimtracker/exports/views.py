@@ -32,7 +32,10 @@ class BadExportRequest(Exception):
 
 
 def _flags(request: HttpRequest) -> tuple[bool, bool]:
-    """``bom`` and ``pending`` from the query string; only editors may ask for pending work."""
+    """``bom`` and ``pending`` from the query string, for a user who may export;
+    only the desk may ask for pending work."""
+    if not can_view(request.user):
+        raise PermissionDenied("Your role does not allow you to export claims.")
     for name in EXPORT_OPTIONS:
         if request.GET.get(name, "") not in FLAG_VALUES:
             raise BadExportRequest(f"{name} must be 1 or 0, not {request.GET.get(name)!r}.")
@@ -58,8 +61,6 @@ def _claim(pk: int) -> Claim:
 
 @require_GET
 def timeline_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
-    if not can_view(request.user):
-        raise PermissionDenied("Your role does not allow you to export claims.")
     try:
         bom, pending = _flags(request)
     except BadExportRequest as error:
@@ -71,8 +72,6 @@ def timeline_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @require_GET
 def timeline_json(request: HttpRequest, pk: int) -> HttpResponse:
-    if not can_view(request.user):
-        raise PermissionDenied("Your role does not allow you to export claims.")
     try:
         _, pending = _flags(request)
     except BadExportRequest as error:
@@ -98,8 +97,6 @@ def timeline_json(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def export_csv(request: HttpRequest) -> HttpResponseBase:
-    if not can_view(request.user):
-        raise PermissionDenied("Your role does not allow you to export claims.")
     try:
         bom, pending = _flags(request)
     except BadExportRequest as error:
