@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "simple_history",
+    "import_export",
     "claimtracker.claims",
     "claimtracker.accounts",
     "claimtracker.exports",
@@ -97,6 +98,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# A CSV import in the admin is all or nothing: one bad row and nothing is saved.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # Named as the author of the ClaimReview JSON-LD on claim pages.
 ORGANIZATION_NAME = env_str("ORGANIZATION_NAME", "Claim Tracker")

@@ -2,7 +2,7 @@
 admin adding or approving a status change keeps the claim's current status right."""
 
 import base64
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -14,6 +14,7 @@ from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from claimtracker.claims import services
@@ -29,6 +30,7 @@ from claimtracker.claims.models import (
     Topic,
 )
 from claimtracker.exports import importer
+from claimtracker.exports.resources import ActorResource, SourceResource
 
 
 def _user(request: HttpRequest) -> User:
@@ -65,8 +67,22 @@ class ActorAliasInline(admin.TabularInline[ActorAlias, Actor]):
     extra = 1
 
 
+if TYPE_CHECKING:  # generic only in django-import-export's type stubs
+    _ImportExportMixin = ImportExportMixin[Any]
+else:
+    _ImportExportMixin = ImportExportMixin
+
+
+class ImportThroughServices(_ImportExportMixin):
+    """CSV import and export (django-import-export) whose rows go through the services."""
+
+    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_import_resource_kwargs(request, **kwargs), "user": _user(request)}
+
+
 @admin.register(Actor)
-class ActorAdmin(SimpleHistoryAdmin):
+class ActorAdmin(ImportThroughServices, SimpleHistoryAdmin):
+    resource_classes = [ActorResource]
     list_display = ["name", "short_name", "kind", "country", "parent", "wikidata_id"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "short_name", "aliases__name", "wikidata_id", "description"]
@@ -87,7 +103,8 @@ class ActorAliasAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(ImportThroughServices, SimpleHistoryAdmin):
+    resource_classes = [SourceResource]
     list_display = ["title", "publisher", "published_at", "kind", "language", "dateline"]
     list_filter = ["kind", "language", "publisher"]
     search_fields = ["title", "url", "byline", "dateline", "publisher__name"]
