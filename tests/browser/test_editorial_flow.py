@@ -115,3 +115,34 @@ def test_invalid_form_shows_errors_in_place_and_focuses_the_field(page: Page, de
     expect(page.locator("#status-form")).to_contain_text("With month precision, enter the first of the month")
     expect(effective).to_be_focused()
     expect(effective).to_have_value("2024-10-28")
+
+
+def test_review_works_from_the_keyboard(page: Page, demo_live: str) -> None:
+    from django.contrib.auth.models import User
+
+    from claimtracker.claims import services
+
+    claim = Claim.objects.get(text="The troops were moved by ship")
+    change = services.propose_status_change(
+        claim,
+        status=claim.current_status,
+        effective_on=claim.status_since,
+        effective_on_precision=claim.status_since_precision,
+        rationale="Keyboard check.",
+        by=User.objects.get(username="editor"),
+    )
+    log_in(page, demo_live, "reviewer")
+    page.goto(f"{demo_live}/review/")
+    page.keyboard.press("Tab")  # the skip link comes first
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+
+    note = page.locator(f"#review-status-change-{change.pk}").get_by_label("Note (required to reject)")
+    note.focus()
+    page.keyboard.type("Fine by keyboard.")
+    page.keyboard.press("Tab")
+    expect(page.locator(f"#review-status-change-{change.pk}").get_by_role("button", name="Approve")).to_be_focused()
+    page.keyboard.press("Enter")
+
+    outcome = page.locator(f"#review-status-change-{change.pk} .done")
+    expect(outcome).to_have_text("Approved by reviewer: Fine by keyboard.")
+    expect(outcome).to_be_focused()  # focus follows the swap, so screen readers hear the result
