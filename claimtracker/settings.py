@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_htmx",
     "template_partials",
     "simple_history",
@@ -76,6 +77,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render with the project's templates too (templates/claims/widgets/).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 WSGI_APPLICATION = "claimtracker.wsgi.application"
 

@@ -101,6 +101,7 @@ def test_bad_filter_values_are_reported_not_crashed(client: Client) -> None:
     html = response.content.decode()
     assert "Some filters could not be read" in html
     assert "Select a valid choice" in html and "Enter a valid date" in html
+    assert "No actor is called “abc”" in html
 
 
 def test_reversed_date_range_is_refused(client: Client) -> None:

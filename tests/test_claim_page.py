@@ -116,7 +116,7 @@ def test_bad_attribution_is_refused_next_to_fields_keeping_input(claim: Claim, e
     form = html[html.index('id="attribution-form"') :]
     assert "With month precision, enter the first of the month" in form
     assert "Null characters are not allowed." in form
-    assert "Select a valid choice" in form
+    assert "No actor is called “999999”" in form
     assert 'value="2024-10-21"' in form  # what the user typed stays
     assert not Attribution.objects.filter(stance="confirms", actor__name="Jake Sullivan").exists()
 

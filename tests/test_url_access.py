@@ -42,6 +42,7 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "claims:actor_detail": ("get", READ),
     "claims:source_list": ("get", READ),
     "claims:source_detail": ("get", READ),
+    "claims:lookup": ("get", READ),
     "exports:claims_csv": ("get", READ),
     "exports:timeline_csv": ("get", READ),
     "exports:timeline_json": ("get", READ),
@@ -83,6 +84,8 @@ def clients(stranger: User, viewer: User, editor: User, reviewer: User, superuse
 
 def _url(name: str, pattern: URLPattern) -> str:
     kwargs: dict[str, Any] = {}
+    if name == "claims:lookup":
+        return reverse(name, kwargs={"kind": "actors"}) + "?actor=Kirby&field=actor"
     if "pk" in pattern.pattern.converters:
         if name == "claims:review_item":
             kwargs = {"kind": "attribution", "pk": Attribution.objects.filter(review_state="pending").first().pk}

@@ -10,6 +10,7 @@ from django.db.models.expressions import OrderBy
 from django.utils import timezone
 
 from claimtracker.claims import search
+from claimtracker.claims.lookups import ActorField
 from claimtracker.claims.models import (
     Actor,
     Attribution,
@@ -44,14 +45,18 @@ class ClaimFilterForm(forms.Form):
         return cleaned
 
 
+class ActorFilter(django_filters.Filter):
+    """An actor typed by name, short name or alias (or given by id, as links do)."""
+
+    field_class = ActorField
+
+
 class ClaimFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="filter_search", max_length=200)
     status = django_filters.ModelMultipleChoiceFilter(
         field_name="current_status__slug", to_field_name="slug", queryset=Status.objects.all(), label="Status"
     )
-    actor = django_filters.ModelChoiceFilter(
-        queryset=Actor.objects.order_by("name"), method="filter_actor", label="Actor"
-    )
+    actor = ActorFilter(method="filter_actor", label="Actor")
     stance = django_filters.ChoiceFilter(choices=Stance.choices, method="filter_stance", label="Stance")
     topic = django_filters.ModelChoiceFilter(
         queryset=Topic.objects.all(), to_field_name="slug", method="filter_topic", label="Topic"

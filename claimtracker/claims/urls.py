@@ -18,4 +18,5 @@ urlpatterns = [
     path("actors/<int:pk>/", views.actor_detail, name="actor_detail"),
     path("sources/", views.source_list, name="source_list"),
     path("sources/<int:pk>/", views.source_detail, name="source_detail"),
+    path("lookup/<str:kind>/", views.lookup, name="lookup"),
 ]

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claimtracker.accounts.roles import can_edit, can_review, can_view
-from claimtracker.claims import assessment, chart, queries, search, services
+from claimtracker.claims import assessment, chart, lookups, queries, search, services
 from claimtracker.claims.filters import ClaimFilter
 from claimtracker.claims.forms import AttributionForm, ClaimForm, ReviewForm, StatusChangeForm
 from claimtracker.claims.models import Actor, Attribution, Claim, Source, Status, StatusChange, Submission
@@ -340,6 +340,22 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "not_found": [a for a in attributions if a.quote and a.quote_start is None],
         },
     )
+
+
+@require_GET
+def lookup(request: HttpRequest, kind: str) -> HttpResponse:
+    """Suggestions for an actor or source field, as <option>s of its <datalist>."""
+    _require(request, can_view, "look up actors and sources")
+    text = search.clean_query(request.GET.get(request.GET.get("field", ""), "") or request.GET.get("q", ""))
+    labels: list[str] = []
+    if len(text) >= 2:
+        if kind == "actors":
+            labels = [actor.name for actor in lookups.actors_matching(text)[: lookups.SUGGESTIONS]]
+        elif kind == "sources":
+            labels = [lookups.source_label(s) for s in lookups.sources_matching(text)[: lookups.SUGGESTIONS]]
+        else:
+            raise Http404("Nothing to look up there.")
+    return render(request, "claims/lookup_options.html", {"labels": labels})
 
 
 # --- Health ------------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from claimtracker.claims.models import Claim, StatusChange
+from claimtracker.claims.lookups import source_label
+from claimtracker.claims.models import Claim, Source, StatusChange
 from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,10 +42,13 @@ def test_editor_adds_attribution_and_proposes_change_then_reviewer_approves(page
     expect(page.get_by_role("heading", level=1)).to_have_text(TROOPS)
 
     form = page.locator("#attribution-form")
-    form.get_by_label("Actor").select_option(label="Jake Sullivan")
+    form.get_by_label("Actor").fill("Jake Sull")
+    # Suggestions arrive in the input's datalist as the editor types.
+    expect(form.locator("datalist#id_actor_options option")).to_have_attribute("value", "Jake Sullivan")
+    form.get_by_label("Actor").fill("Jake Sullivan")
     form.get_by_label("Stance").select_option(label="confirms")
     form.get_by_label("Certainty").select_option(label="definite")
-    form.get_by_label("Source").select_option(index=1)
+    form.get_by_label("Source").fill(source_label(Source.objects.get()))
     form.get_by_label("Quote kind").select_option(label="Reported by the source")
     form.get_by_label("Stated on").fill("2024-10-25")
     form.get_by_label("Quote", exact=True).fill("Seoul and Washington have confirmed")

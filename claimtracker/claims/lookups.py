@@ -1,0 +1,113 @@
+"""Choosing an actor or a source by typing, for forms and filters that cannot
+list 5,000 actors or 50,000 sources in a <select>.
+
+A field takes text: an actor's name, short name or alias; a source's label
+("title [#id]"), URL or exact title. With JavaScript, the input's <datalist> is
+filled with suggestions as the user types (views.lookup); without it, typing
+the name is enough.
+"""
+
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse_lazy
+
+from claimtracker.claims.models import Actor, ActorAlias, Source
+
+SUGGESTIONS = 12
+_SOURCE_ID = re.compile(r"\[#(\d+)\]\s*$")
+
+
+def source_label(source: Source) -> str:
+    return f"{source.title} [#{source.pk}]"
+
+
+def actors_matching(text: str) -> QuerySet[Actor]:
+    return Actor.objects.filter(
+        Q(name__icontains=text)
+        | Q(short_name__icontains=text)
+        | Exists(ActorAlias.objects.filter(actor=OuterRef("pk"), name__icontains=text))
+    ).order_by("name")
+
+
+def sources_matching(text: str) -> QuerySet[Source]:
+    return Source.objects.filter(Q(title__icontains=text) | Q(url__icontains=text)).order_by("-published_at", "-id")
+
+
+def find_actor(text: str) -> Actor:
+    text = text.strip()
+    if text.isdigit():
+        found = Actor.objects.filter(pk=int(text)).first()
+        if found:
+            return found
+    exact = Actor.objects.filter(
+        Q(name__iexact=text)
+        | Q(short_name__iexact=text)
+        | Exists(ActorAlias.objects.filter(actor=OuterRef("pk"), name__iexact=text))
+    ).distinct()[:2]
+    matches = list(exact)
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise ValidationError(f"“{text}” names more than one actor; type the full name.")
+    raise ValidationError(f"No actor is called “{text}”. Pick one from the suggestions, or add it in the admin.")
+
+
+def find_source(text: str) -> Source:
+    text = text.strip()
+    by_id = _SOURCE_ID.search(text) or (re.fullmatch(r"(\d+)", text))
+    found = None
+    if by_id:
+        found = Source.objects.filter(pk=int(by_id.group(1))).first()
+    elif text:
+        found = Source.objects.filter(url=text).first() if "://" in text else None
+        if found is None:
+            titled = list(Source.objects.filter(title=text)[:2])
+            if len(titled) > 1:
+                raise ValidationError("Several sources have this title; pick one from the suggestions.")
+            found = titled[0] if titled else None
+    if found is None:
+        raise ValidationError(f"No source matches “{text}”. Pick one from the suggestions, or add it in the admin.")
+    return found
+
+
+class LookupInput(forms.TextInput):
+    """A text input whose <datalist> htmx fills with suggestions while typing."""
+
+    template_name = "claims/widgets/lookup.html"
+
+    def __init__(self, kind: str, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"autocomplete": "off", **(attrs or {})})
+        self.kind = kind
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["suggest_url"] = reverse_lazy("claims:lookup", args=[self.kind])
+        return context
+
+
+class ActorField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(widget=LookupInput("actors"), max_length=200, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return value.name if isinstance(value, Actor) else value
+
+    def clean(self, value: Any) -> Actor | None:
+        text = super().clean(value)
+        return find_actor(text) if text else None
+
+
+class SourceField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(widget=LookupInput("sources"), max_length=600, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return source_label(value) if isinstance(value, Source) else value
+
+    def clean(self, value: Any) -> Source | None:
+        text = super().clean(value)
+        return find_source(text) if text else None
