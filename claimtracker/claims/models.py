@@ -327,6 +327,8 @@ class Claim(models.Model):
         indexes = [
             # Claim list filtered by status, and overdue forecasts (due_on passed, still open).
             models.Index(fields=["current_status", "due_on"], name="claim_status_due_idx"),
+            # Claim list in its default order, newest first (and the export's claim selection).
+            models.Index(fields=["-created_at", "-id"], name="claim_newest_idx"),
         ]
 
     def __str__(self) -> str:
