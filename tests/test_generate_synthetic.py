@@ -32,3 +32,33 @@ def test_generates_the_asked_numbers_consistently() -> None:
 def test_refuses_nonsense_sizes() -> None:
     with pytest.raises(CommandError, match="at least 1"):
         call_command("generate_synthetic", "--claims", "0", stdout=StringIO())
+
+
+def test_hot_claims_and_a_hot_actor_make_skewed_shapes() -> None:
+    from django.db.models import Count
+
+    call_command(
+        "generate_synthetic",
+        "--claims",
+        "20",
+        "--events-per-claim",
+        "4",
+        "--hot-claims",
+        "1",
+        "--hot-events",
+        "120",
+        "--hot-actor-stances",
+        "40",
+        stdout=StringIO(),
+    )
+    sizes = sorted(
+        (c.n_attr + c.n_change)
+        for c in Claim.objects.annotate(
+            n_attr=Count("attributions", distinct=True), n_change=Count("status_changes", distinct=True)
+        )
+    )
+    assert sizes[-1] == 120 and sizes[0] == 4
+    from claimtracker.claims.models import Actor
+
+    busiest = Actor.objects.annotate(n=Count("attributions")).order_by("-n").first()
+    assert busiest.n >= 40

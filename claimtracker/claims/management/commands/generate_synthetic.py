@@ -72,6 +72,16 @@ class Command(BaseCommand):
         parser.add_argument("--actors", type=int, default=None, help="Default: claims / 20, from 50 to 5,000.")
         parser.add_argument("--sources", type=int, default=None, help="Default: claims / 2, from 20 to 50,000.")
         parser.add_argument("--seed", type=int, default=1, help="Random seed, for repeatable datasets.")
+        parser.add_argument(
+            "--hot-claims", type=int, default=0, help="Extra claims with --hot-events events each (a long story)."
+        )
+        parser.add_argument("--hot-events", type=int, default=5000, help="Events of each hot claim (default 5,000).")
+        parser.add_argument(
+            "--hot-actor-stances",
+            type=int,
+            default=0,
+            help="Give one actor this many of the generated stances (an agency quoted everywhere).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         claims, per_claim = options["claims"], options["events_per_claim"]
@@ -89,6 +99,14 @@ class Command(BaseCommand):
                 rng, min(BATCH_CLAIMS, claims - start), per_claim, actors, sources, statuses, author, reviewer
             )
             self.stdout.write(f"  {start + min(BATCH_CLAIMS, claims - start):,} claims, {events:,} events")
+        for _ in range(options["hot_claims"]):
+            events += self._batch(rng, 1, options["hot_events"], actors, sources, statuses, author, reviewer)
+        if options["hot_actor_stances"]:
+            hot = actors[0]
+            chosen = Attribution.objects.filter(claim__created_by=author).order_by("?").values("pk")
+            Attribution.objects.filter(pk__in=chosen[: options["hot_actor_stances"]]).update(actor=hot)
+            self.stdout.write(f"  actor #{hot.pk} now has {hot.attributions.count():,} stances")
+        claims += options["hot_claims"]
         self.stdout.write(
             self.style.SUCCESS(
                 f"Generated {claims:,} claims and {events:,} events in {time.monotonic() - started:.1f} s."
