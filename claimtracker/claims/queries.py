@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import TypeVar
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
+from claimtracker.claims import lookups
 from claimtracker.claims.models import (
     Actor,
-    ActorAlias,
     Attribution,
     Claim,
     Polarity,
@@ -67,12 +67,17 @@ class Event:
     corrected: bool = False
 
 
+def _corrected_ids(changes: list[StatusChange]) -> set[int | None]:
+    """The entries that an approved correction replaces."""
+    return {c.corrects_id for c in changes if c.corrects_id and c.review_state == ReviewState.APPROVED}
+
+
 def timeline(claim: Claim) -> list[Event]:
     """Attributions and status changes of a claim loaded by claim_with_timeline, in
     date order; a status change that an approved correction replaces is marked."""
     changes: list[StatusChange] = claim.timeline_changes  # type: ignore[attr-defined]
     attributions: list[Attribution] = claim.timeline_attributions  # type: ignore[attr-defined]
-    corrected = {c.corrects_id for c in changes if c.corrects_id and c.review_state == ReviewState.APPROVED}
+    corrected = _corrected_ids(changes)
     events = [Event(a.stated_on, "attribution", a) for a in attributions] + [
         Event(c.effective_on, "status_change", c, corrected=c.pk in corrected) for c in changes
     ]
@@ -83,7 +88,7 @@ def timeline(claim: Claim) -> list[Event]:
 def effective_changes(claim: Claim) -> list[StatusChange]:
     """The approved, uncorrected changes among those loaded by claim_with_timeline."""
     changes: list[StatusChange] = claim.timeline_changes  # type: ignore[attr-defined]
-    corrected = {c.corrects_id for c in changes if c.corrects_id and c.review_state == ReviewState.APPROVED}
+    corrected = _corrected_ids(changes)
     return [c for c in changes if c.review_state == ReviewState.APPROVED and c.pk not in corrected]
 
 
@@ -147,14 +152,8 @@ def pending_count() -> int:
 
 def actors_for_list(q: str = "") -> QuerySet[Actor]:
     """Actors with their number of approved stances; ``q`` matches names, short names and aliases."""
-    actors = Actor.objects.select_related("parent")
-    if q:
-        actors = actors.filter(
-            Q(name__icontains=q)
-            | Q(short_name__icontains=q)
-            | Exists(ActorAlias.objects.filter(actor=OuterRef("pk"), name__icontains=q))
-        )
-    return actors.annotate(
+    actors = lookups.actors_matching(q) if q else Actor.objects.all()
+    return actors.select_related("parent").annotate(
         stance_count=Count("attributions", filter=Q(attributions__review_state=ReviewState.APPROVED))
     )
 

@@ -145,6 +145,21 @@ class _Context:
     seen: set[tuple[Any, ...]]
 
 
+def _actors_by_name() -> dict[str, Actor]:
+    """Every actor under its name and each alias, case-folded."""
+    actors: dict[str, Actor] = {}
+    for actor in Actor.objects.prefetch_related("aliases"):
+        for name in (actor.name, *(alias.name for alias in actor.aliases.all())):
+            actors.setdefault(name.casefold(), actor)
+    return actors
+
+
+def _statuses_by_name() -> dict[str, Status]:
+    """Every status under its label (case-folded) and its slug."""
+    statuses = list(Status.objects.all())
+    return {s.label.casefold(): s for s in statuses} | {s.slug: s for s in statuses}
+
+
 def _actor(name: str, context: _Context, what: str) -> None:
     if name and name.casefold() not in context.actors and not context.create_missing:
         raise ValueError(f"unknown {what} {name!r} (add the actor first, or allow creating missing actors)")
@@ -207,12 +222,7 @@ def _check_row(row: dict[str, str], context: _Context) -> str:
 def check(data: bytes, *, create_missing: bool = False) -> Report:
     """Read and validate the whole file; write nothing."""
     report = Report()
-    actors: dict[str, Actor] = {}
-    for actor in Actor.objects.prefetch_related("aliases"):
-        for name in (actor.name, *(alias.name for alias in actor.aliases.all())):
-            actors.setdefault(name.casefold(), actor)
-    statuses = {s.label.casefold(): s for s in Status.objects.all()} | {s.slug: s for s in Status.objects.all()}
-    context = _Context(create_missing, actors, statuses, set())
+    context = _Context(create_missing, _actors_by_name(), _statuses_by_name(), set())
     existing_claims = set(Claim.objects.values_list("text", flat=True))
     new_claims: set[str] = set()
     for line, row in _read(data, report):
@@ -251,11 +261,8 @@ def load(data: bytes, *, by: User, reviewer: User | None = None, create_missing:
 
 def _write(report: Report, *, by: User, reviewer: User | None) -> None:
     claims = {claim.text: claim for claim in Claim.objects.all()}
-    actors: dict[str, Actor] = {}
-    for known in Actor.objects.prefetch_related("aliases"):
-        for name in (known.name, *(alias.name for alias in known.aliases.all())):
-            actors.setdefault(name.casefold(), known)
-    statuses = {s.label.casefold(): s for s in Status.objects.all()} | {s.slug: s for s in Status.objects.all()}
+    actors = _actors_by_name()
+    statuses = _statuses_by_name()
     sources: dict[tuple[str, str], Source] = {}
 
     def get_actor(name: str, kind: str = ActorKind.OTHER) -> Actor:
