@@ -62,3 +62,14 @@ def test_hot_claims_and_a_hot_actor_make_skewed_shapes() -> None:
 
     busiest = Actor.objects.annotate(n=Count("attributions")).order_by("-n").first()
     assert busiest.n >= 40
+
+
+def test_pending_items_wait_for_review_without_moving_statuses() -> None:
+    call_command("generate_synthetic", "--claims", "10", "--events-per-claim", "4", "--pending", "9", stdout=StringIO())
+    statuses = dict(Claim.objects.values_list("pk", "current_status_id"))
+
+    assert Attribution.objects.filter(review_state=ReviewState.PENDING).count() == 5
+    assert StatusChange.objects.filter(review_state=ReviewState.PENDING).count() == 4
+    for claim in Claim.objects.all():
+        services.refresh_current_status(claim)
+    assert dict(Claim.objects.values_list("pk", "current_status_id")) == statuses

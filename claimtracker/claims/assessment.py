@@ -1,4 +1,4 @@
-"""Who supports and who opposes a claim, and the status that suggests.
+"""The status that the stances on a claim suggest.
 
 The suggestion is advice for the editor proposing a status change, never
 applied by itself; the rules are in docs/decisions.md.
@@ -11,30 +11,9 @@ from claimtracker.claims.models import Actor, Attribution, Certainty, Polarity, 
 
 
 @dataclass(frozen=True)
-class Side:
-    polarity: str
-    stances: list[Attribution]  # each actor's latest stance, newest first
-
-
-@dataclass(frozen=True)
 class Suggestion:
     slug: str
     reason: str
-
-
-def latest_stances(attributions: Iterable[Attribution]) -> list[Attribution]:
-    """Each actor's latest stance (by the date it was stated), newest first."""
-    latest: dict[int, Attribution] = {}
-    for attribution in sorted(attributions, key=lambda a: (a.stated_on, a.pk)):
-        latest[attribution.actor_id] = attribution
-    return sorted(latest.values(), key=lambda a: (a.stated_on, a.pk), reverse=True)
-
-
-def sides(attributions: Iterable[Attribution]) -> dict[str, list[Attribution]]:
-    grouped: dict[str, list[Attribution]] = {p: [] for p in Polarity.values}
-    for attribution in latest_stances(attributions):
-        grouped[attribution.polarity].append(attribution)
-    return grouped
 
 
 MAX_AFFILIATION_DEPTH = 5
@@ -51,6 +30,7 @@ def _root(actor: Actor) -> int:
 
 
 def suggest(attributions: Iterable[Attribution]) -> Suggestion:
+    """From approved stances: all of them, or each actor's latest (the result is the same)."""
     # One voice per root: a government's later stance (Pyongyang's vice foreign
     # minister acknowledging) replaces its earlier one (its UN envoy denying).
     latest_by_root: dict[int, Attribution] = {}

@@ -7,9 +7,11 @@ claims/_chart.html draws it, and Django's escaping covers every label.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import groupby
 
-from claimtracker.claims.models import Attribution, Polarity, StatusChange
+from claimtracker.claims.models import Polarity
 from claimtracker.lib.dates import format_date
 
 WIDTH = 720
@@ -18,8 +20,36 @@ MARGIN_LEFT = 72  # room for the lane labels
 MARGIN_RIGHT = 16
 BAND_Y = 80
 BAND_HEIGHT = 28
-MARKER_Y = {Polarity.SUPPORTS: 34, Polarity.NEUTRAL: 50, Polarity.OPPOSES: 66}
-POLARITY_COLOR = {Polarity.SUPPORTS: "#1e7d32", Polarity.OPPOSES: "#b3261e", Polarity.NEUTRAL: "#6b6f76"}
+MIN_BAND = 3.0  # px: changes closer than this share one band (the later one shows)
+MARKER_STEP = 6.0  # px: stances of one polarity closer than this share one marker
+MARKER_Y: dict[str, int] = {Polarity.SUPPORTS: 34, Polarity.NEUTRAL: 50, Polarity.OPPOSES: 66}
+POLARITY_COLOR: dict[str, str] = {
+    Polarity.SUPPORTS: "#1e7d32",
+    Polarity.OPPOSES: "#b3261e",
+    Polarity.NEUTRAL: "#6b6f76",
+}
+NAMES_PER_MARKER = 3
+SUMMARY_BANDS = 8
+
+
+@dataclass(frozen=True)
+class Change:
+    """An approved, uncorrected status change, in timeline order."""
+
+    day: datetime.date
+    precision: str
+    label: str
+    color: str
+
+
+@dataclass(frozen=True)
+class Stance:
+    """An approved stance: ``text`` is "Actor denies"."""
+
+    day: datetime.date
+    precision: str
+    polarity: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -38,6 +68,7 @@ class Marker:
     color: str
     polarity: str
     title: str
+    count: int
 
 
 @dataclass(frozen=True)
@@ -58,9 +89,11 @@ class Chart:
     summary: str
 
 
-def build(changes: list[StatusChange], attributions: list[Attribution]) -> Chart | None:
-    """None when there is nothing to draw."""
-    dates = [c.effective_on for c in changes] + [a.stated_on for a in attributions]
+def build(changes: list[Change], stances: list[Stance]) -> Chart | None:
+    """None when there is nothing to draw. However many events a claim has, the
+    chart holds at most one band per MIN_BAND and one marker per MARKER_STEP and
+    polarity: the drawing stays the same size."""
+    dates = [c.day for c in changes] + [s.day for s in stances]
     if not dates:
         return None
     start, last = min(dates), max(dates)
@@ -73,36 +106,78 @@ def build(changes: list[StatusChange], attributions: list[Attribution]) -> Chart
     def x(day: datetime.date) -> float:
         return round(MARGIN_LEFT + inner * (day - start).days / span, 1)
 
-    ordered = sorted(changes, key=lambda c: (c.effective_on, c.recorded_at, c.pk))
-    bands = []
-    for i, change in enumerate(ordered):
-        until = ordered[i + 1].effective_on if i + 1 < len(ordered) else end
-        left, right = x(change.effective_on), x(until)
-        bands.append(
-            Band(
-                x=left,
-                width=max(right - left, 3.0),
-                color=change.status.color,
-                label=change.status.label,
-                title=f"{change.status.label} from {change.effective_on_display}",
-            )
-        )
-    markers = [
-        Marker(
-            x=x(a.stated_on),
-            y=MARKER_Y[a.polarity],
-            color=POLARITY_COLOR[a.polarity],
-            polarity=a.polarity,
-            title=f"{a.stated_on_display}: {a.actor.name} {a.get_stance_display()}",
-        )
-        for a in attributions
-    ]
+    bands = _bands(changes, x, x(end))
+    markers = _markers(stances, x)
     ticks = [Tick(x(start), format_date(start, "day"))]
     if last != start:
         ticks.append(Tick(x(last), format_date(last, "day")))
+    if len(bands) > SUMMARY_BANDS:
+        statuses = f"{len(bands)} status periods, now {bands[-1].label}"
+    else:
+        statuses = ", then ".join(b.label for b in bands) or "no status yet"
     summary = (
-        f"Timeline from {format_date(start, 'day')} to {format_date(last, 'day')}: "
-        + (", then ".join(f"{b.label}" for b in bands) or "no status yet")
-        + f"; {len(markers)} recorded stance(s)."
+        f"Timeline from {format_date(start, 'day')} to {format_date(last, 'day')}: {statuses}; "
+        f"{len(stances)} recorded stance(s)."
     )
     return Chart(WIDTH, HEIGHT, MARGIN_LEFT, bands, markers, ticks, BAND_Y + BAND_HEIGHT + 6, summary)
+
+
+def _bands(changes: list[Change], x: Callable[[datetime.date], float], right_edge: float) -> list[Band]:
+    # The last change of each MIN_BAND slot holds from there; neighbours with the same status merge.
+    kept: list[tuple[float, Change]] = []
+    for change in changes:
+        left = x(change.day)
+        if kept and left - kept[-1][0] < MIN_BAND:
+            kept[-1] = (kept[-1][0], change)
+        elif kept and kept[-1][1].label == change.label:
+            continue
+        else:
+            kept.append((left, change))
+    merged: list[tuple[float, Change]] = []
+    for left, change in kept:
+        if merged and merged[-1][1].label == change.label:
+            continue
+        merged.append((left, change))
+    bands = []
+    for i, (left, change) in enumerate(merged):
+        right = merged[i + 1][0] if i + 1 < len(merged) else right_edge
+        bands.append(
+            Band(
+                x=left,
+                width=max(right - left, MIN_BAND),
+                color=change.color,
+                label=change.label,
+                title=f"{change.label} from {format_date(change.day, change.precision)}",
+            )
+        )
+    return bands
+
+
+def _markers(stances: list[Stance], x: Callable[[datetime.date], float]) -> list[Marker]:
+    def slot(stance: Stance) -> tuple[int, str]:
+        return int(x(stance.day) // MARKER_STEP), stance.polarity
+
+    markers = []
+    for _, group in groupby(sorted(stances, key=slot), key=slot):
+        members = list(group)
+        first, latest = members[0], members[-1]
+        if len(members) == 1:
+            title = f"{format_date(first.day, first.precision)}: {first.text}"
+        else:
+            names = "; ".join(s.text for s in members[:NAMES_PER_MARKER])
+            rest = len(members) - NAMES_PER_MARKER
+            title = (
+                f"{len(members)} stances, {format_date(first.day, first.precision)} to "
+                f"{format_date(latest.day, latest.precision)}: {names}" + (f"; and {rest} more" if rest > 0 else "")
+            )
+        markers.append(
+            Marker(
+                x=x(first.day),
+                y=MARKER_Y[first.polarity],
+                color=POLARITY_COLOR[first.polarity],
+                polarity=first.polarity,
+                title=title,
+                count=len(members),
+            )
+        )
+    return markers

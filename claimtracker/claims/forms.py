@@ -5,6 +5,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms.models import ModelChoiceIterator
 
 from claimtracker.claims.lookups import ActorField, SourceField
 from claimtracker.claims.models import (
@@ -112,9 +114,34 @@ class AttributionForm(SubmissionMixin, forms.ModelForm[Attribution]):
         pass
 
 
+RECENT_CHOICES = 30
+
+
+class _RecentChoices(ModelChoiceIterator):
+    """Renders only the field's ``recent`` rows; validation still accepts any row
+    of its queryset. A claim with thousands of entries keeps a short form."""
+
+    def __init__(self, field: Any) -> None:
+        super().__init__(field)
+        self.queryset = field.recent
+
+
+def _offer_recent(field: "forms.ModelChoiceField[Any]", queryset: QuerySet[Any], newest_first: list[str]) -> None:
+    field.recent = queryset.order_by(*newest_first)[:RECENT_CHOICES]  # type: ignore[attr-defined]
+    field.queryset = queryset
+
+
 class EvidenceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    iterator = _RecentChoices
+    recent: QuerySet[Attribution] = Attribution.objects.none()
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.actor.name} {obj.get_stance_display()} ({obj.stated_on_display})"
+
+
+class CorrectsField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    iterator = _RecentChoices
+    recent: QuerySet[StatusChange] = StatusChange.objects.none()
 
 
 class StatusChangeForm(SubmissionMixin, forms.Form):
@@ -122,17 +149,28 @@ class StatusChangeForm(SubmissionMixin, forms.Form):
     effective_on = forms.DateField(label="Effective on", widget=DateInput, help_text="When it became so in the world.")
     effective_on_precision = forms.ChoiceField(label="Date precision", choices=Precision.choices)
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000)
-    evidence = EvidenceField(queryset=Attribution.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
-    corrects = forms.ModelChoiceField(queryset=StatusChange.objects.none(), required=False, label="Corrects (optional)")
+    evidence = EvidenceField(
+        queryset=Attribution.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=f"From the {RECENT_CHOICES} latest attributions.",
+    )
+    corrects = CorrectsField(
+        queryset=StatusChange.objects.none(),
+        required=False,
+        label="Corrects (optional)",
+        help_text=f"The {RECENT_CHOICES} latest approved changes.",
+    )
 
     def __init__(self, *args: Any, claim: Claim, suggested: Status | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.claim = claim
-        evidence = _choices(self, "evidence")
-        evidence.queryset = claim.attributions.select_related("actor").order_by("stated_on", "id")
-        _choices(self, "corrects").queryset = claim.status_changes.filter(
-            review_state=ReviewState.APPROVED
-        ).select_related("status")
+        _offer_recent(_choices(self, "evidence"), claim.attributions.select_related("actor"), ["-stated_on", "-id"])
+        _offer_recent(
+            _choices(self, "corrects"),
+            claim.status_changes.filter(review_state=ReviewState.APPROVED).select_related("status"),
+            ["-effective_on", "-recorded_at", "-id"],
+        )
         if suggested is not None:
             self.fields["status"].initial = suggested.pk
 

@@ -4,18 +4,22 @@ runs a query per row."""
 import datetime
 from dataclasses import dataclass
 from itertools import groupby
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models.functions import RowNumber
 
-from claimtracker.claims import lookups
+from claimtracker.claims import chart, lookups
 from claimtracker.claims.models import (
+    STANCE_POLARITY,
     Actor,
     Attribution,
     Claim,
     Polarity,
     ReviewState,
     Source,
+    Stance,
     StatusChange,
     Verdict,
 )
@@ -32,27 +36,23 @@ def _visible(queryset: QuerySet[M], include_pending: bool) -> QuerySet[M]:
     return queryset if include_pending else queryset.filter(review_state=ReviewState.APPROVED)
 
 
-def claim_with_timeline(pk: int, *, include_pending: bool = False) -> Claim:
-    """A claim with its attributions and status changes in date order, ready to show;
-    with ``include_pending``, the entries still in review (or rejected) as well.
-    Raises Claim.DoesNotExist."""
-    attributions = _visible(
-        Attribution.objects.select_related(
-            "actor__parent__parent", "via", "source__publisher", "created_by", "reviewed_by"
-        ),
-        include_pending,
-    ).order_by("stated_on", "id")
-    changes = _visible(
-        StatusChange.objects.select_related("status", "recorded_by", "reviewed_by"),
-        include_pending,
-    ).order_by("effective_on", "recorded_at", "id")
+# --- The claim page -------------------------------------------------------------------------------
+# Every read below does bounded work in Python, whatever the size of the claim:
+# a claim with thousands of events is paged, summarised or capped in SQL.
+
+TIMELINE_PAGE_SIZE = 50
+SIDE_LIMIT = 12  # actors shown per side; the rest are counted
+SCHEMA_LIMIT = 25  # actors and sources named in the ClaimReview JSON-LD
+
+
+def claim_for_page(pk: int) -> Claim:
+    """The claim with ``reviewed_at``, when the desk last approved a status change
+    on it. Raises Claim.DoesNotExist."""
+    approved = StatusChange.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
     return (
         Claim.objects.select_related("current_status", "created_by")
-        .prefetch_related(
-            "topics",
-            Prefetch("attributions", queryset=attributions, to_attr="timeline_attributions"),
-            Prefetch("status_changes", queryset=changes, to_attr="timeline_changes"),
-        )
+        .prefetch_related("topics")
+        .annotate(reviewed_at=Subquery(approved.order_by("-recorded_at").values("recorded_at")[:1]))
         .get(pk=pk)
     )
 
@@ -67,29 +67,125 @@ class Event:
     corrected: bool = False
 
 
-def _corrected_ids(changes: list[StatusChange]) -> set[int | None]:
-    """The entries that an approved correction replaces."""
-    return {c.corrects_id for c in changes if c.corrects_id and c.review_state == ReviewState.APPROVED}
+_ATTRIBUTION, _CHANGE = 0, 1
 
 
-def timeline(claim: Claim) -> list[Event]:
-    """Attributions and status changes of a claim loaded by claim_with_timeline, in
-    date order; a status change that an approved correction replaces is marked."""
-    changes: list[StatusChange] = claim.timeline_changes  # type: ignore[attr-defined]
-    attributions: list[Attribution] = claim.timeline_attributions  # type: ignore[attr-defined]
-    corrected = _corrected_ids(changes)
-    events = [Event(a.stated_on, "attribution", a) for a in attributions] + [
-        Event(c.effective_on, "status_change", c, corrected=c.pk in corrected) for c in changes
+def timeline_page(claim: Claim, number: str | None, *, include_pending: bool = False) -> tuple[Page[Any], list[Event]]:
+    """One page of the claim's attributions and status changes in date order; on the
+    same date, what was said comes before the desk's assessment of it. With no page
+    number, the last page: the latest events. With ``include_pending``, entries in
+    review (or rejected) as well."""
+    said = _visible(Attribution.objects.filter(claim=claim), include_pending)
+    assessed = _visible(StatusChange.objects.filter(claim=claim), include_pending)
+    keys = (
+        said.annotate(day=F("stated_on"), kind=Value(_ATTRIBUTION, IntegerField()))
+        .order_by()
+        .values_list("day", "kind", "pk")
+        .union(
+            assessed.annotate(day=F("effective_on"), kind=Value(_CHANGE, IntegerField()))
+            .order_by()
+            .values_list("day", "kind", "pk"),
+            all=True,
+        )
+        .order_by("day", "kind", "pk")
+    )
+    paginator = Paginator(keys, TIMELINE_PAGE_SIZE)
+    page = paginator.get_page(number or paginator.num_pages)
+    wanted: dict[int, list[int]] = {_ATTRIBUTION: [], _CHANGE: []}
+    for _, kind, pk in page.object_list:
+        wanted[kind].append(pk)
+    attributions = Attribution.objects.select_related(
+        "actor", "via", "source__publisher", "created_by", "reviewed_by"
+    ).in_bulk(wanted[_ATTRIBUTION])
+    changes = (
+        StatusChange.objects.select_related("status", "recorded_by", "reviewed_by")
+        .annotate(
+            corrected=Exists(StatusChange.objects.filter(corrects=OuterRef("pk"), review_state=ReviewState.APPROVED))
+        )
+        .in_bulk(wanted[_CHANGE])
+    )
+    events = []
+    for day, kind, pk in page.object_list:
+        if kind == _ATTRIBUTION:
+            events.append(Event(day, "attribution", attributions[pk]))
+        else:
+            change = changes[pk]
+            events.append(Event(day, "status_change", change, corrected=change.corrected))
+    return page, events
+
+
+def latest_stances(claim: Claim) -> list[Attribution]:
+    """Each actor's latest approved stance on the claim (by the date it was stated),
+    newest first, with the actor's affiliations for assessment.suggest."""
+    return list(
+        Attribution.objects.filter(claim=claim, review_state=ReviewState.APPROVED)
+        .annotate(
+            newest=Window(RowNumber(), partition_by=[F("actor_id")], order_by=[F("stated_on").desc(), F("id").desc()])
+        )
+        .filter(newest=1)
+        .select_related("actor__parent__parent")
+        .only(
+            "claim_id",
+            "stance",
+            "certainty",
+            "stated_on",
+            "stated_on_precision",
+            "actor__name",
+            "actor__parent__name",
+            "actor__parent__parent__name",
+            "actor__parent__parent__parent_id",
+        )
+        .order_by("-stated_on", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class Side:
+    shown: list[Attribution]
+    more: int
+
+
+def sides(stances: list[Attribution]) -> dict[str, Side]:
+    """Supporters, opponents and neutral voices from latest_stances, each side
+    capped at SIDE_LIMIT actors (the most recent) with a count of the rest."""
+    grouped: dict[str, list[Attribution]] = {p: [] for p in Polarity.values}
+    for stance in stances:
+        grouped[stance.polarity].append(stance)
+    return {p: Side(items[:SIDE_LIMIT], max(len(items) - SIDE_LIMIT, 0)) for p, items in grouped.items()}
+
+
+def chart_rows(claim: Claim) -> tuple[list[chart.Change], list[chart.Stance]]:
+    """What the chart draws: the approved, uncorrected status changes and the
+    approved stances, as plain rows (no model instances)."""
+    corrected = StatusChange.objects.filter(
+        claim=claim, review_state=ReviewState.APPROVED, corrects__isnull=False
+    ).values("corrects_id")
+    changes = [
+        chart.Change(day, precision, label, color)
+        for day, precision, label, color in StatusChange.objects.filter(claim=claim, review_state=ReviewState.APPROVED)
+        .exclude(pk__in=corrected)
+        .order_by("effective_on", "recorded_at", "id")
+        .values_list("effective_on", "effective_on_precision", "status__label", "status__color")
     ]
-    # On the same date, what was said comes before the desk's assessment of it.
-    return sorted(events, key=lambda e: (e.date, e.kind != "attribution", e.item.pk))
+    stances = [
+        chart.Stance(day, precision, STANCE_POLARITY[stance], f"{name} {Stance(stance).label.lower()}")
+        for day, precision, stance, name in Attribution.objects.filter(claim=claim, review_state=ReviewState.APPROVED)
+        .order_by("stated_on", "id")
+        .values_list("stated_on", "stated_on_precision", "stance", "actor__name")
+    ]
+    return changes, stances
 
 
-def effective_changes(claim: Claim) -> list[StatusChange]:
-    """The approved, uncorrected changes among those loaded by claim_with_timeline."""
-    changes: list[StatusChange] = claim.timeline_changes  # type: ignore[attr-defined]
-    corrected = _corrected_ids(changes)
-    return [c for c in changes if c.review_state == ReviewState.APPROVED and c.pk not in corrected]
+def schema_sources(claim: Claim) -> tuple[list[Actor], list[Source]]:
+    """For the ClaimReview: the actors who supported the claim and the sources it
+    appeared in, the most recent SCHEMA_LIMIT of each."""
+    approved = Attribution.objects.filter(claim=claim, review_state=ReviewState.APPROVED)
+    supporters = approved.filter(stance__in=[s for s, p in STANCE_POLARITY.items() if p == Polarity.SUPPORTS])
+    actors = Actor.objects.filter(Exists(supporters.filter(actor=OuterRef("pk")))).order_by("name")
+    sources = Source.objects.filter(Exists(approved.filter(source=OuterRef("pk")))).order_by(
+        F("published_at").desc(nulls_last=True), "id"
+    )
+    return list(actors[:SCHEMA_LIMIT]), list(sources[:SCHEMA_LIMIT])
 
 
 def claim_history(claim: Claim, limit: int = 30) -> list[object]:

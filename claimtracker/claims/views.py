@@ -81,20 +81,21 @@ def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str
     # The desk (editors and reviewers) sees work in review, marked; viewers see approved entries only.
     editor = can_edit(request.user)
     try:
-        claim = queries.claim_with_timeline(pk, include_pending=editor)
+        claim = queries.claim_for_page(pk)
     except Claim.DoesNotExist:
         raise Http404("No claim with that number.") from None
-    approved = [a for a in claim.timeline_attributions if a.is_approved]  # type: ignore[attr-defined]
-    effective = queries.effective_changes(claim)
-    suggestion = assessment.suggest(approved)
+    stances = queries.latest_stances(claim)
+    suggestion = assessment.suggest(stances)
     suggested_status = Status.objects.filter(slug=suggestion.slug).first()
-    review = jsonld.claim_review(claim, approved, effective, request.build_absolute_uri(claim.get_absolute_url()))
+    review = jsonld.claim_review(claim, request.build_absolute_uri(claim.get_absolute_url()))
+    events_page, events = queries.timeline_page(claim, request.GET.get("events"), include_pending=editor)
     context: dict[str, Any] = {
         "claim": claim,
         "jsonld": jsonld.script_tag(review) if review else "",
-        "events": queries.timeline(claim),
-        "sides": assessment.sides(approved),
-        "chart": chart.build(effective, approved),
+        "events": events,
+        "events_page": events_page,
+        "sides": queries.sides(stances),
+        "chart": chart.build(*queries.chart_rows(claim)),
         "history": queries.claim_history(claim),
         "suggestion": suggestion,
         "suggested_status": suggested_status,

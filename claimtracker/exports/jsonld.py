@@ -11,28 +11,28 @@ from typing import Any
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
-from claimtracker.claims.models import Attribution, Claim, Polarity, StatusChange
+from claimtracker.claims import queries
+from claimtracker.claims.models import Claim
 from claimtracker.exports.timeline import timestamp
 
 _ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
-def claim_review(
-    claim: Claim, attributions: list[Attribution], changes: list[StatusChange], url: str
-) -> dict[str, Any] | None:
+def claim_review(claim: Claim, url: str) -> dict[str, Any] | None:
     """The ClaimReview of a claim with a current status, from its approved entries;
-    None while the desk has not assessed it."""
+    None while the desk has not assessed it. Names at most SCHEMA_LIMIT of the
+    actors who supported it and of the sources it appeared in."""
     if claim.current_status is None:
         return None
-    asserting = {a.actor_id: a.actor for a in attributions if a.polarity == Polarity.SUPPORTS}
-    sources = {a.source_id: a.source for a in attributions}
-    latest = max(changes, key=lambda c: c.recorded_at, default=None)
+    asserting, sources = queries.schema_sources(claim)
+    # Set by queries.claim_for_page; other callers get the claim's creation date.
+    reviewed_at = getattr(claim, "reviewed_at", None)
     return {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
         "url": url,
         "claimReviewed": claim.text,
-        "datePublished": timestamp(latest.recorded_at if latest else claim.created_at)[:10],
+        "datePublished": timestamp(reviewed_at or claim.created_at)[:10],
         "author": {"@type": "Organization", "name": settings.ORGANIZATION_NAME},
         "reviewRating": {
             "@type": "Rating",
@@ -46,7 +46,7 @@ def claim_review(
                     "name": actor.name,
                     **({"sameAs": actor.wikidata_url} if actor.wikidata_id else {}),
                 }
-                for actor in asserting.values()
+                for actor in asserting
             ],
             "appearance": [
                 {
@@ -55,7 +55,7 @@ def claim_review(
                     **({"url": source.url} if source.url else {}),
                     **({"datePublished": timestamp(source.published_at)} if source.published_at else {}),
                 }
-                for source in sources.values()
+                for source in sources
             ],
         },
     }

@@ -83,6 +83,13 @@ class Command(BaseCommand):
             help="Give one actor this many of the generated stances (an agency quoted everywhere).",
         )
 
+        parser.add_argument(
+            "--pending",
+            type=int,
+            default=0,
+            help="Also leave this many attributions and status changes in review (half each), on random claims.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         claims, per_claim = options["claims"], options["events_per_claim"]
         if claims < 1 or per_claim < 1:
@@ -106,6 +113,9 @@ class Command(BaseCommand):
             chosen = Attribution.objects.filter(claim__created_by=author).order_by("?").values("pk")
             Attribution.objects.filter(pk__in=chosen[: options["hot_actor_stances"]]).update(actor=hot)
             self.stdout.write(f"  actor #{hot.pk} now has {hot.attributions.count():,} stances")
+        if options["pending"]:
+            self._pending(rng, options["pending"], actors, sources, statuses, author)
+            self.stdout.write(f"  {options['pending']:,} items waiting for review")
         claims += options["hot_claims"]
         self.stdout.write(
             self.style.SUCCESS(
@@ -150,6 +160,43 @@ class Command(BaseCommand):
             batch_size=5000,
         )
         return list(Source.objects.filter(url__startswith="https://synthetic.example.org/").only("pk"))
+
+    @transaction.atomic
+    def _pending(
+        self,
+        rng: random.Random,
+        count: int,
+        actors: list[Actor],
+        sources: list[Source],
+        statuses: list[Status],
+        author: User,
+    ) -> None:
+        claim_ids = list(Claim.objects.filter(created_by=author).order_by("?").values_list("pk", flat=True)[:count])
+        day = datetime.date(2024, 6, 1)
+        attributions = [
+            Attribution(
+                claim_id=rng.choice(claim_ids),
+                actor=rng.choice(actors),
+                source=rng.choice(sources),
+                stance=rng.choice(Stance.values),
+                quote=_sentence(rng, 12),
+                stated_on=day,
+                created_by=author,
+            )
+            for _ in range(count - count // 2)
+        ]
+        changes = [
+            StatusChange(
+                claim_id=rng.choice(claim_ids),
+                status=rng.choice(statuses),
+                effective_on=day,
+                rationale=_sentence(rng, 8),
+                recorded_by=author,
+            )
+            for _ in range(count // 2)
+        ]
+        Attribution.objects.bulk_create(attributions)
+        StatusChange.objects.bulk_create(changes)
 
     @transaction.atomic
     def _batch(
