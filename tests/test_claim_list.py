@@ -1,6 +1,7 @@
 """/claims/: search in any language, filters, sorting, pagination, htmx partials."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import User
@@ -110,19 +111,41 @@ def test_reversed_date_range_is_refused(client: Client) -> None:
     assert "The end date comes before the start date." in response.content.decode()
 
 
-def test_pagination_keeps_filters(viewer: User, editor: User) -> None:
+def test_pages_follow_links_and_keep_filters(viewer: User, editor: User) -> None:
     for i in range(30):
         ClaimFactory(text=f"Shipment number {i} arrived", created_by=editor)
     client = client_for(viewer)
 
     first = client.get("/claims/", {"q": "shipment"})
-    second = client.get("/claims/", {"q": "shipment", "page": "2"})
-    deep = client.get("/claims/", {"q": "shipment", "page": "999"})
+    older = re.search(r'href="\?q=shipment&amp;after=([\w-]+)"', first.content.decode())
+    assert older, "no link to the next page carrying the search"
+    second = client.get("/claims/", {"q": "shipment", "after": older.group(1)})
+    newer = re.search(r'href="\?q=shipment&amp;before=([\w-]+)"', second.content.decode())
+    assert newer
+    back = client.get("/claims/", {"q": "shipment", "before": newer.group(1)})
 
-    assert len(first.context["page"].object_list) == 25
-    assert len(second.context["page"].object_list) == 5
-    assert 'href="?q=shipment&amp;page=2"' in first.content.decode()
-    assert deep.context["page"].number == 2  # past the end: the last page
+    names = [c.text for c in first.context["page"].object_list]
+    rest = [c.text for c in second.context["page"].object_list]
+    assert len(names) == 25 and len(rest) == 5 and not set(names) & set(rest)
+    assert [c.text for c in back.context["page"].object_list] == names
+    assert "30 claims" in first.content.decode()
+    assert second.context["page"].older is None  # the last page
+
+
+def test_broken_page_link_shows_the_first_page_with_a_message(client: Client) -> None:
+    for cursor in ["not-a-cursor", "W10", "eyJ4IjoxfQ", "WyJhIiwxXQ", "WzEsMiwzXQ", "W3sidCI6IjIwMjQifSxudWxsXQ"]:
+        response = client.get("/claims/", {"after": cursor})
+        assert response.status_code == 200
+        assert "That page link is broken" in response.content.decode()
+        assert len(response.context["page"].object_list) == 6
+
+
+def test_count_stops_at_the_cap(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from claimtracker.claims import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 4)
+    html = client.get("/claims/").content.decode()
+    assert "More than 4 claims" in html
 
 
 def test_htmx_request_gets_only_the_results_partial(client: Client) -> None:

@@ -5,8 +5,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.db.models.expressions import OrderBy
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from claimtracker.claims import search
@@ -22,7 +21,19 @@ from claimtracker.claims.models import (
     Topic,
     Verdict,
 )
+from claimtracker.lib import keyset
+from claimtracker.lib.keyset import Key
 
+SORT_KEYS = {
+    "relevance": [Key("rank", descending=True), Key("id", descending=True)],
+    # Recording order: ids grow as claims are recorded, and the primary key's index
+    # serves both directions (created_at is set by the database, and SQLite writes
+    # it in another text format than the one cursors would compare it with).
+    "newest": [Key("id", descending=True)],
+    "oldest": [Key("id")],
+    "status": [Key("status_since", descending=True, nullable=True), Key("id", descending=True)],
+    "due": [Key("due_on", nullable=True), Key("id")],
+}
 SORTS = {
     "relevance": "Best match",
     "newest": "Newest first",
@@ -77,6 +88,8 @@ class ClaimFilter(django_filters.FilterSet):
         choices=list(SORTS.items()), method="filter_noop", label="Sort", empty_label=None
     )
 
+    sort_keys = SORT_KEYS["newest"]  # set by filter_queryset to the order it applied
+
     class Meta:
         model = Claim
         fields: list[str] = []
@@ -119,14 +132,10 @@ class ClaimFilter(django_filters.FilterSet):
         data = self.form.cleaned_data
         queryset = self._filter_dates(queryset, data.get("date_from"), data.get("date_to"))
         sort = data.get("sort") or ("relevance" if data.get("q") else "newest")
-        if sort == "relevance" and "rank" in queryset.query.annotations:
-            return queryset.order_by(F("rank").desc(), "-id")
-        orderings: dict[str, list[str | OrderBy]] = {
-            "oldest": ["created_at", "id"],
-            "status": [F("status_since").desc(nulls_last=True), "-id"],
-            "due": [F("due_on").asc(nulls_last=True), "id"],
-        }
-        return queryset.order_by(*orderings.get(sort, ["-created_at", "-id"]))
+        if sort == "relevance" and "rank" not in queryset.query.annotations:
+            sort = "newest"  # no search (or SQLite, which does not rank)
+        self.sort_keys = SORT_KEYS.get(sort, SORT_KEYS["newest"])
+        return queryset.order_by(*keyset.order_by(self.sort_keys))
 
     def _filter_dates(
         self, queryset: QuerySet[Claim], start: datetime.date | None, end: datetime.date | None

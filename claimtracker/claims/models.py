@@ -310,7 +310,7 @@ class Claim(models.Model):
     )
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        ordering = ["-id"]  # newest first, in recording order (the primary key index serves it)
         constraints = [
             _not_blank("text", "claim_text_not_blank"),
             models.CheckConstraint(condition=Q(version__gte=1), name="claim_version_positive"),
@@ -327,8 +327,6 @@ class Claim(models.Model):
         indexes = [
             # Claim list filtered by status, and overdue forecasts (due_on passed, still open).
             models.Index(fields=["current_status", "due_on"], name="claim_status_due_idx"),
-            # Claim list in its default order, newest first (and the export's claim selection).
-            models.Index(fields=["-created_at", "-id"], name="claim_newest_idx"),
         ]
 
     def __str__(self) -> str:

@@ -263,35 +263,38 @@ class TrackRecord:
     opposed_false: int
 
 
-def actor_stances(actor: Actor) -> list[Attribution]:
-    return list(
+def actor_stances(actor: Actor) -> QuerySet[Attribution]:
+    """The actor's approved stances, newest first, for paging."""
+    return (
         actor.attributions.filter(review_state=ReviewState.APPROVED)
-        .select_related("claim__current_status", "source__publisher", "via")
+        .select_related("claim__current_status", "source", "via")
         .order_by("-stated_on", "-id")
     )
 
 
-def track_record(stances: list[Attribution]) -> TrackRecord:
-    """How the claims an actor took a side on stand now (each claim counted once,
-    by the actor's latest stance on it)."""
-    latest: dict[int, Attribution] = {}
-    for stance in sorted(stances, key=lambda a: (a.stated_on, a.pk)):
-        latest[stance.claim_id] = stance
-    counts = {"supports": {"true": 0, "false": 0, "open": 0}, "opposes": {"true": 0, "false": 0, "open": 0}}
-    for stance in latest.values():
-        if stance.polarity == Polarity.NEUTRAL:
-            continue
-        status = stance.claim.current_status
-        verdict = status.verdict if status else Verdict.OPEN
-        bucket = {"true": "true", "false": "false"}.get(verdict, "open")
-        counts[stance.polarity][bucket] += 1
-    return TrackRecord(
-        counts["supports"]["true"],
-        counts["supports"]["false"],
-        counts["supports"]["open"],
-        counts["opposes"]["true"],
-        counts["opposes"]["false"],
+def _stances_of(polarity: Polarity) -> list[str]:
+    return [stance for stance, p in STANCE_POLARITY.items() if p == polarity]
+
+
+def track_record(actor: Actor) -> TrackRecord:
+    """How the claims the actor took a side on stand now (each claim counted once,
+    by the actor's latest approved stance on it), counted in one query."""
+    approved = Attribution.objects.filter(actor=actor, review_state=ReviewState.APPROVED)
+    later = approved.filter(claim=OuterRef("claim")).filter(
+        Q(stated_on__gt=OuterRef("stated_on")) | Q(stated_on=OuterRef("stated_on"), pk__gt=OuterRef("pk"))
     )
+    supports = Q(stance__in=_stances_of(Polarity.SUPPORTS))
+    opposes = Q(stance__in=_stances_of(Polarity.OPPOSES))
+    true = Q(claim__current_status__verdict=Verdict.TRUE)
+    false = Q(claim__current_status__verdict=Verdict.FALSE)
+    counts = approved.filter(~Exists(later)).aggregate(
+        supported_true=Count("pk", filter=supports & true),
+        supported_false=Count("pk", filter=supports & false),
+        supported_open=Count("pk", filter=supports & ~true & ~false),
+        opposed_true=Count("pk", filter=opposes & true),
+        opposed_false=Count("pk", filter=opposes & false),
+    )
+    return TrackRecord(**counts)
 
 
 def sources_for_list() -> QuerySet[Source]:

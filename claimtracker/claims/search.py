@@ -12,7 +12,8 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramSimilarity
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, FloatField, Q, QuerySet
+from django.db.models.functions import Cast
 
 from claimtracker.claims.models import Claim
 
@@ -48,7 +49,9 @@ def search(queryset: QuerySet[Claim], text: str) -> QuerySet[Claim]:
         return (
             queryset.alias(document=SEARCH_VECTOR)
             .filter(document=query)
-            .annotate(rank=SearchRank(SEARCH_VECTOR, query))
+            # As double precision: ts_rank's real reaches Python rounded, and a page
+            # cursor holding the rounded value would not compare equal to it.
+            .annotate(rank=Cast(SearchRank(SEARCH_VECTOR, query), FloatField()))
         )
     condition = Q()
     for word in words:

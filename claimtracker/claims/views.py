@@ -24,8 +24,11 @@ from claimtracker.claims.filters import ClaimFilter
 from claimtracker.claims.forms import AttributionForm, ClaimForm, ReviewForm, StatusChangeForm
 from claimtracker.claims.models import Actor, Attribution, Claim, Source, Status, StatusChange, Submission
 from claimtracker.exports import jsonld
+from claimtracker.lib import keyset
 
 PAGE_SIZE = 25
+COUNT_CAP = 10_000  # the list counts matches up to here, then says "more than"
+STANCES_PAGE_SIZE = 50
 
 
 def _user(request: HttpRequest) -> User:
@@ -63,10 +66,26 @@ def _once(request: HttpRequest, token: UUID, redirect_to: str) -> bool:
 def claim_list(request: HttpRequest) -> HttpResponse:
     _require(request, can_view, "read claims")
     filterset = ClaimFilter(request.GET, queryset=queries.claims_for_list())
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    claims = filterset.qs
+    cursor_error = ""
+    try:
+        page = keyset.paginate(
+            claims, filterset.sort_keys, PAGE_SIZE, after=request.GET.get("after"), before=request.GET.get("before")
+        )
+    except keyset.InvalidCursor as error:
+        cursor_error = f"{error} Showing the first page."
+        page = keyset.paginate(claims, filterset.sort_keys, PAGE_SIZE)
     query = request.GET.copy()
-    query.pop("page", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    for name in ("after", "before", "page"):
+        query.pop(name, None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "count": keyset.capped_count(claims, COUNT_CAP),
+        "count_cap": COUNT_CAP,
+        "cursor_error": cursor_error,
+        "query": query.urlencode(),
+    }
     # A history restore (back button after a cache miss) needs the whole page.
     partial = _is_htmx(request) and not request.htmx.history_restore_request  # type: ignore[attr-defined]
     response = render(request, "claims/claim_list.html#results" if partial else "claims/claim_list.html", context)
@@ -305,11 +324,11 @@ def actor_list(request: HttpRequest) -> HttpResponse:
 def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, can_view, "read actors")
     actor = get_object_or_404(Actor.objects.select_related("parent").prefetch_related("aliases", "members"), pk=pk)
-    stances = queries.actor_stances(actor)
+    page = Paginator(queries.actor_stances(actor), STANCES_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "claims/actor_detail.html",
-        {"actor": actor, "stances": stances, "record": queries.track_record(stances)},
+        {"actor": actor, "page": page, "record": queries.track_record(actor)},
     )
 
 

@@ -1,0 +1,208 @@
+"""The performance benchmark: server time and query count of every page at
+newsroom scale, the Django admin's equivalents as the baseline, and the CSV
+export against PostgreSQL's own COPY, checked against the targets of
+docs/performance.md. Run it with `make bench` (after `make bench-data`), or:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ct_bench SECRET_KEY=bench-only-key \\
+        ALLOWED_HOSTS=testserver .venv/bin/python bench/benchmark.py
+
+Requests go through Django's test client in this process (no network), so the
+time is the server's: URL routing, middleware, views, queries, templates. Each
+page is requested twice to warm up, then --requests times, or for --budget
+seconds when it is slower (at least 3 times). The export runs in fresh
+processes (bench/export_benchmark.py) so that its peak memory is its own.
+Exits 1 when a target is missed.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_P95_MS = 100
+TARGET_VS_ADMIN = 3.0
+TARGET_EXPORT_RATIO = 0.5
+TARGET_EXPORT_MB = 150
+
+
+@dataclass
+class Result:
+    name: str
+    url: str
+    median_ms: float
+    p95_ms: float
+    requests: int
+    queries: int
+    queries_constant: bool
+    kib: float
+    admin: bool
+
+
+def measure(client: Any, name: str, url: str, requests: int, budget: float, admin: bool) -> Result:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(2):
+        response = client.get(url, secure=True)
+        assert response.status_code == 200, (url, response.status_code)
+    times: list[float] = []
+    counts: set[int] = set()
+    started = time.perf_counter()
+    while len(times) < requests and (len(times) < 3 or time.perf_counter() - started < budget):
+        with CaptureQueriesContext(connection) as queries:
+            begin = time.perf_counter()
+            response = client.get(url, secure=True)
+            times.append((time.perf_counter() - begin) * 1000)
+        counts.add(len(queries))
+    p95 = statistics.quantiles(times, n=20, method="inclusive")[-1]
+    return Result(
+        name,
+        url,
+        statistics.median(times),
+        p95,
+        len(times),
+        max(counts),
+        len(counts) == 1,
+        len(response.content) / 1024,
+        admin,
+    )
+
+
+def pages(args: argparse.Namespace) -> list[Result]:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "claimtracker.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import Group, User
+    from django.db.models import Count
+    from django.test import Client
+
+    from claimtracker.claims import queries
+    from claimtracker.claims.filters import SORT_KEYS
+    from claimtracker.claims.models import Attribution, Claim, ReviewState, StatusChange
+    from claimtracker.lib import keyset
+
+    reviewer, _ = User.objects.get_or_create(username="bench-reviewer")
+    reviewer.groups.add(Group.objects.get(name="Reviewer"))
+    admin, _ = User.objects.get_or_create(username="bench-admin", defaults={"is_staff": True, "is_superuser": True})
+    # The skewed shapes generate_synthetic --hot-claims / --hot-actor-stances made.
+    busiest = (
+        Attribution.objects.values("claim_id").annotate(n=Count("pk")).order_by("-n").values_list("claim_id", flat=True)
+    )[0]
+    events = (
+        Attribution.objects.filter(claim_id=busiest).count() + StatusChange.objects.filter(claim_id=busiest).count()
+    )
+    loudest = (
+        Attribution.objects.values("actor_id").annotate(n=Count("pk")).order_by("-n").values_list("actor_id", flat=True)
+    )[0]
+    stances = Attribution.objects.filter(actor_id=loudest, review_state=ReviewState.APPROVED).count()
+    pending = (
+        Attribution.objects.filter(review_state=ReviewState.PENDING).count()
+        + StatusChange.objects.filter(review_state=ReviewState.PENDING).count()
+    )
+    claims = Claim.objects.count()
+    deep = keyset.cursor_at(queries.claims_for_list(), SORT_KEYS["newest"], claims // 2)
+    plan = [
+        ("/claims/", "/claims/", reviewer),
+        ("/claims/ search", "/claims/?q=troops", reviewer),
+        ("/claims/ search, Korean", "/claims/?q=%EB%AF%B8%EC%82%AC%EC%9D%BC", reviewer),
+        ("/claims/ by actor", f"/claims/?actor={loudest}", reviewer),
+        (f"/claims/ deep (claim {claims // 2:,} of {claims:,})", f"/claims/?after={deep}", reviewer),
+        (f"claim page ({events:,} events)", f"/claims/{busiest}/", reviewer),
+        (f"actor page ({stances:,} stances)", f"/actors/{loudest}/", reviewer),
+        (f"/review/ ({pending:,} pending)", "/review/", reviewer),
+        ("admin claim list", "/admin/claims/claim/", admin),
+        ("admin change page, same claim", f"/admin/claims/claim/{busiest}/change/", admin),
+    ]
+    clients: dict[int, Any] = {}
+    results = []
+    print(f"{len(plan)} pages on {claims:,} claims; median and p95 of up to {args.requests} requests\n")
+    print(f"{'page':42} {'median ms':>10} {'p95 ms':>8} {'n':>4} {'queries':>8} {'KiB':>7}")
+    for name, url, user in plan:
+        if user.pk not in clients:
+            clients[user.pk] = Client()
+            clients[user.pk].force_login(user)
+        result = measure(clients[user.pk], name, url, args.requests, args.budget, user is admin)
+        results.append(result)
+        constant = "" if result.queries_constant else " (varies)"
+        print(
+            f"{name:42} {result.median_ms:>10.1f} {result.p95_ms:>8.1f} {result.requests:>4} "
+            f"{result.queries:>8}{constant} {result.kib:>7.0f}",
+            flush=True,
+        )
+    return results
+
+
+def export(args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    sys.path.insert(0, str(ROOT / "bench"))
+    import export_benchmark
+
+    runs: dict[str, list[dict[str, float]]] = {"copy_plain": [], "app": []}
+    for _ in range(args.export_runs):
+        for kind in runs:
+            runs[kind].append(export_benchmark.run(kind))
+    summary = {}
+    for kind, results in runs.items():
+        summary[kind] = {
+            "rows": results[0]["rows"],
+            "rows_per_s": statistics.median(r["rows"] / r["seconds"] for r in results),
+            "peak_mb": max(r["peak_mb"] for r in results),
+        }
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=30, help="Requests per page (default 30).")
+    parser.add_argument("--budget", type=float, default=20.0, help="Seconds per page, at least 3 requests.")
+    parser.add_argument("--export-runs", type=int, default=1, help="Runs of the export and of COPY (default 1).")
+    parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
+    args = parser.parse_args()
+
+    results = pages(args)
+    missed = []
+    print()
+    for result in results:
+        if not result.admin and result.p95_ms >= TARGET_P95_MS:
+            missed.append(f"{result.name}: p95 {result.p95_ms:.0f} ms, target under {TARGET_P95_MS} ms")
+        if not result.queries_constant:
+            missed.append(f"{result.name}: the query count varied between requests")
+    by_name = {r.name: r for r in results}
+    admin_list, admin_change = results[-2], results[-1]
+    ours = [(by_name["/claims/"], admin_list), (results[5], admin_change)]
+    for page, admin in ours:
+        speedup = admin.median_ms / page.median_ms
+        print(f"{page.name} against {admin.name}: {speedup:.1f}x faster (target {TARGET_VS_ADMIN:.0f}x)")
+        if speedup < TARGET_VS_ADMIN:
+            missed.append(f"{page.name}: {speedup:.1f}x the admin, target {TARGET_VS_ADMIN:.0f}x")
+    figures: dict[str, Any] = {"pages": [r.__dict__ for r in results]}
+    if not args.skip_export:
+        summary = export(args)
+        copy, app = summary["copy_plain"], summary["app"]
+        ratio = app["rows_per_s"] / copy["rows_per_s"]
+        print(
+            f"CSV export of {app['rows']:,} rows: {app['rows_per_s']:,.0f} rows/s against COPY's "
+            f"{copy['rows_per_s']:,.0f} = {ratio:.2f}x (target {TARGET_EXPORT_RATIO}x), "
+            f"peak {app['peak_mb']:.0f} MB (target under {TARGET_EXPORT_MB} MB)"
+        )
+        if ratio < TARGET_EXPORT_RATIO or app["peak_mb"] >= TARGET_EXPORT_MB:
+            missed.append("CSV export")
+        figures["export"] = summary | {"ratio": ratio}
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+    if missed:
+        print("\nMissed targets:\n  " + "\n  ".join(missed))
+        raise SystemExit(1)
+    print("\nAll targets met.")
+
+
+if __name__ == "__main__":
+    main()
