@@ -4,10 +4,7 @@ The suggestion is advice for the editor proposing a status change, never
 applied by itself; the rules are in docs/decisions.md.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-
-from claimtracker.claims.models import Actor, Attribution, Certainty, Polarity, Stance
 
 
 @dataclass(frozen=True)
@@ -19,37 +16,32 @@ class Suggestion:
 MAX_AFFILIATION_DEPTH = 5
 
 
-def _root(actor: Actor) -> int:
-    """The top of an actor's affiliations: John Kirby -> White House -> US Government.
-    Two actors under one root are not independent sources."""
-    for _ in range(MAX_AFFILIATION_DEPTH):
-        if actor.parent is None:
-            break
-        actor = actor.parent
-    return actor.pk
+@dataclass(frozen=True)
+class Voices:
+    """The latest approved stance of each independent side on a claim, counted.
+    Sides are affiliation roots (John Kirby -> White House -> US Government): two
+    actors under one root are not independent, and a government's later stance
+    (Pyongyang's vice foreign minister acknowledging) replaces its earlier one
+    (its UN envoy denying). queries.voices counts them in SQL."""
+
+    supporters: int
+    opponents: int
+    retracting_opponents: int  # opponents whose latest stance retracts
+    definite_supporters: int  # supporters stating it definitely (not merely acknowledging)
 
 
-def suggest(attributions: Iterable[Attribution]) -> Suggestion:
-    """From approved stances: all of them, or each actor's latest (the result is the same)."""
-    # One voice per root: a government's later stance (Pyongyang's vice foreign
-    # minister acknowledging) replaces its earlier one (its UN envoy denying).
-    latest_by_root: dict[int, Attribution] = {}
-    for attribution in sorted(attributions, key=lambda a: (a.stated_on, a.pk)):
-        latest_by_root[_root(attribution.actor)] = attribution
-    supporters = [a for a in latest_by_root.values() if a.polarity == Polarity.SUPPORTS]
-    opponents = [a for a in latest_by_root.values() if a.polarity == Polarity.OPPOSES]
-    if not supporters and not opponents:
+def suggest(voices: Voices) -> Suggestion:
+    if not voices.supporters and not voices.opponents:
         return Suggestion("unverified", "No actor has taken a side yet.")
-    if supporters and opponents:
+    if voices.supporters and voices.opponents:
         return Suggestion(
-            "disputed", f"{len(supporters)} independent side(s) support it and {len(opponents)} oppose it."
+            "disputed",
+            f"{voices.supporters} independent side(s) support it and {voices.opponents} oppose it.",
         )
-    if opponents:
-        if all(a.stance == Stance.RETRACTS for a in opponents):
+    if voices.opponents:
+        if voices.retracting_opponents == voices.opponents:
             return Suggestion("retracted", "Those who made it have retracted it.")
         return Suggestion("disputed", "Only denials or disputes are recorded.")
-    definite = [a for a in supporters if a.stance != Stance.ACKNOWLEDGES and a.certainty == Certainty.DEFINITE]
-    roots = {_root(a.actor) for a in definite}
-    if len(roots) >= 2:
-        return Suggestion("corroborated", f"{len(roots)} independent actors state it definitely.")
+    if voices.definite_supporters >= 2:
+        return Suggestion("corroborated", f"{voices.definite_supporters} independent actors state it definitely.")
     return Suggestion("reported", "Supported, but not yet by two independent actors stating it definitely.")

@@ -2,19 +2,21 @@
 runs a query per row."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 
-from claimtracker.claims import chart, lookups
+from claimtracker.claims import assessment, chart, lookups
+from claimtracker.claims.assessment import MAX_AFFILIATION_DEPTH
 from claimtracker.claims.models import (
     STANCE_POLARITY,
     Actor,
     Attribution,
+    Certainty,
     Claim,
     Polarity,
     ReviewState,
@@ -23,8 +25,13 @@ from claimtracker.claims.models import (
     StatusChange,
     Verdict,
 )
+from claimtracker.lib.dates import format_date
 
 M = TypeVar("M", Attribution, StatusChange)
+
+
+def _stances_of(polarity: Polarity) -> list[str]:
+    return [stance for stance, p in STANCE_POLARITY.items() if p == polarity]
 
 
 def claims_for_list() -> QuerySet[Claim]:
@@ -114,78 +121,138 @@ def timeline_page(claim: Claim, number: str | None, *, include_pending: bool = F
     return page, events
 
 
-def latest_stances(claim: Claim) -> list[Attribution]:
-    """Each actor's latest approved stance on the claim (by the date it was stated),
-    newest first, with the actor's affiliations for assessment.suggest."""
-    return list(
+STANCE_LABELS: dict[str, str] = dict(Stance.choices)
+
+
+class Said(NamedTuple):
+    """An approved stance on the claim as the claim page reads it: a plain row,
+    not a model instance, so that thousands of them cost milliseconds."""
+
+    pk: int
+    stated_on: datetime.date
+    stated_on_precision: str
+    stance: str
+    certainty: str
+    actor_id: int
+    actor_name: str
+    source_id: int
+    root_id: int  # the top of the actor's affiliations, at most MAX_AFFILIATION_DEPTH up
+
+    @property
+    def polarity(self) -> str:
+        return STANCE_POLARITY[self.stance]
+
+    @property
+    def stated_on_display(self) -> str:
+        return format_date(self.stated_on, self.stated_on_precision)
+
+    def get_stance_display(self) -> str:
+        return STANCE_LABELS[self.stance]
+
+
+def approved_stances(claim: Claim) -> list[Said]:
+    """The claim's approved attributions in date order, in one query (and one for
+    affiliations); the sides, the suggestion, the chart and the JSON-LD are all
+    drawn from them."""
+    rows = (
         Attribution.objects.filter(claim=claim, review_state=ReviewState.APPROVED)
-        .annotate(
-            newest=Window(RowNumber(), partition_by=[F("actor_id")], order_by=[F("stated_on").desc(), F("id").desc()])
+        .order_by("stated_on", "id")
+        .values_list(
+            "pk", "stated_on", "stated_on_precision", "stance", "certainty", "actor_id", "actor__name", "source_id"
         )
-        .filter(newest=1)
-        .select_related("actor__parent__parent")
-        .only(
-            "claim_id",
-            "stance",
-            "certainty",
-            "stated_on",
-            "stated_on_precision",
-            "actor__name",
-            "actor__parent__name",
-            "actor__parent__parent__name",
-            "actor__parent__parent__parent_id",
-        )
-        .order_by("-stated_on", "-id")
     )
+    parents: dict[int, int] = dict(Actor.objects.filter(parent__isnull=False).values_list("pk", "parent_id"))
+    roots: dict[int, int] = {}
+
+    def root(actor_id: int) -> int:
+        if actor_id not in roots:
+            top = actor_id
+            for _ in range(MAX_AFFILIATION_DEPTH):
+                if top not in parents:
+                    break
+                top = parents[top]
+            roots[actor_id] = top
+        return roots[actor_id]
+
+    return [Said(*row, root(row[5])) for row in rows]
+
+
+def _latest_by(stances: list[Said], key: Callable[[Said], int]) -> list[Said]:
+    """The latest stance for each value of ``key``, newest first."""
+    latest: dict[int, Said] = {}
+    for stance in stances:  # in date order: later ones replace earlier ones
+        latest[key(stance)] = stance
+    return sorted(latest.values(), key=lambda s: (s.stated_on, s.pk), reverse=True)
 
 
 @dataclass(frozen=True)
 class Side:
-    shown: list[Attribution]
+    shown: list[Said]
     more: int
 
 
-def sides(stances: list[Attribution]) -> dict[str, Side]:
-    """Supporters, opponents and neutral voices from latest_stances, each side
-    capped at SIDE_LIMIT actors (the most recent) with a count of the rest."""
-    grouped: dict[str, list[Attribution]] = {p: [] for p in Polarity.values}
-    for stance in stances:
+def sides(stances: list[Said]) -> dict[str, Side]:
+    """Each actor's latest stance, by polarity, newest first; each side shows
+    SIDE_LIMIT actors and counts the rest."""
+    grouped: dict[str, list[Said]] = {p: [] for p in Polarity.values}
+    for stance in _latest_by(stances, lambda s: s.actor_id):
         grouped[stance.polarity].append(stance)
     return {p: Side(items[:SIDE_LIMIT], max(len(items) - SIDE_LIMIT, 0)) for p, items in grouped.items()}
 
 
-def chart_rows(claim: Claim) -> tuple[list[chart.Change], list[chart.Stance]]:
-    """What the chart draws: the approved, uncorrected status changes and the
-    approved stances, as plain rows (no model instances)."""
+def voices(stances: list[Said]) -> assessment.Voices:
+    """The independent sides (assessment.Voices): the latest stance under each affiliation root."""
+    latest = _latest_by(stances, lambda s: s.root_id)
+    supporters = [s for s in latest if s.polarity == Polarity.SUPPORTS]
+    opponents = [s for s in latest if s.polarity == Polarity.OPPOSES]
+    return assessment.Voices(
+        supporters=len(supporters),
+        opponents=len(opponents),
+        retracting_opponents=sum(s.stance == Stance.RETRACTS for s in opponents),
+        definite_supporters=sum(
+            s.stance != Stance.ACKNOWLEDGES and s.certainty == Certainty.DEFINITE for s in supporters
+        ),
+    )
+
+
+def chart_changes(claim: Claim) -> list[chart.Change]:
+    """The approved status changes that no approved correction replaces, in timeline order."""
     corrected = StatusChange.objects.filter(
         claim=claim, review_state=ReviewState.APPROVED, corrects__isnull=False
     ).values("corrects_id")
-    changes = [
+    return [
         chart.Change(day, precision, label, color)
         for day, precision, label, color in StatusChange.objects.filter(claim=claim, review_state=ReviewState.APPROVED)
         .exclude(pk__in=corrected)
         .order_by("effective_on", "recorded_at", "id")
         .values_list("effective_on", "effective_on_precision", "status__label", "status__color")
     ]
-    stances = [
-        chart.Stance(day, precision, STANCE_POLARITY[stance], f"{name} {Stance(stance).label.lower()}")
-        for day, precision, stance, name in Attribution.objects.filter(claim=claim, review_state=ReviewState.APPROVED)
-        .order_by("stated_on", "id")
-        .values_list("stated_on", "stated_on_precision", "stance", "actor__name")
+
+
+def chart_stances(stances: list[Said]) -> list[chart.Stance]:
+    return [
+        chart.Stance(s.stated_on, s.stated_on_precision, s.polarity, f"{s.actor_name} {s.get_stance_display()}")
+        for s in stances
     ]
-    return changes, stances
 
 
-def schema_sources(claim: Claim) -> tuple[list[Actor], list[Source]]:
-    """For the ClaimReview: the actors who supported the claim and the sources it
-    appeared in, the most recent SCHEMA_LIMIT of each."""
-    approved = Attribution.objects.filter(claim=claim, review_state=ReviewState.APPROVED)
-    supporters = approved.filter(stance__in=[s for s, p in STANCE_POLARITY.items() if p == Polarity.SUPPORTS])
-    actors = Actor.objects.filter(Exists(supporters.filter(actor=OuterRef("pk")))).order_by("name")
-    sources = Source.objects.filter(Exists(approved.filter(source=OuterRef("pk")))).order_by(
-        F("published_at").desc(nulls_last=True), "id"
+def schema_sources(stances: list[Said]) -> tuple[list[Actor], list[Source]]:
+    """For the ClaimReview: the actors who supported the claim (by name) and the
+    sources it appeared in (the latest cited first), SCHEMA_LIMIT of each."""
+    names = {s.actor_id: s.actor_name for s in stances if s.polarity == Polarity.SUPPORTS}
+    actor_ids = sorted(names, key=lambda pk: (names[pk], pk))[:SCHEMA_LIMIT]
+    source_ids = list(dict.fromkeys(s.source_id for s in reversed(stances)))[:SCHEMA_LIMIT]
+    actors = list(Actor.objects.filter(pk__in=actor_ids).order_by("name", "id")) if actor_ids else []
+    sources = (
+        list(
+            Source.objects.filter(pk__in=source_ids)
+            .only("title", "url", "published_at")
+            .order_by(F("published_at").desc(nulls_last=True), "id")
+        )
+        if source_ids
+        else []
     )
-    return list(actors[:SCHEMA_LIMIT]), list(sources[:SCHEMA_LIMIT])
+    return actors, sources
 
 
 def claim_history(claim: Claim, limit: int = 30) -> list[object]:
@@ -270,10 +337,6 @@ def actor_stances(actor: Actor) -> QuerySet[Attribution]:
         .select_related("claim__current_status", "source", "via")
         .order_by("-stated_on", "-id")
     )
-
-
-def _stances_of(polarity: Polarity) -> list[str]:
-    return [stance for stance, p in STANCE_POLARITY.items() if p == polarity]
 
 
 def track_record(actor: Actor) -> TrackRecord:

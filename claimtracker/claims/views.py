@@ -103,10 +103,12 @@ def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str
         claim = queries.claim_for_page(pk)
     except Claim.DoesNotExist:
         raise Http404("No claim with that number.") from None
-    stances = queries.latest_stances(claim)
-    suggestion = assessment.suggest(stances)
+    stances = queries.approved_stances(claim)
+    suggestion = assessment.suggest(queries.voices(stances))
     suggested_status = Status.objects.filter(slug=suggestion.slug).first()
-    review = jsonld.claim_review(claim, request.build_absolute_uri(claim.get_absolute_url()))
+    review = jsonld.claim_review(
+        claim, request.build_absolute_uri(claim.get_absolute_url()), *queries.schema_sources(stances)
+    )
     events_page, events = queries.timeline_page(claim, request.GET.get("events"), include_pending=editor)
     context: dict[str, Any] = {
         "claim": claim,
@@ -114,7 +116,9 @@ def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str
         "events": events,
         "events_page": events_page,
         "sides": queries.sides(stances),
-        "chart": chart.build(*queries.chart_rows(claim)),
+        "chart_svg": chart.svg(drawn)
+        if (drawn := chart.build(queries.chart_changes(claim), queries.chart_stances(stances)))
+        else "",
         "history": queries.claim_history(claim),
         "suggestion": suggestion,
         "suggested_status": suggested_status,

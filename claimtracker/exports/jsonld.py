@@ -11,20 +11,18 @@ from typing import Any
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
-from claimtracker.claims import queries
-from claimtracker.claims.models import Claim
+from claimtracker.claims.models import Actor, Claim, Source
 from claimtracker.exports.timeline import timestamp
 
 _ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
-def claim_review(claim: Claim, url: str) -> dict[str, Any] | None:
+def claim_review(claim: Claim, url: str, asserting: list[Actor], sources: list[Source]) -> dict[str, Any] | None:
     """The ClaimReview of a claim with a current status, from its approved entries;
-    None while the desk has not assessed it. Names at most SCHEMA_LIMIT of the
-    actors who supported it and of the sources it appeared in."""
+    None while the desk has not assessed it. ``asserting``: actors who supported
+    it; ``sources``: where it appeared (queries.schema_sources)."""
     if claim.current_status is None:
         return None
-    asserting, sources = queries.schema_sources(claim)
     # Set by queries.claim_for_page; other callers get the claim's creation date.
     reviewed_at = getattr(claim, "reviewed_at", None)
     return {
