@@ -1,6 +1,7 @@
 """/review/: pending work grouped by claim, approved or rejected in place."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import User
@@ -139,3 +140,30 @@ def test_bad_decision_is_a_clear_error(pending: dict[str, object], reviewer: Use
     assert "Choose approve or reject." in response.content.decode()
     assert StatusChange.objects.get(pk=change.pk).review_state == ReviewState.PENDING
     assert Attribution.objects.filter(review_state=ReviewState.PENDING).count() == 1
+
+
+def test_queue_pages_by_claim_oldest_first(
+    editor: User, reviewer: User, monkeypatch: pytest.MonkeyPatch, django_assert_max_num_queries: object
+) -> None:
+    from claimtracker.claims import queries
+    from tests.factories import AttributionFactory, ClaimFactory
+
+    monkeypatch.setattr(queries, "REVIEW_CLAIMS", 2)
+    claims = [ClaimFactory(created_by=editor) for _ in range(5)]
+    for claim in claims:
+        AttributionFactory(claim=claim, created_by=editor, quote=f"pending on claim {claim.pk}")
+    client = client_for(reviewer)
+
+    seen = []
+    url = reverse("claims:review")
+    for _ in range(3):
+        with django_assert_max_num_queries(12):  # type: ignore[operator]
+            html = client.get(url).content.decode()
+        seen += [c.pk for c in claims if f"pending on claim {c.pk}<" in html]
+        next_link = re.search(r'href="\?after=(\d+)" rel="next"', html)
+        if not next_link:
+            break
+        url = reverse("claims:review") + f"?after={next_link.group(1)}"
+    assert seen == [c.pk for c in claims]
+    assert "5 items wait" in html
+    assert client.get(reverse("claims:review") + "?after=x' OR 1=1").status_code == 200

@@ -7,6 +7,7 @@ and small read-only helpers only.
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -345,6 +346,20 @@ class Claim(models.Model):
             raise ValidationError({"quantity_bound": "Say whether the quantity is exact, about, at least or at most."})
         if not has_quantity and (self.quantity_bound or self.quantity_unit):
             raise ValidationError({"quantity": "Enter the quantity that this unit or bound describes."})
+
+
+class ClaimSearch(models.Model):
+    """A claim's weighted search document (claim text A, quotes B, actor names C),
+    stored so that ranking reads it instead of parsing three texts per match.
+    PostgreSQL only: a trigger on the claim table keeps it (migration 0009), and
+    a GIN index serves the match. On SQLite the table stays empty and search
+    falls back to substring matching (claims.search)."""
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, primary_key=True, related_name="search")
+    document = SearchVectorField()
+
+    def __str__(self) -> str:
+        return f"Search document of claim {self.claim_id}"
 
 
 # --- Review ------------------------------------------------------------------------

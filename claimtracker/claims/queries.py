@@ -4,11 +4,11 @@ runs a query per row."""
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import groupby
 from typing import Any, NamedTuple, TypeVar
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models.functions import RowNumber
 
 from claimtracker.claims import assessment, chart, lookups
 from claimtracker.claims.assessment import MAX_AFFILIATION_DEPTH
@@ -276,31 +276,39 @@ class ReviewGroup:
     changes: list[StatusChange]
 
 
-def review_queue(limit: int = 200) -> list[ReviewGroup]:
-    """Pending attributions and status changes, grouped by claim, oldest claim first."""
+REVIEW_CLAIMS = 20  # claims per page of the review queue
+REVIEW_ITEMS = 200  # pending items per page at most, should a few claims hold many
+
+
+def review_queue(after: int | None = None) -> tuple[list[ReviewGroup], int | None]:
+    """A page of pending attributions and status changes, grouped by claim, oldest
+    claim first, and the claim id to continue after (None on the last page)."""
     pending = ReviewState.PENDING
+    waiting = Q(pk__in=Attribution.objects.filter(review_state=pending).values("claim_id")) | Q(
+        pk__in=StatusChange.objects.filter(review_state=pending).values("claim_id")
+    )
+    claims = Claim.objects.filter(waiting)
+    if after is not None:
+        claims = claims.filter(pk__gt=after)
+    ids = list(claims.order_by("pk").values_list("pk", flat=True)[: REVIEW_CLAIMS + 1])
+    next_after = ids[REVIEW_CLAIMS - 1] if len(ids) > REVIEW_CLAIMS else None
+    ids = ids[:REVIEW_CLAIMS]
     attributions = list(
-        Attribution.objects.filter(review_state=pending)
+        Attribution.objects.filter(review_state=pending, claim_id__in=ids)
         .select_related("claim__current_status", "actor", "via", "source", "created_by")
-        .order_by("claim_id", "created_at", "id")[:limit]
+        .order_by("claim_id", "created_at", "id")[:REVIEW_ITEMS]
     )
     changes = list(
-        StatusChange.objects.filter(review_state=pending)
+        StatusChange.objects.filter(review_state=pending, claim_id__in=ids)
         .select_related("claim__current_status", "status", "recorded_by", "corrects__status")
-        .prefetch_related("evidence__actor")
-        .order_by("claim_id", "recorded_at", "id")[:limit]
+        .order_by("claim_id", "recorded_at", "id")[:REVIEW_ITEMS]
     )
     groups: dict[int, ReviewGroup] = {}
-    for claim_id, claim_attributions in groupby(attributions, key=lambda a: a.claim_id):
-        batch = list(claim_attributions)
-        groups[claim_id] = ReviewGroup(batch[0].claim, batch, [])
-    for claim_id, claim_changes in groupby(changes, key=lambda c: c.claim_id):
-        change_batch = list(claim_changes)
-        if claim_id in groups:
-            groups[claim_id].changes.extend(change_batch)
-        else:
-            groups[claim_id] = ReviewGroup(change_batch[0].claim, [], change_batch)
-    return [groups[claim_id] for claim_id in sorted(groups)]
+    for attribution in attributions:
+        groups.setdefault(attribution.claim_id, ReviewGroup(attribution.claim, [], [])).attributions.append(attribution)
+    for change in changes:
+        groups.setdefault(change.claim_id, ReviewGroup(change.claim, [], [])).changes.append(change)
+    return [groups[claim_id] for claim_id in sorted(groups)], next_after
 
 
 def pending_count() -> int:
@@ -342,15 +350,18 @@ def actor_stances(actor: Actor) -> QuerySet[Attribution]:
 def track_record(actor: Actor) -> TrackRecord:
     """How the claims the actor took a side on stand now (each claim counted once,
     by the actor's latest approved stance on it), counted in one query."""
-    approved = Attribution.objects.filter(actor=actor, review_state=ReviewState.APPROVED)
-    later = approved.filter(claim=OuterRef("claim")).filter(
-        Q(stated_on__gt=OuterRef("stated_on")) | Q(stated_on=OuterRef("stated_on"), pk__gt=OuterRef("pk"))
+    latest = (
+        Attribution.objects.filter(actor=actor, review_state=ReviewState.APPROVED)
+        .annotate(
+            newest=Window(RowNumber(), partition_by=[F("claim_id")], order_by=[F("stated_on").desc(), F("id").desc()])
+        )
+        .filter(newest=1)
     )
     supports = Q(stance__in=_stances_of(Polarity.SUPPORTS))
     opposes = Q(stance__in=_stances_of(Polarity.OPPOSES))
     true = Q(claim__current_status__verdict=Verdict.TRUE)
     false = Q(claim__current_status__verdict=Verdict.FALSE)
-    counts = approved.filter(~Exists(later)).aggregate(
+    counts = latest.aggregate(
         supported_true=Count("pk", filter=supports & true),
         supported_false=Count("pk", filter=supports & false),
         supported_open=Count("pk", filter=supports & ~true & ~false),

@@ -3,7 +3,7 @@
 PostgreSQL: weighted full-text search (claim text A, quotes B, actor names and
 aliases C) with the 'simple' configuration, which works for any language, and
 prefix matching so that a Korean stem finds its inflected forms; ranked by
-ts_rank and served by the GIN index of migration 0005. Similar claims use
+ts_rank over the stored document (ClaimSearch, migration 0009) and its GIN index. Similar claims use
 pg_trgm when the extension is installed. SQLite: every word must appear
 somewhere, case-insensitively, and similarity is shared words.
 """
@@ -21,6 +21,8 @@ MAX_TERMS = 12
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_TERM_LENGTH = 60
 
+# The document as an expression: what migration 0009's trigger stores in
+# ClaimSearch.document (and what 0005 indexed before it).
 SEARCH_VECTOR = (
     SearchVector("text", weight="A", config="simple")
     + SearchVector("search_quotes", weight="B", config="simple")
@@ -46,12 +48,11 @@ def search(queryset: QuerySet[Claim], text: str) -> QuerySet[Claim]:
     if connection.vendor == "postgresql":
         # Words are \\w+ only, so they are safe inside a raw tsquery.
         query = SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="simple")
-        return (
-            queryset.alias(document=SEARCH_VECTOR)
-            .filter(document=query)
-            # As double precision: ts_rank's real reaches Python rounded, and a page
-            # cursor holding the rounded value would not compare equal to it.
-            .annotate(rank=Cast(SearchRank(SEARCH_VECTOR, query), FloatField()))
+        # The stored document (ClaimSearch, kept by a trigger) and its GIN index.
+        # Rank as double precision: ts_rank's real reaches Python rounded, and a
+        # page cursor holding the rounded value would not compare equal to it.
+        return queryset.filter(search__document=query).annotate(
+            rank=Cast(SearchRank(F("search__document"), query), FloatField())
         )
     condition = Q()
     for word in words:

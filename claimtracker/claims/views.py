@@ -279,7 +279,13 @@ def similar_claims(request: HttpRequest) -> HttpResponse:
 @require_GET
 def review_queue(request: HttpRequest) -> HttpResponse:
     _require(request, can_review, "review")
-    return render(request, "claims/review.html", {"groups": queries.review_queue(), "form": ReviewForm()})
+    after = request.GET.get("after", "")
+    groups, next_after = queries.review_queue(int(after) if after.isdigit() and len(after) < 12 else None)
+    return render(
+        request,
+        "claims/review.html",
+        {"groups": groups, "next_after": next_after, "paged": bool(after), "form": ReviewForm()},
+    )
 
 
 _REVIEWABLE = {"attribution": Attribution, "status-change": StatusChange}
