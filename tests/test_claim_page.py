@@ -209,7 +209,9 @@ def test_editor_claim_page_query_count_is_constant(
     from claimtracker.claims import services
 
     client = client_for(editor)
-    url = reverse("claims:detail", args=[claim.pk])
+    # The first page of the timeline holds status changes and attributions both times
+    # (a page of attributions only would skip the status-change query).
+    url = reverse("claims:detail", args=[claim.pk]) + "?events=1"
     with django_assert_max_num_queries(24) as few:  # type: ignore[operator]
         client.get(url)
     source = Source.objects.get()
@@ -222,3 +224,45 @@ def test_editor_claim_page_query_count_is_constant(
     with django_assert_max_num_queries(24) as many:  # type: ignore[operator]
         client.get(url)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_summary_is_reused_until_its_data_changes(
+    claim: Claim, viewer: User, editor: User, reviewer: User, superuser: User
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from claimtracker.claims import services
+
+    client = client_for(viewer)
+    url = reverse("claims:detail", args=[claim.pk])
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    with CaptureQueriesContext(connection) as second:
+        html = client.get(url).content.decode()
+    assert len(second) < len(first)  # the sides, chart and JSON-LD came from the cache
+    assert "Jake Sullivan" not in html[: html.index('id="timeline-heading"')]
+
+    # A newly approved stance shows on the next view.
+    sullivan = Actor.objects.get(name="Jake Sullivan")
+    added = services.add_attribution(
+        claim,
+        actor=sullivan,
+        source=Source.objects.get(),
+        stance="confirms",
+        stated_on=datetime.date(2024, 11, 1),
+        by=editor,
+    )
+    services.approve(added, by=reviewer)
+    html = page(client, claim)
+    assert "Jake Sullivan" in html[html.index("<h3>Supports</h3>") : html.index("<h3>Opposes</h3>")]
+
+    # So does a renamed actor, and a relabelled status.
+    sullivan.name = "Jacob Sullivan"
+    services.save_actor(sullivan, by=superuser)
+    status = Status.objects.get(slug="corroborated")
+    status.label = "Backed by two sides"
+    status.save()
+    html = page(client, claim)
+    assert "Jacob Sullivan" in html[html.index("<h3>Supports</h3>") : html.index("<h3>Opposes</h3>")]
+    assert 'data-status="Backed by two sides"' in html

@@ -24,8 +24,8 @@ MARGIN_LEFT = 72  # room for the lane labels
 MARGIN_RIGHT = 16
 BAND_Y = 80
 BAND_HEIGHT = 28
-MIN_BAND = 4.0  # px: changes closer than this share one band (the later one shows)
-MARKER_STEP = 8.0  # px: stances of one polarity closer than this share one marker
+MIN_BAND = 5.0  # px: changes closer than this share one band (the later one shows)
+MARKER_STEP = 10.0  # px: stances of one polarity closer than this share one marker
 MARKER_Y: dict[str, int] = {Polarity.SUPPORTS: 34, Polarity.NEUTRAL: 50, Polarity.OPPOSES: 66}
 POLARITY_COLOR: dict[str, str] = {
     Polarity.SUPPORTS: "#1e7d32",

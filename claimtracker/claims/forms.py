@@ -114,7 +114,7 @@ class AttributionForm(SubmissionMixin, forms.ModelForm[Attribution]):
         pass
 
 
-RECENT_CHOICES = 30
+RECENT_CHOICES = 15
 
 
 class _RecentChoices(ModelChoiceIterator):

@@ -47,19 +47,48 @@ def _visible(queryset: QuerySet[M], include_pending: bool) -> QuerySet[M]:
 # Every read below does bounded work in Python, whatever the size of the claim:
 # a claim with thousands of events is paged, summarised or capped in SQL.
 
-TIMELINE_PAGE_SIZE = 50
+TIMELINE_PAGE_SIZE = 25
 SIDE_LIMIT = 12  # actors shown per side; the rest are counted
 SCHEMA_LIMIT = 25  # actors and sources named in the ClaimReview JSON-LD
 
 
+# Annotations of claim_for_page that change whenever the summary's data does (claims.summary).
+FINGERPRINT = (
+    "reviewed_at",
+    "approved_changes",
+    "approved_attributions",
+    "attributions_reviewed",
+    "attributions_edited",
+    "actors_edited",
+    "sources_edited",
+)
+
+
+def _latest(queryset: QuerySet[Any], field: str) -> Subquery:
+    return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
+
+
+def _count(queryset: QuerySet[Any]) -> Subquery:
+    return Subquery(queryset.order_by().values("claim").annotate(n=Count("pk")).values("n")[:1])
+
+
 def claim_for_page(pk: int) -> Claim:
-    """The claim with ``reviewed_at``, when the desk last approved a status change
-    on it. Raises Claim.DoesNotExist."""
-    approved = StatusChange.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
+    """The claim with ``reviewed_at`` (when the desk last approved a status change
+    on it) and the rest of the FINGERPRINT, in one query. Raises Claim.DoesNotExist."""
+    changes = StatusChange.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
+    attributions = Attribution.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
     return (
         Claim.objects.select_related("current_status", "created_by")
         .prefetch_related("topics")
-        .annotate(reviewed_at=Subquery(approved.order_by("-recorded_at").values("recorded_at")[:1]))
+        .annotate(
+            reviewed_at=_latest(changes, "recorded_at"),
+            approved_changes=_count(changes),
+            approved_attributions=_count(attributions),
+            attributions_reviewed=_latest(attributions, "reviewed_at"),
+            attributions_edited=_latest(Attribution.history.filter(claim_id=OuterRef("pk")), "history_date"),
+            actors_edited=_latest(Actor.history.all(), "history_date"),
+            sources_edited=_latest(Source.history.all(), "history_date"),
+        )
         .get(pk=pk)
     )
 

@@ -19,7 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claimtracker.accounts.roles import can_edit, can_review, can_view
-from claimtracker.claims import assessment, chart, lookups, queries, search, services
+from claimtracker.claims import lookups, queries, search, services
+from claimtracker.claims import summary as claim_summary
 from claimtracker.claims.filters import ClaimFilter
 from claimtracker.claims.forms import AttributionForm, ClaimForm, ReviewForm, StatusChangeForm
 from claimtracker.claims.models import Actor, Attribution, Claim, Source, Status, StatusChange, Submission
@@ -28,7 +29,7 @@ from claimtracker.lib import keyset
 
 PAGE_SIZE = 25
 COUNT_CAP = 10_000  # the list counts matches up to here, then says "more than"
-STANCES_PAGE_SIZE = 50
+STANCES_PAGE_SIZE = 25
 
 
 def _user(request: HttpRequest) -> User:
@@ -103,24 +104,20 @@ def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str
         claim = queries.claim_for_page(pk)
     except Claim.DoesNotExist:
         raise Http404("No claim with that number.") from None
-    stances = queries.approved_stances(claim)
-    suggestion = assessment.suggest(queries.voices(stances))
-    suggested_status = Status.objects.filter(slug=suggestion.slug).first()
-    review = jsonld.claim_review(
-        claim, request.build_absolute_uri(claim.get_absolute_url()), *queries.schema_sources(stances)
-    )
+    statuses = list(Status.objects.all())
+    summary = claim_summary.summary(claim, statuses)
+    suggested_status = next((s for s in statuses if s.slug == summary.suggestion.slug), None)
+    review = summary.review and summary.review | {"url": request.build_absolute_uri(claim.get_absolute_url())}
     events_page, events = queries.timeline_page(claim, request.GET.get("events"), include_pending=editor)
     context: dict[str, Any] = {
         "claim": claim,
         "jsonld": jsonld.script_tag(review) if review else "",
         "events": events,
         "events_page": events_page,
-        "sides": queries.sides(stances),
-        "chart_svg": chart.svg(drawn)
-        if (drawn := chart.build(queries.chart_changes(claim), queries.chart_stances(stances)))
-        else "",
+        "sides": summary.sides,
+        "chart_svg": summary.chart_svg,
         "history": queries.claim_history(claim),
-        "suggestion": suggestion,
+        "suggestion": summary.suggestion,
         "suggested_status": suggested_status,
         "can_edit": editor,
     }

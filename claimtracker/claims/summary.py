@@ -1,0 +1,64 @@
+"""The claim page's summary: who supports and who opposes the claim, the status
+their stances suggest, the chart and the ClaimReview. Cached.
+
+All four are drawn from the claim's approved stances, thousands on a long story,
+which makes them the page's costliest part; they change far less often than
+the page is read. The cache key is a fingerprint of everything they are drawn
+from, read with the claim in one query (queries.claim_for_page): the claim's
+text, version and status; how many approved attributions and status changes it
+has and when they were last reviewed or edited (their history rows); when any
+actor or source was last edited; and the status vocabulary. Any write, through
+any path that leaves a history row or a review, changes the key, so the next
+view recomputes: the cache never serves a summary of older data, it only
+saves recomputing an unchanged one. The cache is settings.CACHES["default"].
+"""
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+
+from claimtracker.claims import assessment, chart, queries
+from claimtracker.claims.models import Claim, Status
+from claimtracker.exports import jsonld
+
+TIMEOUT = 24 * 3600  # seconds; entries of older fingerprints simply expire
+
+
+@dataclass(frozen=True)
+class Summary:
+    sides: dict[str, queries.Side]
+    suggestion: assessment.Suggestion
+    chart_svg: str
+    review: dict[str, Any] | None  # ClaimReview without its "url", which depends on the request's host
+
+
+def _key(claim: Claim, statuses: list[Status]) -> str:
+    fingerprint = (
+        claim.pk,
+        claim.version,
+        claim.text,
+        claim.current_status_id,
+        *(getattr(claim, name) for name in queries.FINGERPRINT),
+        [(s.pk, s.slug, s.label, s.color, s.verdict) for s in statuses],
+    )
+    return "claim-summary:" + hashlib.sha256(repr(fingerprint).encode()).hexdigest()
+
+
+def summary(claim: Claim, statuses: list[Status]) -> Summary:
+    """For a claim loaded by queries.claim_for_page, with every Status row."""
+    key = _key(claim, statuses)
+    found = cache.get(key)
+    if isinstance(found, Summary):
+        return found
+    stances = queries.approved_stances(claim)
+    drawn = chart.build(queries.chart_changes(claim), queries.chart_stances(stances))
+    made = Summary(
+        sides=queries.sides(stances),
+        suggestion=assessment.suggest(queries.voices(stances)),
+        chart_svg=chart.svg(drawn) if drawn else "",
+        review=jsonld.claim_review(claim, "", *queries.schema_sources(stances)),
+    )
+    cache.set(key, made, TIMEOUT)
+    return made
