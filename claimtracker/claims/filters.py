@@ -4,6 +4,7 @@ import datetime
 from typing import Any
 
 import django_filters
+import django_filters.fields
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -22,6 +23,7 @@ from claimtracker.claims.models import (
     Verdict,
 )
 from claimtracker.lib import keyset
+from claimtracker.lib.choices import Choices
 from claimtracker.lib.keyset import Key
 
 SORT_KEYS = {
@@ -56,6 +58,26 @@ class ClaimFilterForm(forms.Form):
         return cleaned
 
 
+class _Choices(Choices, django_filters.fields.ModelChoiceIterator):
+    """One plain query for the choices (claimtracker.lib.choices)."""
+
+
+class _ListedChoices(django_filters.fields.ModelMultipleChoiceField):
+    iterator = _Choices
+
+
+class _ListedChoice(django_filters.fields.ModelChoiceField):
+    iterator = _Choices
+
+
+class StatusFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = _ListedChoices
+
+
+class TopicFilter(django_filters.ModelChoiceFilter):
+    field_class = _ListedChoice
+
+
 class ActorFilter(django_filters.Filter):
     """An actor typed by name, short name or alias (or given by id, as links do)."""
 
@@ -64,14 +86,12 @@ class ActorFilter(django_filters.Filter):
 
 class ClaimFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="filter_search", max_length=200)
-    status = django_filters.ModelMultipleChoiceFilter(
+    status = StatusFilter(
         field_name="current_status__slug", to_field_name="slug", queryset=Status.objects.all(), label="Status"
     )
     actor = ActorFilter(method="filter_actor", label="Actor")
     stance = django_filters.ChoiceFilter(choices=Stance.choices, method="filter_stance", label="Stance")
-    topic = django_filters.ModelChoiceFilter(
-        queryset=Topic.objects.all(), to_field_name="slug", method="filter_topic", label="Topic"
-    )
+    topic = TopicFilter(queryset=Topic.objects.all(), to_field_name="slug", method="filter_topic", label="Topic")
     date_from = django_filters.DateFilter(
         method="filter_noop", label="Said or changed from", widget=forms.DateInput(attrs={"type": "date"})
     )

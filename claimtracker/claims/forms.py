@@ -6,7 +6,6 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.forms.models import ModelChoiceIterator
 
 from claimtracker.claims.lookups import ActorField, SourceField
 from claimtracker.claims.models import (
@@ -17,6 +16,8 @@ from claimtracker.claims.models import (
     StatusChange,
     Topic,
 )
+from claimtracker.lib import choices
+from claimtracker.lib.choices import Choices
 from claimtracker.lib.dates import Precision, fits
 
 
@@ -58,6 +59,7 @@ class ClaimForm(SubmissionMixin, forms.ModelForm[Claim]):
     class Meta:
         model = Claim
         fields = ["text", "context", "topics", "quantity", "quantity_bound", "quantity_unit", "due_on"]
+        field_classes = {"topics": choices.ModelMultipleChoiceField}
         labels = {"text": "Claim", "context": "Notes", "quantity_bound": "Bound", "quantity_unit": "Unit"}
         help_texts = {"text": "One proposition, worded neutrally, that can be true or false."}
         widgets = {
@@ -117,7 +119,7 @@ class AttributionForm(SubmissionMixin, forms.ModelForm[Attribution]):
 RECENT_CHOICES = 15
 
 
-class _RecentChoices(ModelChoiceIterator):
+class _RecentChoices(Choices):
     """Renders only the field's ``recent`` rows; validation still accepts any row
     of its queryset. A claim with thousands of entries keeps a short form."""
 
@@ -131,7 +133,7 @@ def _offer_recent(field: "forms.ModelChoiceField[Any]", queryset: QuerySet[Any],
     field.queryset = queryset
 
 
-class EvidenceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class EvidenceField(choices.ModelMultipleChoiceField):
     iterator = _RecentChoices
     recent: QuerySet[Attribution] = Attribution.objects.none()
 
@@ -139,13 +141,13 @@ class EvidenceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
         return f"{obj.actor.name} {obj.get_stance_display()} ({obj.stated_on_display})"
 
 
-class CorrectsField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class CorrectsField(choices.ModelChoiceField):
     iterator = _RecentChoices
     recent: QuerySet[StatusChange] = StatusChange.objects.none()
 
 
 class StatusChangeForm(SubmissionMixin, forms.Form):
-    status = forms.ModelChoiceField(queryset=Status.objects.all(), empty_label=None)
+    status = choices.ModelChoiceField(queryset=Status.objects.all(), empty_label=None)
     effective_on = forms.DateField(label="Effective on", widget=DateInput, help_text="When it became so in the world.")
     effective_on_precision = forms.ChoiceField(label="Date precision", choices=Precision.choices)
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000)
