@@ -451,3 +451,35 @@ def test_status_change_without_rationale_or_with_foreign_evidence_is_refused(adm
     assert "This field is required." in errors["rationale"]
     assert "Choose attributions of this claim only." in errors["evidence"]
     assert not StatusChange.objects.exists()
+
+
+def test_long_claim_links_to_its_entries_instead_of_inline_forms(
+    admin_client_: Client, editor: User, monkeypatch: pytest.MonkeyPatch, django_assert_max_num_queries: Any
+) -> None:
+    from claimtracker.claims import admin as claims_admin
+    from tests.factories import AttributionFactory
+
+    monkeypatch.setattr(claims_admin, "INLINE_LIMIT", 3)
+    long, short = ClaimFactory(), ClaimFactory()
+    for _ in range(4):
+        AttributionFactory(claim=long, created_by=editor)
+    AttributionFactory(claim=short, created_by=editor, quote="the only one")
+
+    with django_assert_max_num_queries(30):
+        html = admin_client_.get(reverse("admin:claims_claim_change", args=[long.pk])).content.decode()
+    assert "4 attributions and 0 status changes, too many to edit on this page" in html
+    assert "attributions-TOTAL_FORMS" not in html
+    listed = admin_client_.get(reverse("admin:claims_attribution_changelist"), {"claim": long.pk})
+    assert listed.status_code == 200 and listed.context["cl"].result_count == 4
+
+    html = admin_client_.get(reverse("admin:claims_claim_change", args=[short.pk])).content.decode()
+    assert "attributions-TOTAL_FORMS" in html and "the only one" in html
+
+
+def test_claim_list_counts_attributions_per_row(admin_client_: Client, demo: None) -> None:
+    response = admin_client_.get(reverse("admin:claims_claim_changelist"))
+    counts = {c.text: c.attribution_count for c in response.context["cl"].result_list}
+    assert (
+        counts["North Korea has sent troops to Russia"]
+        == Claim.objects.get(text="North Korea has sent troops to Russia").attributions.count()
+    )

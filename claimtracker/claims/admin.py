@@ -7,13 +7,16 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, Model, QuerySet
+from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -300,6 +303,18 @@ class ImportForm(forms.Form):
         return None
 
 
+INLINE_LIMIT = 100  # entries of a claim shown as inline forms on its admin page
+
+
+def _entries(claim: Claim) -> int:
+    """How many attributions and status changes the claim has (counted once per instance)."""
+    if not hasattr(claim, "_entry_count"):
+        claim._entry_count = (  # type: ignore[attr-defined]
+            Attribution.objects.filter(claim=claim).count() + StatusChange.objects.filter(claim=claim).count()
+        )
+    return claim._entry_count  # type: ignore[attr-defined,no-any-return]
+
+
 @admin.register(Claim)
 class ClaimAdmin(SimpleHistoryAdmin):
     form = ClaimAdminForm
@@ -318,7 +333,42 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
         queryset: QuerySet[Claim] = super().get_queryset(request)
-        return queryset.annotate(attribution_count=Count("attributions", distinct=True))
+        # A correlated count: evaluated for the rows of the page shown, where a
+        # join with COUNT would aggregate every attribution of every claim first.
+        counted = Attribution.objects.filter(claim=OuterRef("pk")).order_by().values("claim")
+        return queryset.annotate(
+            attribution_count=Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")[:1]), 0)
+        )
+
+    def get_inlines(self, request: HttpRequest, obj: Claim | None) -> list[type[InlineModelAdmin[Any, Any]]]:
+        """A long story's entries (thousands of them) would make one form of
+        thousands of fields: the page then links to the entry lists instead."""
+        if obj is not None and _entries(obj) > INLINE_LIMIT:
+            return []
+        return [AttributionInline, StatusChangeInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "entries"] if isinstance(obj, Claim) and _entries(obj) > INLINE_LIMIT else fields
+
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if isinstance(obj, Claim) and _entries(obj) > INLINE_LIMIT:
+            fieldsets.append(("Timeline", {"fields": ["entries"]}))
+        return fieldsets
+
+    @admin.display(description="Entries")
+    def entries(self, obj: Claim) -> str:
+        return format_html(
+            "{} attributions and {} status changes, too many to edit on this page: open the "
+            '<a href="{}?claim={}">attributions</a> or the <a href="{}?claim={}">status changes</a> of this claim.',
+            obj.attributions.count(),
+            obj.status_changes.count(),
+            reverse("admin:claims_attribution_changelist"),
+            obj.pk,
+            reverse("admin:claims_statuschange_changelist"),
+            obj.pk,
+        )
 
     def get_urls(self) -> list[Any]:
         return [

@@ -328,6 +328,9 @@ class Claim(models.Model):
         indexes = [
             # Claim list filtered by status, and overdue forecasts (due_on passed, still open).
             models.Index(fields=["current_status", "due_on"], name="claim_status_due_idx"),
+            # Actor track record (queries.track_record): each claim's status by id, read from
+            # the index alone instead of the wide claim rows.
+            models.Index(fields=["id"], include=["current_status"], name="claim_status_cover_idx"),
         ]
 
     def __str__(self) -> str:
