@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Load test: the app under gunicorn on loopback, driven by wrk for DURATION at
+# CONNECTIONS connections on the mix of pages bench/benchmark.py measures (the
+# list with and without a search, by actor, deep, the 5,000-event claim, the
+# 10,000-stance actor, the review queue), as a logged-in reviewer; then the same
+# for /healthz, a trivial Django view served the same way (the framework's
+# ceiling on this machine). Prints requests per second, p50 and p99 latency and
+# errors for both, and fails when any request errs.
+#
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/ct_bench bench/load_test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ct_bench}"
+export SECRET_KEY="${SECRET_KEY:-bench-only-key}"
+export ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0
+DURATION="${DURATION:-60s}"
+CONNECTIONS="${CONNECTIONS:-32}"
+WORKERS="${WORKERS:-5}"
+PORT="${PORT:-8100}"
+PY=.venv/bin/python
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+
+$PY manage.py collectstatic --noinput -v0
+.venv/bin/gunicorn claimtracker.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
+    --access-logfile /dev/null --error-logfile /tmp/claimtracker-load-gunicorn.log &
+GUNICORN=$!
+trap 'kill $GUNICORN 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+
+COOKIE="sessionid=$($PY bench/session_cookie.py bench-reviewer)"
+read -r -a PATHS <<<"$($PY bench/benchmark.py --print-urls)"
+for path in "${PATHS[@]}"; do  # every page answers 200 before the clock starts (and is warm)
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" "http://127.0.0.1:$PORT$path")
+    [ "$code" = 200 ] || { echo "$path answered $code" >&2; exit 1; }
+done
+
+run() {  # name, then wrk's arguments
+    local name=$1 out
+    shift
+    out=$(wrk --threads 2 --connections "$CONNECTIONS" --duration "$DURATION" --timeout 10s --latency \
+        -H "Cookie: $COOKIE" "$@")
+    local rps p50 p99 non2xx socket
+    rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+    p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+    non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")
+    socket=$(awk '/Socket errors:/ {print $4 + $6 + $8 + $10}' <<<"$out" | tr -d ,)
+    printf '%-22s %10s req/s   p50 %-9s p99 %-9s errors %s\n' "$name" "$rps" "$p50" "$p99" "$((${non2xx:-0} + ${socket:-0}))"
+    echo "$rps ${non2xx:-0} ${socket:-0}" >"/tmp/claimtracker-load-$name"
+}
+
+echo "gunicorn, $WORKERS sync workers; wrk, $CONNECTIONS connections for $DURATION each"
+run pages -s bench/mix.lua "http://127.0.0.1:$PORT" -- "${PATHS[@]}"
+run trivial "http://127.0.0.1:$PORT/healthz"
+
+read -r pages_rps pages_non2xx pages_socket <"/tmp/claimtracker-load-pages"
+read -r trivial_rps trivial_non2xx trivial_socket <"/tmp/claimtracker-load-trivial"
+awk -v a="$pages_rps" -v b="$trivial_rps" 'BEGIN {printf "pages at %.3f of the trivial view'"'"'s requests per second (target 0.5)\n", a / b}'
+errors=$((pages_non2xx + pages_socket + trivial_non2xx + trivial_socket))
+[ "$errors" -eq 0 ] || { echo "$errors requests failed" >&2; exit 1; }
