@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format
+.PHONY: run test lint format bench-data bench
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,3 +33,25 @@ lint: $(VENV)/.dev
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# The performance benchmark (docs/performance.md), on PostgreSQL only.
+BENCH_DB ?= ct_bench
+BENCH_URL := postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
+BENCH_ENV := DATABASE_URL=$(BENCH_URL) SECRET_KEY=bench-only-key ALLOWED_HOSTS=testserver
+
+# About 6 minutes: 100,000 claims, 1,000,000 events, one 5,000-event claim, one
+# actor with 10,000 stances, 1,000 items in review. Replaces the database.
+bench-data: $(VENV)/.dev
+	dropdb -h 127.0.0.1 -U postgres --if-exists $(BENCH_DB)
+	createdb -h 127.0.0.1 -U postgres $(BENCH_DB)
+	$(BENCH_ENV) DEBUG=1 $(PY) manage.py migrate --noinput -v0
+	$(BENCH_ENV) DEBUG=1 $(PY) manage.py generate_synthetic --claims 100000 --events-per-claim 10
+	$(BENCH_ENV) DEBUG=1 $(PY) manage.py generate_synthetic --claims 1 --hot-claims 1 --hot-events 5000 \
+		--hot-actor-stances 10000 --pending 1000
+	psql -h 127.0.0.1 -U postgres $(BENCH_DB) -qc "VACUUM ANALYZE"
+
+# About 6 minutes: every page, the admin baseline and the export, then the load test.
+bench: $(VENV)/.dev
+	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(BENCH_ENV) $(PY) bench/benchmark.py --json bench/last-run.json; status=$$?; \
+	DATABASE_URL=$(BENCH_URL) bench/load_test.sh || status=1; exit $$status
