@@ -62,9 +62,13 @@ def test_demo_has_the_seed_actors_claims_and_users(demo: None) -> None:
     assert set(Actor.objects.get(short_name="NIS").aliases.values_list("name", flat=True)) >= {"NIS", "국가정보원"}
     assert sorted(Claim.objects.values_list("text", flat=True)) == sorted(SEED_CLAIMS)
     from django.contrib.auth import authenticate
+    from django.test import RequestFactory
 
     for username in ("admin", "reviewer", "editor", "viewer"):
-        assert authenticate(username=username, password="claimtracker") is not None
+        assert (
+            authenticate(RequestFactory().post("/accounts/login/"), username=username, password="claimtracker")
+            is not None
+        )
 
 
 def test_source_is_the_yonhap_report_published_in_seoul_time(demo: None) -> None:

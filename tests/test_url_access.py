@@ -1,4 +1,5 @@
-"""Walks every URL pattern in the resolver with every role and checks the answer,
+"""Walks every URL pattern in the resolver with every role and checks the answer
+(and its security headers),
 so that a new view cannot slip past the login and role rules: a pattern missing
 from EXPECTED fails the walk."""
 
@@ -26,6 +27,13 @@ REVIEW_PAGE = READ | {"viewer": 403, "editor": 403}
 REVIEW_POST = {"anonymous": "login", "stranger": 403, "viewer": 403, "editor": 403, "reviewer": 302, "superuser": 302}
 ANYONE = dict.fromkeys(ROLES, 200)
 REDIRECT_HOME = READ | {"viewer": 302, "editor": 302, "reviewer": 302, "superuser": 302, "stranger": 302}
+
+# On every answer, whoever asks (HSTS is checked over HTTPS in test_security.py).
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
 
 EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "home": ("get", REDIRECT_HOME),
@@ -106,6 +114,7 @@ def test_each_role_gets_the_expected_answer_everywhere(
     from tests.factories import ActorFactory, SourceFactory
 
     answers = {}
+    unprotected: dict[str, list[str]] = {}
     # Logging out ends the session the other requests use: walk it last.
     for name, pattern in sorted(_patterns(get_resolver()), key=lambda row: row[0] == "logout"):
         if name == "claims:review_item":
@@ -122,6 +131,10 @@ def test_each_role_gets_the_expected_answer_everywhere(
         client = clients[role]
         data = {"decision": "approve"} if name == "claims:review_item" else {}
         response = getattr(client, method)(_url(name, pattern), data)
+        missing = [header for header, value in SECURITY_HEADERS.items() if response.get(header) != value]
+        csp = response.get("Content-Security-Policy", "")
+        if "script-src 'self'" not in csp or "unsafe-inline" in csp.split("script-src")[1].split(";")[0]:
+            missing.append("Content-Security-Policy without inline script")
         want = expected[role]
         if want == "login":
             got = (
@@ -132,5 +145,8 @@ def test_each_role_gets_the_expected_answer_everywhere(
         else:
             got = response.status_code
         answers[name] = (got, want)
+        if missing:
+            unprotected[name] = missing
     wrong = {name: f"got {got}, expected {want}" for name, (got, want) in answers.items() if got != want}
     assert not wrong, wrong
+    assert not unprotected, unprotected

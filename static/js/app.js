@@ -20,3 +20,17 @@ document.addEventListener("htmx:afterSettle", function (event) {
     next.focus({ preventScroll: true });
   }
 });
+
+// The claim filters refresh on "change" from any field; the search box already
+// refreshes as one types, so its own "change" (on leaving it) would only repeat
+// the request. Stopped here rather than with an hx-trigger filter expression,
+// which htmx would have to evaluate as a string (the CSP allows no eval).
+document.addEventListener(
+  "change",
+  function (event) {
+    if (event.target.type === "search" && event.target.closest("form.filters")) {
+      event.stopPropagation();
+    }
+  },
+  true
+);
