@@ -109,3 +109,23 @@ def test_stale_edit_is_refused_and_shows_the_other_editors_change(editor: User, 
 
 def test_edit_of_unknown_claim_is_404(editor: User) -> None:
     assert client_for(editor).get(reverse("claims:edit", args=[424242])).status_code == 404
+
+
+def test_two_editors_saving_the_same_version_through_the_pages_store_one_change(
+    editor: User, other_editor: User, demo: None
+) -> None:
+    claim = Claim.objects.get(text="The troops were moved by ship")
+    url = reverse("claims:edit", args=[claim.pk])
+    first, second = client_for(editor), client_for(other_editor)
+    version = first.get(url).context["form"]["version"].value()
+    assert second.get(url).context["form"]["version"].value() == version
+
+    saved = first.post(url, claim_data(text="Moved by sea, says Seoul", version=version))
+    refused = second.post(url, claim_data(text="Moved by rail, says Tokyo", version=version))
+
+    assert saved.status_code == 302 and refused.status_code == 409
+    assert "Moved by sea, says Seoul" in refused.content.decode()  # the other change, shown
+    claim.refresh_from_db()
+    assert claim.text == "Moved by sea, says Seoul"
+    changes = claim.history.filter(history_type="~")
+    assert [(h.text, h.history_user) for h in changes] == [("Moved by sea, says Seoul", editor)]

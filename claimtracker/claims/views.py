@@ -3,6 +3,7 @@ checks the user's role itself; htmx requests get the named partial of the same
 template, and every form also works as a plain POST with a redirect."""
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, cast
 from uuid import UUID
 
@@ -26,6 +27,7 @@ from claimtracker.claims.forms import AttributionForm, ClaimForm, ReviewForm, St
 from claimtracker.claims.models import Actor, Attribution, Claim, Source, Status, StatusChange, Submission
 from claimtracker.exports import jsonld
 from claimtracker.lib import keyset
+from claimtracker.lib.retry import atomic_with_retry
 
 PAGE_SIZE = 25
 COUNT_CAP = 10_000  # the list counts matches up to here, then says "more than"
@@ -301,7 +303,9 @@ def review_item(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         decision, note = form.cleaned_data["decision"], form.cleaned_data["note"]
         try:
             review = services.approve if decision == "approve" else services.reject
-            review(item, by=user, note=note)
+            # Reviewers of one claim queue on its row lock; a transaction the
+            # database aborts to break a conflict is run again.
+            atomic_with_retry(partial(review, item, by=user, note=note))
         except services.DomainError as refused:
             error = str(refused)
     else:
