@@ -61,3 +61,15 @@ def test_find_source_by_label_url_or_unique_title() -> None:
         find_source("Same title")
     with pytest.raises(ValidationError, match="No source matches"):
         find_source("Unheard of")
+
+
+def test_numbers_that_are_no_ids_find_nothing(demo: None) -> None:
+    from django.core.exceptions import ValidationError
+
+    from claimtracker.claims.lookups import find_actor, find_source
+
+    for text in ["²", "99999999999999999999999", "#99999999999999999999999", "[#99999999999999999999]", "٣"]:
+        with pytest.raises(ValidationError):
+            find_actor(text)
+        with pytest.raises(ValidationError):
+            find_source(text)

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse_lazy
 
 from claimtracker.claims.models import Actor, ActorAlias, Source
+from claimtracker.lib.numbers import whole_number
 
 SUGGESTIONS = 12
 _SOURCE_ID = re.compile(r"\[#(\d+)\]\s*$")
@@ -39,8 +40,8 @@ def sources_matching(text: str) -> QuerySet[Source]:
 
 def find_actor(text: str) -> Actor:
     text = text.strip()
-    if text.isdigit():
-        found = Actor.objects.filter(pk=int(text)).first()
+    if (number := whole_number(text)) is not None:
+        found = Actor.objects.filter(pk=number).first()
         if found:
             return found
     exact = Actor.objects.filter(
@@ -61,7 +62,8 @@ def find_source(text: str) -> Source:
     by_id = _SOURCE_ID.search(text) or (re.fullmatch(r"(\d+)", text))
     found = None
     if by_id:
-        found = Source.objects.filter(pk=int(by_id.group(1))).first()
+        number = whole_number(by_id.group(1))
+        found = Source.objects.filter(pk=number).first() if number is not None else None
     elif text:
         found = Source.objects.filter(url=text).first() if "://" in text else None
         if found is None:

@@ -27,6 +27,7 @@ from claimtracker.claims.forms import AttributionForm, ClaimForm, ReviewForm, St
 from claimtracker.claims.models import Actor, Attribution, Claim, Source, Status, StatusChange, Submission
 from claimtracker.exports import jsonld
 from claimtracker.lib import keyset
+from claimtracker.lib.numbers import whole_number
 from claimtracker.lib.retry import atomic_with_retry
 
 PAGE_SIZE = 25
@@ -266,9 +267,7 @@ def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def similar_claims(request: HttpRequest) -> HttpResponse:
     _require(request, can_edit, "create claims")
     exclude = request.GET.get("exclude")
-    similar = search.similar_claims(
-        request.GET.get("text", ""), exclude_pk=int(exclude) if exclude and exclude.isdigit() else None
-    )
+    similar = search.similar_claims(request.GET.get("text", ""), exclude_pk=whole_number(exclude or ""))
     return render(request, "claims/claim_form.html#similar", {"similar": similar})
 
 
@@ -279,7 +278,7 @@ def similar_claims(request: HttpRequest) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     _require(request, can_review, "review")
     after = request.GET.get("after", "")
-    groups, next_after = queries.review_queue(int(after) if after.isdigit() and len(after) < 12 else None)
+    groups, next_after = queries.review_queue(whole_number(after))
     return render(
         request,
         "claims/review.html",

@@ -125,7 +125,7 @@ def _date(value: str, precision: str) -> datetime.date:
     expected = {"year": 1, "month": 2, "day": 3}.get(precision)
     if expected is None:
         raise ValueError(f"bad date precision {precision!r} (day, month or year)")
-    if len(parts) != expected or not all(part.isdigit() for part in parts):
+    if len(parts) != expected or not all(part.isascii() and part.isdigit() for part in parts):
         raise ValueError(f"bad date {value!r} for {precision} precision")
     numbers = [int(part) for part in parts] + [1] * (3 - expected)
     try:

@@ -5,7 +5,6 @@ open a comment: <, > and & become \\u escapes, which JSON parsers read back as
 the same characters.
 """
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -13,8 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from claimtracker.claims.models import Actor, Claim, Source
 from claimtracker.exports.timeline import timestamp
-
-_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+from claimtracker.lib import safejson
 
 
 def claim_review(claim: Claim, url: str, asserting: list[Actor], sources: list[Source]) -> dict[str, Any] | None:
@@ -60,5 +58,5 @@ def claim_review(claim: Claim, url: str, asserting: list[Actor], sources: list[S
 
 
 def script_tag(data: dict[str, Any]) -> SafeString:
-    text = json.dumps(data, ensure_ascii=False, sort_keys=False).translate(_ESCAPES)
+    text = safejson.dumps(data)
     return mark_safe(f'<script type="application/ld+json">{text}</script>')  # noqa: S308 - escaped above

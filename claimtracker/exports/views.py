@@ -9,7 +9,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
-    JsonResponse,
     StreamingHttpResponse,
 )
 from django.http.response import HttpResponseBase
@@ -21,6 +20,7 @@ from claimtracker.claims import queries
 from claimtracker.claims.filters import ClaimFilter
 from claimtracker.claims.models import Claim
 from claimtracker.exports import stream, timeline
+from claimtracker.lib import safejson
 from claimtracker.lib.dates import iso_date
 
 FLAG_VALUES = {"", "0", "1"}
@@ -75,10 +75,10 @@ def timeline_json(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         _, pending = _flags(request)
     except BadExportRequest as error:
-        return JsonResponse({"error": str(error)}, status=400)
+        return safejson.response({"error": str(error)}, status=400)
     claim = _claim(pk)
     status = claim.current_status
-    return JsonResponse(
+    return safejson.response(
         {
             "claim": {
                 "id": claim.pk,
@@ -90,8 +90,7 @@ def timeline_json(request: HttpRequest, pk: int) -> HttpResponse:
                 "status_since_precision": claim.status_since_precision if claim.status_since else None,
             },
             "events": list(timeline.as_dicts(Claim.objects.filter(pk=claim.pk), include_pending=pending)),
-        },
-        json_dumps_params={"ensure_ascii": False},
+        }
     )
 
 

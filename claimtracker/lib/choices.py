@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
 
 
@@ -21,9 +22,20 @@ class Choices(ModelChoiceIterator):
             yield self.choice(obj)
 
 
-class ModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class _RefusesHugeIds(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """SQLite raises OverflowError (not the ValueError Django's fields catch) for an
+    id beyond 64 bits, such as a typed "99999999999999999999": a refusal, not a 500."""
+
+    def clean(self, value: Any) -> Any:
+        try:
+            return super().clean(value)
+        except OverflowError:
+            raise ValidationError("Select a valid choice: no entry has that number.", code="invalid_choice") from None
+
+
+class ModelChoiceField(_RefusesHugeIds):
     iterator = Choices
 
 
-class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class ModelMultipleChoiceField(_RefusesHugeIds, forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     iterator = Choices
