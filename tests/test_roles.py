@@ -43,3 +43,50 @@ def test_only_staff_reach_the_admin(editor: User, reviewer: User, superuser: Use
         assert response.status_code == 302
         assert "/admin/login/" in response["Location"]
     assert client_for(superuser).get("/admin/").status_code == 200
+
+
+def test_forged_author_reviewer_and_state_fields_are_ignored(editor: User, other_editor: User, reviewer: User) -> None:
+    import datetime
+    import uuid
+
+    from django.urls import reverse
+
+    from claimtracker.claims.models import Attribution, Claim, ReviewState, Source
+    from tests.conftest import client_for
+    from tests.factories import ActorFactory, ClaimFactory, SourceFactory
+
+    claim, actor, source = ClaimFactory(created_by=other_editor), ActorFactory(), SourceFactory()
+    forged = {
+        "created_by": other_editor.pk,
+        "recorded_by": other_editor.pk,
+        "reviewed_by": reviewer.pk,
+        "review_state": ReviewState.APPROVED,
+        "by": other_editor.pk,
+    }
+    client = client_for(editor)
+    client.post(
+        reverse("claims:add_attribution", args=[claim.pk]),
+        {
+            "submission": str(uuid.uuid4()),
+            "actor": actor.name,
+            "stance": "asserts",
+            "certainty": "definite",
+            "source": Source.objects.get(pk=source.pk).pk,
+            "quote": "",
+            "quote_kind": "reported",
+            "stated_on": datetime.date(2024, 10, 1).isoformat(),
+            "stated_on_precision": "day",
+            **forged,
+        },
+    )
+    client.post(
+        reverse("claims:create"), {"submission": str(uuid.uuid4()), "text": "A claim with a forged author", **forged}
+    )
+
+    attribution = Attribution.objects.get(claim=claim)
+    assert (attribution.created_by, attribution.review_state, attribution.reviewed_by) == (
+        editor,
+        ReviewState.PENDING,
+        None,
+    )
+    assert Claim.objects.get(text="A claim with a forged author").created_by == editor
