@@ -10,7 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import RowNumber
 
-from claimtracker.claims import assessment, chart, lookups
+from claimtracker.claims import assessment, chart, lookups, services
 from claimtracker.claims.assessment import MAX_AFFILIATION_DEPTH
 from claimtracker.claims.models import (
     STANCE_POLARITY,
@@ -245,14 +245,11 @@ def voices(stances: list[Said]) -> assessment.Voices:
 
 
 def chart_changes(claim: Claim) -> list[chart.Change]:
-    """The approved status changes that no approved correction replaces, in timeline order."""
-    corrected = StatusChange.objects.filter(
-        claim=claim, review_state=ReviewState.APPROVED, corrects__isnull=False
-    ).values("corrects_id")
+    """The approved status changes that no approved correction replaces (the same
+    entries services.effective_changes moves the current status by), in timeline order."""
     return [
         chart.Change(day, precision, label, color)
-        for day, precision, label, color in StatusChange.objects.filter(claim=claim, review_state=ReviewState.APPROVED)
-        .exclude(pk__in=corrected)
+        for day, precision, label, color in services.effective_changes(claim)
         .order_by("effective_on", "recorded_at", "id")
         .values_list("effective_on", "effective_on_precision", "status__label", "status__color")
     ]
