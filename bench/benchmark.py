@@ -79,6 +79,9 @@ def measure(
 def pages(args: argparse.Namespace) -> list[Result]:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "claimtracker.settings")
+    # Each timing is a full render: the page cache (claims/pagecache.py) would
+    # serve every repeat from memory. bench/load_test.sh measures both.
+    os.environ["PAGE_CACHE_SECONDS"] = "0"
     import django
 
     django.setup()

@@ -1,5 +1,6 @@
-"""Print a session cookie value for a user of the benchmark database, so that a
-load generator can request pages as that user: python bench/session_cookie.py NAME"""
+"""Print a Cookie header value (session and CSRF cookie, as a browser holds after
+logging in) for a user of the benchmark database, so that a load generator can
+request pages as that user: python bench/session_cookie.py NAME"""
 
 import os
 import sys
@@ -17,12 +18,15 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.auth.models import Group, User  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH  # noqa: E402
+from django.utils.crypto import get_random_string  # noqa: E402
 
 user, _ = User.objects.get_or_create(username=sys.argv[1] if len(sys.argv) > 1 else "bench-reviewer")
 user.groups.add(Group.objects.get(name="Reviewer"))
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"  # the one that loads users
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.create()
-print(session.session_key)
+csrf_secret = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
+print(f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf_secret}")

@@ -144,6 +144,21 @@ STORAGES = {
     },
 }
 
+# Caches are per process (each gunicorn worker has its own). Both are safe that
+# way: the claim summary's key is a fingerprint read from the database, the page
+# cache's key holds the database's write generation (claims/pagecache.py).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 500},  # pages of 10-200 KB: at most ~50 MB a worker
+    },
+}
+# How long a stored page may be served while nothing is written through Django
+# (a write through psql is seen when it expires); 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300, minimum=0)
+
 # Production hardening; each is a no-op while DEBUG is on (docs/deployment.md).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG

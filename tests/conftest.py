@@ -11,12 +11,14 @@ from tests import factories
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
-    """Each test starts with an empty cache (claim summaries, claims.summary)."""
-    from django.core.cache import cache
+    """Each test starts with empty caches (claim summaries, claims.summary; pages, claims.pagecache)."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -71,8 +73,15 @@ def other_superuser(db: None) -> User:
 
 
 def client_for(user: User) -> Client:
+    """A client logged in as ``user`` and holding a CSRF cookie, as a browser
+    does after the login form (so its pages go through the page cache)."""
+    from django.conf import settings
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+    from django.utils.crypto import get_random_string
+
     client = Client()
     client.force_login(user)
+    client.cookies[settings.CSRF_COOKIE_NAME] = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
     return client
 
 
@@ -102,6 +111,7 @@ def flushable_db(transactional_db: None) -> Iterator[None]:
     with connection.schema_editor() as editor:
         triggers.drop_triggers(None, editor)
         triggers.create_triggers(None, editor)
+        import_module("claimtracker.claims.migrations.0011_write_generation").create_row(apps, editor)
     yield
     if connection.vendor == "sqlite":
         with connection.schema_editor() as editor:

@@ -2,6 +2,7 @@
 admin adding or approving a status change keeps the claim's current status right."""
 
 import base64
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -10,7 +11,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,7 +21,7 @@ from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from claimtracker.claims import services
+from claimtracker.claims import services, submissions
 from claimtracker.claims.models import (
     Actor,
     ActorAlias,
@@ -62,6 +63,62 @@ def _propose_status_change(claim: Claim, unsaved: StatusChange, user: User, **ex
     )
 
 
+class _AlreadySubmitted(Exception):
+    """Another request took this form's one-time token while this one was saving."""
+
+
+class SubmitOnce:
+    """The admin's add forms carry a one-time token (claims/submissions.py), as
+    the pages' forms do: a double click on Save stores one record, and the
+    second click lands on it."""
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if object_id is not None:
+            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc,no-any-return]
+        token = submissions.parse(request.POST.get("submission")) if request.method == "POST" else None
+        if submissions.landing(token) is not None:
+            return self._already_saved(request, token)
+        request.submission_token = token  # type: ignore[attr-defined]  # read by save_form
+        context = {**(extra_context or {}), "submission_token": token or uuid.uuid4()}
+        try:
+            response: HttpResponse = super().changeform_view(  # type: ignore[misc]
+                request, object_id, form_url, context
+            )
+        except _AlreadySubmitted:  # the first click won the race; this one saved nothing
+            return self._already_saved(request, token)
+        if response.status_code == 200 and submissions.landing(token) is not None:
+            # Refused because the first click's record now exists ("already exists"): go to it.
+            return self._already_saved(request, token)
+        return response
+
+    def save_form(self, request: HttpRequest, form: forms.ModelForm[Any], change: bool) -> Any:
+        obj = super().save_form(request, form, change)  # type: ignore[misc]
+        token = getattr(request, "submission_token", None)
+        # In the admin's transaction: a failed save gives the token back.
+        if not change and token is not None and not submissions.record(token, _user(request)):
+            raise _AlreadySubmitted
+        return obj
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        token = getattr(request, "submission_token", None)
+        if token is not None:  # still in the admin's transaction: the token and its landing commit together
+            opts = obj._meta
+            submissions.land(token, reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+        return super().log_addition(request, obj, message)  # type: ignore[misc]
+
+    def _already_saved(self, request: HttpRequest, token: uuid.UUID | None) -> HttpResponse:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        self.message_user(request, "This form was already saved once; it was not saved again.", messages.INFO)  # type: ignore[attr-defined]
+        landing = submissions.landing(token)
+        return HttpResponseRedirect(landing or reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+
+
 # --- Actors and sources -----------------------------------------------------------------
 
 
@@ -82,9 +139,30 @@ class ImportThroughServices(_ImportExportMixin):
     def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_import_resource_kwargs(request, **kwargs), "user": _user(request)}
 
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """Confirm an import once: the uploaded file's temporary name is the
+        one-time token, so a second click (or a racing one) imports nothing
+        and says so, where django-import-export would fail on the removed file."""
+        name = request.POST.get("import_file_name", "")
+        if not name:
+            return super().process_import(request, **kwargs)
+        with transaction.atomic():
+            if submissions.record(uuid.uuid5(uuid.NAMESPACE_URL, f"import-export:{name}"), _user(request)):
+                try:
+                    return super().process_import(request, **kwargs)
+                except FileNotFoundError:  # the upload expired from the temporary folder
+                    pass
+        self.message_user(  # type: ignore[attr-defined]
+            request,
+            "This file was already imported, or its upload expired: nothing was imported now.",
+            messages.WARNING,
+        )
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+
 
 @admin.register(Actor)
-class ActorAdmin(ImportThroughServices, SimpleHistoryAdmin):
+class ActorAdmin(SubmitOnce, ImportThroughServices, SimpleHistoryAdmin):
     resource_classes = [ActorResource]
     list_display = ["name", "short_name", "kind", "country", "parent", "wikidata_id"]
     list_filter = ["kind", "country"]
@@ -98,7 +176,7 @@ class ActorAdmin(ImportThroughServices, SimpleHistoryAdmin):
 
 
 @admin.register(ActorAlias)
-class ActorAliasAdmin(SimpleHistoryAdmin):
+class ActorAliasAdmin(SubmitOnce, SimpleHistoryAdmin):
     list_display = ["name", "actor"]
     search_fields = ["name", "actor__name"]
     autocomplete_fields = ["actor"]
@@ -106,7 +184,7 @@ class ActorAliasAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(ImportThroughServices, SimpleHistoryAdmin):
+class SourceAdmin(SubmitOnce, ImportThroughServices, SimpleHistoryAdmin):
     resource_classes = [SourceResource]
     list_display = ["title", "publisher", "published_at", "kind", "language", "dateline"]
     list_filter = ["kind", "language", "publisher"]
@@ -122,14 +200,14 @@ class SourceAdmin(ImportThroughServices, SimpleHistoryAdmin):
 
 
 @admin.register(Status)
-class StatusAdmin(admin.ModelAdmin[Status]):
+class StatusAdmin(SubmitOnce, admin.ModelAdmin[Status]):
     list_display = ["label", "slug", "verdict", "color", "order"]
     list_editable = ["color", "order"]
     prepopulated_fields = {"slug": ["label"]}
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin[Topic]):
+class TopicAdmin(SubmitOnce, admin.ModelAdmin[Topic]):
     list_display = ["name", "slug", "claim_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -316,7 +394,7 @@ def _entries(claim: Claim) -> int:
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(SubmitOnce, SimpleHistoryAdmin):
     form = ClaimAdminForm
     list_display = ["text", "current_status", "status_since", "due_on", "attribution_count", "created_at"]
     list_filter = ["current_status", "topics", "due_on"]
@@ -390,7 +468,16 @@ class ClaimAdmin(SimpleHistoryAdmin):
             if data is None:
                 form.add_error("file", "Choose a CSV file.")
             elif "_import" in request.POST:
-                report = importer.load(data, by=user, reviewer=form.cleaned_data["reviewer"], **options)
+                token = submissions.parse(request.POST.get("submission"))
+                if submissions.landing(token) is not None:  # a second click on Import
+                    self.message_user(request, "This file was already imported; it was not imported again.")
+                    return HttpResponseRedirect(reverse("admin:claims_claim_changelist"))
+                with transaction.atomic():
+                    if token is not None and not submissions.record(token, user):
+                        self.message_user(request, "This file was already imported; it was not imported again.")
+                        return HttpResponseRedirect(reverse("admin:claims_claim_changelist"))
+                    report = importer.load(data, by=user, reviewer=form.cleaned_data["reviewer"], **options)
+                    transaction.set_rollback(not report.ok)  # gives the token back with the refused rows
                 if report.ok:
                     self.message_user(request, f"Imported {report.summary()}", messages.SUCCESS)
                     return HttpResponseRedirect(reverse("admin:claims_claim_changelist"))
@@ -408,6 +495,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
                 "form": form,
                 "report": report,
                 "checked": checked,
+                "submission_token": uuid.uuid4(),
             },
         )
 
@@ -461,7 +549,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Attribution)
-class AttributionAdmin(ReviewActionsMixin, SimpleHistoryAdmin):
+class AttributionAdmin(SubmitOnce, ReviewActionsMixin, SimpleHistoryAdmin):
     list_display = ["actor", "stance", "certainty", "claim", "stated_on_display", "source", "review_state"]
     list_filter = ["review_state", "stance", "certainty", "quote_kind", "stated_on_precision"]
     search_fields = ["quote", "actor__name", "actor__aliases__name", "claim__text", "source__title"]
@@ -547,7 +635,7 @@ class StatusChangeAdminForm(forms.ModelForm[StatusChange]):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(ReviewActionsMixin, admin.ModelAdmin[StatusChange]):
+class StatusChangeAdmin(SubmitOnce, ReviewActionsMixin, admin.ModelAdmin[StatusChange]):
     form = StatusChangeAdminForm
     list_display = ["claim", "status", "effective_on_display", "review_state", "recorded_by", "recorded_at", "corrects"]
     list_filter = ["review_state", "status", "effective_on_precision"]

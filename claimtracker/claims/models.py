@@ -624,3 +624,15 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return str(self.token)
+
+
+class WriteGeneration(models.Model):
+    """One row counting the committed transactions that wrote to the app's
+    tables: part of the page cache's key (claims/pagecache.py)."""
+
+    ROW = 1
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)

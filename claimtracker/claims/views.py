@@ -5,14 +5,13 @@ template, and every form also works as a plain POST with a redirect."""
 from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
-from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
@@ -20,11 +19,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claimtracker.accounts.roles import can_edit, can_review, can_view
-from claimtracker.claims import lookups, queries, search, services
+from claimtracker.claims import lookups, queries, search, services, submissions
 from claimtracker.claims import summary as claim_summary
 from claimtracker.claims.filters import ClaimFilter
 from claimtracker.claims.forms import AttributionForm, ClaimForm, ReviewForm, StatusChangeForm
-from claimtracker.claims.models import Actor, Attribution, Claim, Source, Status, StatusChange, Submission
+from claimtracker.claims.models import Actor, Attribution, Claim, Source, Status, StatusChange
+from claimtracker.claims.pagecache import cached_page
 from claimtracker.exports import jsonld
 from claimtracker.lib import keyset
 from claimtracker.lib.numbers import whole_number
@@ -52,21 +52,11 @@ def _is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
-def _once(request: HttpRequest, token: UUID, redirect_to: str) -> bool:
-    """Record a form submission; False when the same one was already handled.
-    Call inside the transaction that saves the work, so a failed save frees the token."""
-    try:
-        with transaction.atomic():
-            Submission.objects.create(token=token, user=_user(request), redirect_to=redirect_to)
-    except IntegrityError:
-        return False
-    return True
-
-
 # --- Claim list ------------------------------------------------------------------------------------
 
 
 @require_GET
+@cached_page
 def claim_list(request: HttpRequest) -> HttpResponse:
     _require(request, can_view, "read claims")
     filterset = ClaimFilter(request.GET, queryset=queries.claims_for_list())
@@ -131,6 +121,7 @@ def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str
 
 
 @require_GET
+@cached_page
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, can_view, "read claims")
     return render(request, "claims/claim_detail.html", _claim_page_context(request, pk))
@@ -144,7 +135,7 @@ def add_attribution(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         with transaction.atomic():
-            if _once(request, data["submission"], claim.get_absolute_url()):
+            if submissions.record(data["submission"], user, claim.get_absolute_url()):
                 services.add_attribution(claim, by=user, **{name: data[name] for name in services.ATTRIBUTION_FIELDS})
                 messages.success(request, "Attribution added; it waits for a reviewer.")
         return _back_to_claim(request, claim, "attribution-form")
@@ -160,7 +151,7 @@ def propose_status_change(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                if _once(request, data["submission"], claim.get_absolute_url()):
+                if submissions.record(data["submission"], user, claim.get_absolute_url()):
                     services.propose_status_change(
                         claim,
                         status=data["status"],
@@ -207,7 +198,7 @@ def claim_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         with transaction.atomic():
             claim = None
-            if _once(request, data["submission"], ""):
+            if submissions.record(data["submission"], user):
                 claim = services.create_claim(
                     text=data["text"],
                     context=data["context"],
@@ -218,10 +209,9 @@ def claim_create(request: HttpRequest) -> HttpResponse:
                     due_on=data["due_on"],
                     by=user,
                 )
-                Submission.objects.filter(token=data["submission"]).update(redirect_to=claim.get_absolute_url())
+                submissions.land(data["submission"], claim.get_absolute_url())
         if claim is None:
-            previous = Submission.objects.filter(token=data["submission"]).first()
-            return redirect(previous.redirect_to if previous and previous.redirect_to else "claims:list")
+            return redirect(submissions.landing(data["submission"]) or "claims:list")
         messages.success(request, "Claim created.")
         return redirect(claim)
     similar = search.similar_claims(request.POST.get("text", "")) if request.method == "POST" else []
@@ -275,6 +265,7 @@ def similar_claims(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cached_page
 def review_queue(request: HttpRequest) -> HttpResponse:
     _require(request, can_review, "review")
     after = request.GET.get("after", "")
@@ -323,6 +314,7 @@ def review_item(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 
 @require_GET
+@cached_page
 def actor_list(request: HttpRequest) -> HttpResponse:
     _require(request, can_view, "read actors")
     q = search.clean_query(request.GET.get("q", ""))
@@ -331,6 +323,7 @@ def actor_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cached_page
 def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, can_view, "read actors")
     actor = get_object_or_404(Actor.objects.select_related("parent").prefetch_related("aliases", "members"), pk=pk)
@@ -343,6 +336,7 @@ def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@cached_page
 def source_list(request: HttpRequest) -> HttpResponse:
     _require(request, can_view, "read sources")
     page = Paginator(queries.sources_for_list().order_by("-published_at", "title"), 50).get_page(
@@ -352,6 +346,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cached_page
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, can_view, "read sources")
     source = get_object_or_404(Source.objects.select_related("publisher"), pk=pk)

@@ -32,8 +32,8 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_int(name: str, default: int) -> int:
-    """A positive whole number."""
+def env_int(name: str, default: int, *, minimum: int = 1) -> int:
+    """A whole number, at least ``minimum``."""
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default
@@ -41,6 +41,6 @@ def env_int(name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}") from None
-    if value < 1:
-        raise ImproperlyConfigured(f"{name} must be at least 1; got {raw!r}")
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {raw!r}")
     return value

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import NOT_PROVIDED
 from django.utils import timezone
 
+from claimtracker.claims import pagecache
 from claimtracker.claims.models import (
     Actor,
     ActorKind,
@@ -290,3 +291,4 @@ def _insert(model: type[Attribution] | type[StatusChange], objects: list[Any]) -
     ):
         for obj in objects:
             copy.write_row([getattr(obj, f.attname) for f in fields])
+    pagecache.changed()  # COPY passes by the SQL wrapper that sees other writes
