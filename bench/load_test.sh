@@ -6,8 +6,10 @@
 # session and a CSRF cookie as a browser does; once as deployed (page cache on)
 # and once with the page cache off (PAGE_CACHE_SECONDS=0: every request renders);
 # then /healthz, a trivial Django view served the same way (the framework's
-# ceiling on this machine). Prints requests per second, p50 and p99 latency and
-# errors for each, and fails when any request errs.
+# ceiling on this machine); then the mix with exports and writes (every 10th
+# request an editor adding an attribution), checking afterwards that every
+# acknowledged write is stored, once. Prints requests per second, p50 and p99
+# latency and errors for each, and fails when any request errs or a write is lost.
 #
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/ct_bench bench/load_test.sh
 set -euo pipefail
@@ -54,6 +56,7 @@ run() {  # name, then wrk's arguments
     socket=$(awk '/Socket errors:/ {print $4 + $6 + $8 + $10}' <<<"$out" | tr -d ,)
     printf '%-22s %10s req/s   p50 %-9s p99 %-9s errors %s\n' "$name" "$rps" "$p50" "$p99" "$((${non2xx:-0} + ${socket:-0}))"
     echo "$rps ${non2xx:-0} ${socket:-0}" >"/tmp/claimtracker-load-$name"
+    echo "$out" >"/tmp/claimtracker-load-$name.out"
 }
 
 echo "gunicorn, $WORKERS sync workers; wrk, $CONNECTIONS connections for $DURATION each"
@@ -63,8 +66,25 @@ serve "${PAGE_CACHE_SECONDS:-300}"
 run pages -s bench/mix.lua "http://127.0.0.1:$PORT" -- "${PATHS[@]}"
 run trivial "http://127.0.0.1:$PORT/healthz"
 
+# Load without loss: the page mix and the busiest claim's exports, with every 10th request an
+# editor adding an attribution to the busiest claim (whose page is in the mix).
+read -r claim_path source_id actor <<<"$($PY bench/load_writes.py target)"
+editor_cookie="$($PY bench/session_cookie.py bench-editor Editor)"
+load_run="$(date +%s)"
+EXPORTS=("${claim_path}timeline.csv" "${claim_path}timeline.json")
+run writes -s bench/mix_writes.lua "http://127.0.0.1:$PORT" -- 10 "$claim_path" "$actor" "$source_id" \
+    "$editor_cookie" "${editor_cookie##*=}" "$load_run" "${PATHS[@]}" "${EXPORTS[@]}"
+acknowledged=$(awk '/^writes acknowledged/ {print $3}' /tmp/claimtracker-load-writes.out)
+read -r stored twice <<<"$($PY bench/load_writes.py count "$load_run")"
+# wrk stops with requests in flight: a write sent but not yet answered may be stored unacknowledged.
+echo "writes: $acknowledged acknowledged, $stored stored, $twice stored twice (in flight at the end: at most $CONNECTIONS)"
+if [ "$stored" -lt "$acknowledged" ] || [ "$stored" -gt $((acknowledged + CONNECTIONS)) ] || [ "$twice" -ne 0 ]; then
+    echo "writes were lost or doubled" >&2
+    exit 1
+fi
+
 errors=0
-for name in pages-uncached pages trivial; do
+for name in pages-uncached pages trivial writes; do
     read -r rps non2xx socket <"/tmp/claimtracker-load-$name"
     errors=$((errors + non2xx + socket))
     declare "rps_${name//-/_}=$rps"

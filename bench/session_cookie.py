@@ -1,6 +1,7 @@
 """Print a Cookie header value (session and CSRF cookie, as a browser holds after
 logging in) for a user of the benchmark database, so that a load generator can
-request pages as that user: python bench/session_cookie.py NAME"""
+request pages as that user: python bench/session_cookie.py NAME [ROLE], ROLE a
+group (Reviewer by default)."""
 
 import os
 import sys
@@ -22,7 +23,7 @@ from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH  # noq
 from django.utils.crypto import get_random_string  # noqa: E402
 
 user, _ = User.objects.get_or_create(username=sys.argv[1] if len(sys.argv) > 1 else "bench-reviewer")
-user.groups.add(Group.objects.get(name="Reviewer"))
+user.groups.add(Group.objects.get(name=sys.argv[2] if len(sys.argv) > 2 else "Reviewer"))
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
 session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"  # the one that loads users

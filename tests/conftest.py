@@ -9,6 +9,18 @@ from django.test import Client
 from tests import factories
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None, tmp_path_factory: Any) -> None:
+    """On SQLite, the test database in a file rather than in memory, so that the
+    live server's threads each open their own connection, as workers do, instead
+    of sharing one (tests/test_load_without_loss.py sends requests at once)."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
     """Each test starts with empty caches (claim summaries, claims.summary; pages, claims.pagecache)."""

@@ -1,6 +1,7 @@
 """Hostile input across the surface: a corpus of bad strings, and values from
 hypothesis, into every form field, every htmx endpoint, every filter and query
-parameter and the CSV import, as an editor and as a reviewer.
+parameter, the admin's forms and the CSV import, as an editor and as a reviewer
+(and as an admin in the admin).
 
 Expected everywhere: no server error; a refusal leaves the stored data as it
 was; no payload comes back unescaped in HTML, SVG, JSON-LD or JSON; no NUL
@@ -22,10 +23,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claimtracker.claims.forms import AttributionForm, ClaimForm, StatusChangeForm
-from claimtracker.claims.models import Actor, Attribution, Claim, ReviewState, Source, StatusChange
+from claimtracker.claims.models import (
+    Actor,
+    ActorAlias,
+    Attribution,
+    Claim,
+    ReviewState,
+    Source,
+    Status,
+    StatusChange,
+    Topic,
+)
 from claimtracker.exports import importer
 from claimtracker.exports.timeline import COLUMNS
 from tests.conftest import client_for
+from tests.html_forms import form_on
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +114,9 @@ def fingerprint() -> tuple[Any, ...]:
         StatusChange.objects.aggregate(n=Count("pk"), approved=Count("pk", filter=Q(review_state="approved"))),
         Actor.objects.count(),
         Source.objects.count(),
+        ActorAlias.objects.count(),
+        Topic.objects.count(),
+        Status.objects.count(),
     )
 
 
@@ -245,4 +260,35 @@ def test_generated_text_never_breaks_a_page(value: str, claim: Claim, reviewer: 
         check(client.post(url, data), value)
     for url, params in [*reads(claim, value), *whole_pages(claim, value)]:
         check(client.get(url, params), value)
+    no_nul_stored()
+
+
+ADMIN_FORMS = ["actor", "actoralias", "source", "status", "topic", "claim", "attribution", "statuschange"]
+
+
+def _admin_fields(form: dict[str, Any]) -> list[str]:
+    """The fields a person types into or picks: not the formsets' bookkeeping."""
+    bookkeeping = ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")
+    return [name for name in form if name != "submission" and not name.endswith(bookkeeping)]
+
+
+def test_corpus_through_every_admin_form(demo: None, superuser: User) -> None:
+    client = client_for(superuser)
+    claim = Claim.objects.get(text="North Korea has sent troops to Russia")
+    pages = {model: reverse(f"admin:claims_{model}_add") for model in ADMIN_FORMS}
+    pages["claim change"] = reverse("admin:claims_claim_change", args=[claim.pk])
+    blank = {name: form_on(client.get(url).content) for name, url in pages.items()}
+    for value in CORPUS:
+        for name, url in pages.items():
+            data = blank[name] | dict.fromkeys(_admin_fields(blank[name]), value)
+            data["submission"] = str(uuid.uuid4())
+            before = fingerprint()
+            response = client.post(url, data)
+            check(response, value)
+            if response.status_code != 302:  # refused: shown again with the reasons
+                assert fingerprint() == before, (name, value[:60])
+    for model in ADMIN_FORMS:  # whatever was accepted is listed escaped
+        response = client.get(reverse(f"admin:claims_{model}_changelist"))
+        assert response.status_code == 200
+        assert "<script>alert" not in response.content.decode()
     no_nul_stored()

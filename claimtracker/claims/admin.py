@@ -3,11 +3,13 @@ admin adding or approving a status change keeps the claim's current status right
 
 import base64
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin import widgets as admin_widgets
 from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -35,6 +37,8 @@ from claimtracker.claims.models import (
 )
 from claimtracker.exports import importer
 from claimtracker.exports.resources import ActorResource, SourceResource
+from claimtracker.lib import choices
+from claimtracker.lib.numbers import whole_number
 
 
 def _user(request: HttpRequest) -> User:
@@ -61,6 +65,39 @@ def _propose_status_change(claim: Claim, unsaved: StatusChange, user: User, **ex
         by=user,
         **extra,
     )
+
+
+class _KnownIdsOnly:
+    """Django's autocomplete widgets look up the submitted ids to show them again
+    on a refused form; an id that is no number ("abc", typed or forged) made that
+    lookup raise a server error. Only ids that can be ids are looked up; the
+    field itself says what was wrong."""
+
+    def optgroups(
+        self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None
+    ) -> list[tuple[str | None, list[dict[str, Any]], int | None]]:
+        known = [v for v in value if whole_number(str(v)) is not None]
+        return super().optgroups(name, known, attr)  # type: ignore[misc,no-any-return]
+
+
+class AutocompleteSelect(_KnownIdsOnly, admin_widgets.AutocompleteSelect):
+    pass
+
+
+class ChecksIds:
+    """Choice fields of the admin that refuse bad ids as the pages' do: an id that
+    is no number, or beyond 64 bits (SQLite's OverflowError), is a field error,
+    never a server error (lib/choices, lib/numbers)."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):  # type: ignore[attr-defined]
+            kwargs["widget"] = AutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))  # type: ignore[attr-defined]
+        kwargs.setdefault("form_class", choices.ModelChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        kwargs.setdefault("form_class", choices.ModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
 
 
 class _AlreadySubmitted(Exception):
@@ -122,7 +159,7 @@ class SubmitOnce:
 # --- Actors and sources -----------------------------------------------------------------
 
 
-class ActorAliasInline(admin.TabularInline[ActorAlias, Actor]):
+class ActorAliasInline(ChecksIds, admin.TabularInline[ActorAlias, Actor]):
     model = ActorAlias
     extra = 1
 
@@ -162,7 +199,7 @@ class ImportThroughServices(_ImportExportMixin):
 
 
 @admin.register(Actor)
-class ActorAdmin(SubmitOnce, ImportThroughServices, SimpleHistoryAdmin):
+class ActorAdmin(ChecksIds, SubmitOnce, ImportThroughServices, SimpleHistoryAdmin):
     resource_classes = [ActorResource]
     list_display = ["name", "short_name", "kind", "country", "parent", "wikidata_id"]
     list_filter = ["kind", "country"]
@@ -176,7 +213,7 @@ class ActorAdmin(SubmitOnce, ImportThroughServices, SimpleHistoryAdmin):
 
 
 @admin.register(ActorAlias)
-class ActorAliasAdmin(SubmitOnce, SimpleHistoryAdmin):
+class ActorAliasAdmin(ChecksIds, SubmitOnce, SimpleHistoryAdmin):
     list_display = ["name", "actor"]
     search_fields = ["name", "actor__name"]
     autocomplete_fields = ["actor"]
@@ -184,7 +221,7 @@ class ActorAliasAdmin(SubmitOnce, SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SubmitOnce, ImportThroughServices, SimpleHistoryAdmin):
+class SourceAdmin(ChecksIds, SubmitOnce, ImportThroughServices, SimpleHistoryAdmin):
     resource_classes = [SourceResource]
     list_display = ["title", "publisher", "published_at", "kind", "language", "dateline"]
     list_filter = ["kind", "language", "publisher"]
@@ -200,14 +237,14 @@ class SourceAdmin(SubmitOnce, ImportThroughServices, SimpleHistoryAdmin):
 
 
 @admin.register(Status)
-class StatusAdmin(SubmitOnce, admin.ModelAdmin[Status]):
+class StatusAdmin(ChecksIds, SubmitOnce, admin.ModelAdmin[Status]):
     list_display = ["label", "slug", "verdict", "color", "order"]
     list_editable = ["color", "order"]
     prepopulated_fields = {"slug": ["label"]}
 
 
 @admin.register(Topic)
-class TopicAdmin(SubmitOnce, admin.ModelAdmin[Topic]):
+class TopicAdmin(ChecksIds, SubmitOnce, admin.ModelAdmin[Topic]):
     list_display = ["name", "slug", "claim_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -278,7 +315,7 @@ class ReviewActionsMixin:
 # --- Claims, with their attributions and status changes -----------------------------------
 
 
-class AttributionInline(admin.StackedInline[Attribution, Claim]):
+class AttributionInline(ChecksIds, admin.StackedInline[Attribution, Claim]):
     model = Attribution
     fk_name = "claim"
     extra = 0
@@ -301,7 +338,7 @@ class AttributionInline(admin.StackedInline[Attribution, Claim]):
         return "no body to look in" if found is None else ("found" if found else "NOT FOUND")
 
 
-class StatusChangeInline(admin.TabularInline[StatusChange, Claim]):
+class StatusChangeInline(ChecksIds, admin.TabularInline[StatusChange, Claim]):
     model = StatusChange
     fk_name = "claim"
     extra = 0
@@ -394,7 +431,7 @@ def _entries(claim: Claim) -> int:
 
 
 @admin.register(Claim)
-class ClaimAdmin(SubmitOnce, SimpleHistoryAdmin):
+class ClaimAdmin(ChecksIds, SubmitOnce, SimpleHistoryAdmin):
     form = ClaimAdminForm
     list_display = ["text", "current_status", "status_since", "due_on", "attribution_count", "created_at"]
     list_filter = ["current_status", "topics", "due_on"]
@@ -549,7 +586,7 @@ class ClaimAdmin(SubmitOnce, SimpleHistoryAdmin):
 
 
 @admin.register(Attribution)
-class AttributionAdmin(SubmitOnce, ReviewActionsMixin, SimpleHistoryAdmin):
+class AttributionAdmin(ChecksIds, SubmitOnce, ReviewActionsMixin, SimpleHistoryAdmin):
     list_display = ["actor", "stance", "certainty", "claim", "stated_on_display", "source", "review_state"]
     list_filter = ["review_state", "stance", "certainty", "quote_kind", "stated_on_precision"]
     search_fields = ["quote", "actor__name", "actor__aliases__name", "claim__text", "source__title"]
@@ -592,7 +629,7 @@ class AttributionAdmin(SubmitOnce, ReviewActionsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin[Evidence]):
+class EvidenceAdmin(ChecksIds, admin.ModelAdmin[Evidence]):
     """Read-only: evidence is chosen when a status change is proposed."""
 
     list_display = ["status_change", "attribution"]
@@ -610,7 +647,7 @@ class EvidenceAdmin(admin.ModelAdmin[Evidence]):
 
 
 class StatusChangeAdminForm(forms.ModelForm[StatusChange]):
-    evidence = forms.ModelMultipleChoiceField(
+    evidence = choices.ModelMultipleChoiceField(
         queryset=Attribution.objects.select_related("actor", "claim"),
         required=False,
         help_text="Attributions of the same claim that justify the change.",
@@ -635,7 +672,7 @@ class StatusChangeAdminForm(forms.ModelForm[StatusChange]):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(SubmitOnce, ReviewActionsMixin, admin.ModelAdmin[StatusChange]):
+class StatusChangeAdmin(ChecksIds, SubmitOnce, ReviewActionsMixin, admin.ModelAdmin[StatusChange]):
     form = StatusChangeAdminForm
     list_display = ["claim", "status", "effective_on_display", "review_state", "recorded_by", "recorded_at", "corrects"]
     list_filter = ["review_state", "status", "effective_on_precision"]

@@ -1,0 +1,37 @@
+"""Helpers for the writes bench/load_test.sh mixes into its page mix.
+
+python bench/load_writes.py target     # prints: CLAIM_PATH SOURCE_ID ACTOR_NAME
+python bench/load_writes.py count RUN  # prints how many attributions run RUN stored,
+                                       # and how many of them twice
+"""
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "claimtracker.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db.models import Count  # noqa: E402
+
+from claimtracker.claims.models import Actor, Attribution, Source  # noqa: E402
+
+if sys.argv[1:2] == ["target"]:
+    # The busiest claim: its page is in the mix, so every write changes a page being read.
+    busiest = (
+        Attribution.objects.values("claim_id").annotate(n=Count("pk")).order_by("-n").values_list("claim_id", flat=True)
+    )[0]
+    actor = Actor.objects.order_by("pk").values_list("name", flat=True)[0]
+    source = Source.objects.order_by("pk").values_list("pk", flat=True)[0]
+    print(f"/claims/{busiest}/ {source} {actor}")
+elif sys.argv[1:2] == ["count"] and len(sys.argv) == 3:
+    stored = Attribution.objects.filter(quote__startswith=f"load {sys.argv[2]} ")
+    twice = stored.values("quote").annotate(n=Count("pk")).filter(n__gt=1).count()
+    print(stored.count(), twice)
+else:
+    raise SystemExit(__doc__)
