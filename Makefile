@@ -50,7 +50,7 @@ bench-data: $(VENV)/.dev
 		--hot-actor-stances 10000 --pending 1000
 	psql -h 127.0.0.1 -U postgres $(BENCH_DB) -qc "VACUUM ANALYZE"
 
-# About 12 minutes: every page, the admin baseline (4 of them), the export, then the load test.
+# About 10 minutes: every page, the admin baseline, the export, then the four load runs.
 bench: $(VENV)/.dev
 	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(BENCH_ENV) $(PY) bench/benchmark.py --json bench/last-run.json; status=$$?; \

@@ -196,7 +196,7 @@ def main() -> None:
     for result in results:
         if not result.admin and result.p95_ms >= TARGET_P95_MS:
             missed.append(f"{result.name}: p95 {result.p95_ms:.0f} ms, target under {TARGET_P95_MS} ms")
-        if not result.queries_constant:
+        if not result.admin and not result.queries_constant:  # the admin is the baseline, not held to it
             missed.append(f"{result.name}: the query count varied between requests")
     by_name = {r.name.split(" (")[0]: r for r in results}
     # The claim page's equivalent is the admin page showing the same timeline: Django's

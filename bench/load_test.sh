@@ -76,6 +76,7 @@ run writes -s bench/mix_writes.lua "http://127.0.0.1:$PORT" -- 10 "$claim_path" 
     "$editor_cookie" "${editor_cookie##*=}" "$load_run" "${PATHS[@]}" "${EXPORTS[@]}"
 acknowledged=$(awk '/^writes acknowledged/ {print $3}' /tmp/claimtracker-load-writes.out)
 read -r stored twice <<<"$($PY bench/load_writes.py count "$load_run")"
+$PY bench/load_writes.py forget "$load_run" >/dev/null  # the dataset stays as generated
 # wrk stops with requests in flight: a write sent but not yet answered may be stored unacknowledged.
 echo "writes: $acknowledged acknowledged, $stored stored, $twice stored twice (in flight at the end: at most $CONNECTIONS)"
 if [ "$stored" -lt "$acknowledged" ] || [ "$stored" -gt $((acknowledged + CONNECTIONS)) ] || [ "$twice" -ne 0 ]; then

@@ -33,5 +33,8 @@ elif sys.argv[1:2] == ["count"] and len(sys.argv) == 3:
     stored = Attribution.objects.filter(quote__startswith=f"load {sys.argv[2]} ")
     twice = stored.values("quote").annotate(n=Count("pk")).filter(n__gt=1).count()
     print(stored.count(), twice)
+elif sys.argv[1:2] == ["forget"] and len(sys.argv) == 3:
+    deleted, _ = Attribution.objects.filter(quote__startswith=f"load {sys.argv[2]} ").delete()
+    print(deleted)
 else:
     raise SystemExit(__doc__)
