@@ -195,6 +195,33 @@ def test_admin_status_change_and_approval_keep_current_status(
     assert claim.status_since == datetime.date(2024, 10, 25)
 
 
+def test_status_change_add_page_takes_evidence_by_id_and_lists_no_attributions(
+    admin_client_: Client, editor: User
+) -> None:
+    from tests.factories import AttributionFactory
+
+    claim = ClaimFactory()
+    add = reverse("admin:claims_statuschange_add")
+    size = len(admin_client_.get(add).content)
+    evidence = [AttributionFactory(claim=claim, created_by=editor) for _ in range(30)]
+    assert len(admin_client_.get(add).content) == size  # no option per attribution
+
+    response = admin_client_.post(
+        add,
+        {
+            "claim": claim.pk,
+            "status": Status.objects.get(slug="confirmed").pk,
+            "effective_on": "2024-10-25",
+            "effective_on_precision": "day",
+            "rationale": "Both governments confirm.",
+            "corrects": "",
+            "evidence": f"{evidence[0].pk},{evidence[1].pk}",
+        },
+    )
+    assert response.status_code == 302, field_errors(response)
+    assert set(StatusChange.objects.get().evidence.all()) == {evidence[0], evidence[1]}
+
+
 def test_admin_reject_action_asks_for_a_note(admin_client_: Client, editor: User) -> None:
     attribution = services.add_attribution(
         ClaimFactory(),

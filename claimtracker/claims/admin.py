@@ -647,10 +647,13 @@ class EvidenceAdmin(ChecksIds, admin.ModelAdmin[Evidence]):
 
 
 class StatusChangeAdminForm(forms.ModelForm[StatusChange]):
+    # Attribution ids, typed or picked with the magnifier (as raw_id_fields): a
+    # list of every attribution of every claim would be a million options.
     evidence = choices.ModelMultipleChoiceField(
         queryset=Attribution.objects.select_related("actor", "claim"),
         required=False,
-        help_text="Attributions of the same claim that justify the change.",
+        widget=admin_widgets.ManyToManyRawIdWidget(StatusChange._meta.get_field("evidence").remote_field, admin.site),
+        help_text="Ids of attributions of the same claim that justify the change, separated by commas.",
     )
 
     class Meta:
