@@ -73,18 +73,22 @@ def test_a_write_through_queryset_update_shows_on_the_next_view(claim: Claim, vi
     assert "Former national security adviser" in page
 
 
-def test_a_write_through_an_admin_action_shows_on_the_next_view(
-    claim: Claim, editor: User, superuser: User, viewer: User
-) -> None:
-    pending = services.add_attribution(
+def _pending_attribution(claim: Claim, *, by: User, quote: str = "") -> Attribution:
+    return services.add_attribution(
         claim,
         actor=Actor.objects.get(name="Jake Sullivan"),
         source=Source.objects.get(),
         stance="confirms",
         stated_on=datetime.date(2024, 10, 30),
-        quote="Approved in the admin",
-        by=editor,
+        quote=quote,
+        by=by,
     )
+
+
+def test_a_write_through_an_admin_action_shows_on_the_next_view(
+    claim: Claim, editor: User, superuser: User, viewer: User
+) -> None:
+    pending = _pending_attribution(claim, by=editor, quote="Approved in the admin")
     reader = client_for(viewer)
     assert "Approved in the admin" not in get(reader, url_of(claim))[0]
     client_for(superuser).post(
@@ -147,14 +151,7 @@ def test_a_stored_page_gets_fresh_one_time_tokens_on_every_serve(claim: Claim, e
 
 
 def test_waiting_messages_are_shown_not_a_stored_page(claim: Claim, reviewer: User) -> None:
-    own = services.add_attribution(
-        claim,
-        actor=Actor.objects.get(name="Jake Sullivan"),
-        source=Source.objects.get(),
-        stance="confirms",
-        stated_on=datetime.date(2024, 10, 30),
-        by=reviewer,
-    )
+    own = _pending_attribution(claim, by=reviewer)
     client = client_for(reviewer)
     get(client, reverse("claims:review"))
     # Refused (their own work): nothing is written, a message waits for the next page.

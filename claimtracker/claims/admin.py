@@ -67,9 +67,9 @@ def _propose_status_change(claim: Claim, unsaved: StatusChange, user: User, **ex
     )
 
 
-class _KnownIdsOnly:
-    """Django's autocomplete widgets look up the submitted ids to show them again
-    on a refused form; an id that is no number ("abc", typed or forged) made that
+class AutocompleteSelect(admin_widgets.AutocompleteSelect):
+    """Django's autocomplete widget looks up the submitted id to show it again on
+    a refused form; an id that is no number ("abc", typed or forged) made that
     lookup raise a server error. Only ids that can be ids are looked up; the
     field itself says what was wrong."""
 
@@ -77,11 +77,7 @@ class _KnownIdsOnly:
         self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None
     ) -> list[tuple[str | None, list[dict[str, Any]], int | None]]:
         known = [v for v in value if whole_number(str(v)) is not None]
-        return super().optgroups(name, known, attr)  # type: ignore[misc,no-any-return]
-
-
-class AutocompleteSelect(_KnownIdsOnly, admin_widgets.AutocompleteSelect):
-    pass
+        return super().optgroups(name, known, attr)
 
 
 class ChecksIds:
@@ -506,10 +502,8 @@ class ClaimAdmin(ChecksIds, SubmitOnce, SimpleHistoryAdmin):
                 form.add_error("file", "Choose a CSV file.")
             elif "_import" in request.POST:
                 token = submissions.parse(request.POST.get("submission"))
-                if submissions.landing(token) is not None:  # a second click on Import
-                    self.message_user(request, "This file was already imported; it was not imported again.")
-                    return HttpResponseRedirect(reverse("admin:claims_claim_changelist"))
                 with transaction.atomic():
+                    # A second click on Import, or a racing one, finds the token taken.
                     if token is not None and not submissions.record(token, user):
                         self.message_user(request, "This file was already imported; it was not imported again.")
                         return HttpResponseRedirect(reverse("admin:claims_claim_changelist"))
