@@ -111,20 +111,25 @@ def demo(db: None) -> None:
 def flushable_db(transactional_db: None) -> Iterator[None]:
     """For tests that commit (live server, threads). After such a test the database
     is emptied (flush), which removes the rows data migrations made, and on SQLite
-    empties tables with DELETE, which the append-only triggers rightly refuse. So:
+    empties tables with DELETE, which the append-only and frozen-entry triggers rightly refuse. So:
     make the migration rows and the triggers anew before the test, and drop the
     SQLite triggers for the flush after it."""
     from django.apps import apps
     from django.db import connection
 
-    triggers = import_module("claimtracker.claims.migrations.0003_triggers")
+    trigger_sets = [
+        import_module("claimtracker.claims.migrations.0003_triggers"),
+        import_module("claimtracker.claims.migrations.0013_frozen_attributions"),
+    ]
     import_module("claimtracker.claims.migrations.0002_default_statuses").create_statuses(apps, None)
     import_module("claimtracker.accounts.migrations.0001_roles").create_roles(apps, None)
     with connection.schema_editor() as editor:
-        triggers.drop_triggers(None, editor)
-        triggers.create_triggers(None, editor)
+        for triggers in trigger_sets:
+            triggers.drop_triggers(None, editor)
+            triggers.create_triggers(None, editor)
         import_module("claimtracker.claims.migrations.0011_write_generation").create_row(apps, editor)
     yield
     if connection.vendor == "sqlite":
         with connection.schema_editor() as editor:
-            triggers.drop_triggers(None, editor)
+            for triggers in trigger_sets:
+                triggers.drop_triggers(None, editor)

@@ -21,6 +21,13 @@ from claimtracker.claims import validators
 from claimtracker.lib.dates import Precision, fits, format_date, precision_constraints
 
 
+# Limits of the long texts, shown beside their fields (a browser's maxlength
+# would cut a paste without a word, so forms check them and say so).
+QUOTE_MAX = 10_000
+RATIONALE_MAX = 10_000
+BODY_MAX = 500_000
+
+
 def _choices_constraint(field: str, choices: type[models.TextChoices], prefix: str) -> models.CheckConstraint:
     return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=f"{prefix}_{field}_valid")
 
@@ -170,13 +177,20 @@ class Source(models.Model):
     )
     byline = models.CharField(max_length=300, blank=True)
     published_at = models.DateTimeField(null=True, blank=True, help_text="Date and time with its time zone.")
+    published_tz = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        validators=[validators.time_zone],
+        help_text="The IANA time zone the source was published in (Asia/Seoul); its date and time show in it.",
+    )
     dateline = models.CharField(max_length=200, blank=True, help_text='As printed: "WASHINGTON, Oct. 25".')
     language = models.CharField(
         max_length=35, default="en", validators=[validators.language_tag], help_text="BCP 47 tag: en, ko, pt-BR."
     )
     kind = models.CharField(max_length=30, choices=Kind, default=Kind.NEWS_REPORT)
     body = models.TextField(
-        blank=True, max_length=500_000, help_text="The paragraphs that hold the recorded quotes, as published."
+        blank=True, max_length=BODY_MAX, help_text="The paragraphs that hold the recorded quotes, as published."
     )
     retrieved_at = models.DateTimeField(null=True, blank=True)
 
@@ -372,6 +386,13 @@ class ReviewState(models.TextChoices):
     PENDING = "pending", "Pending"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
+    # Taken back by its author: kept, but out of every count, page and export
+    # except the author's own list and the history.
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# What the desk (editors and reviewers) sees of entries: everything but withdrawn ones.
+DESK_STATES = (ReviewState.PENDING, ReviewState.APPROVED, ReviewState.REJECTED)
 
 
 def _review_constraints(prefix: str, author_field: str) -> list[models.BaseConstraint]:
@@ -384,7 +405,9 @@ def _review_constraints(prefix: str, author_field: str) -> list[models.BaseConst
                 review_state__in=[ReviewState.APPROVED, ReviewState.REJECTED],
                 reviewed_by__isnull=False,
                 reviewed_at__isnull=False,
-            ),
+            )
+            # A withdrawn entry keeps the review it had, if any.
+            | Q(review_state=ReviewState.WITHDRAWN),
             name=f"{prefix}_review_fields_match_state",
         ),
         models.CheckConstraint(
@@ -401,6 +424,9 @@ class Reviewable(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True, max_length=5000)
+    # Goes up each time the author resubmits a rejected entry; earlier rounds'
+    # notes stay in the history.
+    review_round = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         abstract = True
@@ -412,6 +438,14 @@ class Reviewable(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.review_state == ReviewState.APPROVED
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.review_state == ReviewState.REJECTED
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.review_state == ReviewState.WITHDRAWN
 
 
 # --- Attributions -----------------------------------------------------------------
@@ -466,14 +500,16 @@ class QuoteKind(models.TextChoices):
 
 
 class Attribution(Reviewable):
-    """One actor taking one stance on one claim in one source."""
+    """One actor taking one stance on one claim in one source. Frozen once
+    approved (a database trigger refuses a change to its content); a
+    correction is a new attribution that ``corrects`` it."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attributions")
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="attributions")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="attributions")
     stance = models.CharField(max_length=20, choices=Stance)
     certainty = models.CharField(max_length=12, choices=Certainty, default=Certainty.UNSPECIFIED)
-    quote = models.TextField(max_length=10_000, blank=True, help_text="Verbatim, as the source prints it.")
+    quote = models.TextField(max_length=QUOTE_MAX, blank=True, help_text="Verbatim, as the source prints it.")
     quote_kind = models.CharField(max_length=12, choices=QuoteKind, default=QuoteKind.DIRECT)
     via = models.ForeignKey(
         Actor,
@@ -485,6 +521,14 @@ class Attribution(Reviewable):
     )
     stated_on = models.DateField(help_text="The date in the speaker's own place.")
     stated_on_precision = models.CharField(max_length=5, choices=Precision, default=Precision.DAY)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        help_text="The approved attribution this one corrects; once approved, it replaces it.",
+    )
 
     # Where the quote stands in source.body (TextQuoteSelector: exact + prefix + suffix,
     # with offsets); all empty when the source has no body or the quote is not in it.
@@ -492,6 +536,8 @@ class Attribution(Reviewable):
     quote_end = models.PositiveIntegerField(null=True, blank=True, editable=False)
     quote_prefix = models.CharField(max_length=64, blank=True, editable=False)
     quote_suffix = models.CharField(max_length=64, blank=True, editable=False)
+    # The quote was found only when letter case is ignored (lib.quotes).
+    quote_case_differs = models.BooleanField(default=False, editable=False)
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(db_default=Now(), editable=False)
@@ -513,6 +559,7 @@ class Attribution(Reviewable):
                 name="attribution_quote_span_valid",
             ),
             models.CheckConstraint(condition=~Q(via=models.F("actor")), name="attribution_via_not_actor"),
+            models.CheckConstraint(condition=~Q(corrects=models.F("id")), name="attribution_not_self_correction"),
         ]
         indexes = [
             # Claim page timeline and export: a claim's attributions in date order.
@@ -533,6 +580,17 @@ class Attribution(Reviewable):
     @property
     def stated_on_display(self) -> str:
         return format_date(self.stated_on, self.stated_on_precision)
+
+    @property
+    def quote_check(self) -> str:
+        """found, found_case, not_found, no_text (the source has no text) or paraphrase."""
+        if self.quote_kind != QuoteKind.DIRECT:
+            return "paraphrase"
+        if not self.source.body:
+            return "no_text"
+        if self.quote_start is None:
+            return "not_found"
+        return "found_case" if self.quote_case_differs else "found"
 
     @property
     def quote_found(self) -> bool | None:
@@ -559,13 +617,15 @@ class StatusChange(Reviewable):
     status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="changes")
     effective_on = models.DateField(help_text="When it became so in the world.")
     effective_on_precision = models.CharField(max_length=5, choices=Precision, default=Precision.DAY)
-    rationale = models.TextField(max_length=10_000)
+    rationale = models.TextField(max_length=RATIONALE_MAX)
     evidence: "models.ManyToManyField[Attribution, Evidence]" = models.ManyToManyField(
         Attribution, through="Evidence", blank=True, related_name="status_changes"
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(db_default=Now(), editable=False)
     corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["effective_on", "recorded_at", "id"]

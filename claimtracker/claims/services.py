@@ -46,6 +46,20 @@ class NotPendingError(DomainError):
     pass
 
 
+class FrozenError(DomainError):
+    """An approved (or withdrawn) entry cannot be edited."""
+
+
+class NotAuthorError(DomainError):
+    pass
+
+
+_FROZEN = {
+    ReviewState.APPROVED: "This entry is approved and frozen; propose a correction instead.",
+    ReviewState.WITHDRAWN: "This entry was withdrawn; it can no longer be edited.",
+}
+
+
 class StaleEditError(DomainError):
     """The claim changed since the editor loaded it."""
 
@@ -76,9 +90,11 @@ def _apply_quote_location(attribution: Attribution, body: str) -> None:
     if selector is None:
         attribution.quote_start = attribution.quote_end = None
         attribution.quote_prefix = attribution.quote_suffix = ""
+        attribution.quote_case_differs = False
     else:
         attribution.quote_start, attribution.quote_end = selector.start, selector.end
         attribution.quote_prefix, attribution.quote_suffix = selector.prefix, selector.suffix
+        attribution.quote_case_differs = selector.case_differs
 
 
 @transaction.atomic
@@ -91,7 +107,9 @@ def save_source(source: Source, *, by: User) -> Source:
         for attribution in source.attributions.select_for_update():
             _apply_quote_location(attribution, source.body)
             attribution._history_user = by  # type: ignore[attr-defined]
-            attribution.save(update_fields=["quote_start", "quote_end", "quote_prefix", "quote_suffix"])
+            attribution.save(
+                update_fields=["quote_start", "quote_end", "quote_prefix", "quote_suffix", "quote_case_differs"]
+            )
     return source
 
 
@@ -250,13 +268,32 @@ def add_attribution(
 
 @transaction.atomic
 def update_attribution(attribution: Attribution, *, by: User) -> Attribution:
-    """Save an edited attribution, locating its quote in the source anew."""
+    """Save an edited attribution that is not yet approved (the admin's edit),
+    locating its quote in the source anew. An approved one is frozen: the
+    database refuses the change, and this says so first."""
+    stored = Attribution.objects.select_for_update().get(pk=attribution.pk)
+    if stored.review_state in (ReviewState.APPROVED, ReviewState.WITHDRAWN):
+        raise FrozenError(_FROZEN[stored.review_state])
     _require_fit(attribution.stated_on, attribution.stated_on_precision, "statement date")
+    if attribution.via_id is not None and attribution.via_id == attribution.actor_id:
+        raise DomainError("The intermediary must be another actor than the speaker.")
     _apply_quote_location(attribution, attribution.source.body)
     attribution._history_user = by  # type: ignore[attr-defined]
     attribution.save()
-    refresh_search([attribution.claim_id])
     return attribution
+
+
+@transaction.atomic
+def correct_attribution(original: Attribution, *, by: User, **fields: Any) -> Attribution:
+    """Propose a correction of an approved attribution: a new attribution of the
+    same claim, pending review, that replaces the original once approved. The
+    original stays, struck through."""
+    if not Attribution.objects.filter(pk=original.pk, review_state=ReviewState.APPROVED).exists():
+        raise DomainError("Only an approved attribution can be corrected; edit or withdraw a pending one instead.")
+    correction = add_attribution(original.claim, by=by, **fields)
+    correction.corrects = original
+    correction.save(update_fields=["corrects"])
+    return correction
 
 
 # --- Status changes ---------------------------------------------------------------------------
@@ -287,7 +324,7 @@ def propose_status_change(
         # Ask the database: the caller's copy of the entry may predate its review.
         if not StatusChange.objects.filter(pk=corrects.pk, review_state=ReviewState.APPROVED).exists():
             raise DomainError("Only an approved entry can be corrected; edit or reject a pending one instead.")
-    change = StatusChange.objects.create(
+    change = StatusChange(
         claim=claim,
         status=status,
         effective_on=effective_on,
@@ -296,6 +333,8 @@ def propose_status_change(
         recorded_by=by,
         corrects=corrects,
     )
+    change._history_user = by  # type: ignore[attr-defined]
+    change.save()
     Evidence.objects.bulk_create(Evidence(status_change=change, attribution=a) for a in evidence)
     return change
 
@@ -396,3 +435,93 @@ def reject(item: Reviewable, *, by: User, note: str) -> Reviewable:
     if not note.strip():
         raise DomainError("Say why it is rejected, so that its author can mend it.")
     return _review(item, by=by, state=ReviewState.REJECTED, note=note)
+
+
+# --- The life of an entry: the author edits, resubmits or withdraws ------------------------------------
+
+
+def _lock_own(item: Reviewable, by: User) -> Reviewable:
+    """The author's entry, locked, when it may still be changed: pending or rejected."""
+    locked = type(item).objects.select_for_update().get(pk=item.pk)
+    if _author_id(locked) != by.pk:
+        raise NotAuthorError("Only its author can change this entry; propose a correction or ask them.")
+    if locked.review_state in _FROZEN:
+        raise FrozenError(_FROZEN[locked.review_state])
+    return locked
+
+
+def _resubmit(locked: Reviewable) -> None:
+    """A rejected entry goes back to the queue for a new review round. The
+    earlier round's decision and note stay in the entry's history."""
+    if locked.review_state == ReviewState.REJECTED:
+        locked.review_state = ReviewState.PENDING
+        locked.reviewed_by = None
+        locked.reviewed_at = None
+        locked.review_note = ""
+        locked.review_round += 1
+
+
+@transaction.atomic
+def revise_attribution(attribution: Attribution, *, by: User, **fields: Any) -> Attribution:
+    """The author edits a pending attribution (it stays pending) or mends a
+    rejected one (it is pending again, in a new review round)."""
+    locked = _lock_own(attribution, by)
+    assert isinstance(locked, Attribution)
+    unknown = set(fields) - set(ATTRIBUTION_FIELDS)
+    if unknown:
+        raise DomainError(f"These attribution fields cannot be edited: {', '.join(sorted(unknown))}.")
+    for name, value in fields.items():
+        setattr(locked, name, value.strip() if name == "quote" else value)
+    _require_fit(locked.stated_on, locked.stated_on_precision, "statement date")
+    if locked.via_id is not None and locked.via_id == locked.actor_id:
+        raise DomainError("The intermediary must be another actor than the speaker.")
+    _resubmit(locked)
+    _apply_quote_location(locked, locked.source.body)
+    locked._history_user = by  # type: ignore[attr-defined]
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def revise_status_change(
+    change: StatusChange,
+    *,
+    by: User,
+    status: Status,
+    effective_on: datetime.date,
+    rationale: str,
+    effective_on_precision: str = Precision.DAY,
+    evidence: Iterable[Attribution] = (),
+) -> StatusChange:
+    """The author edits a pending status change or mends a rejected one, as
+    revise_attribution does; its evidence is replaced."""
+    locked = _lock_own(change, by)
+    assert isinstance(locked, StatusChange)
+    _require_fit(effective_on, effective_on_precision, "effective date")
+    if not rationale.strip():
+        raise DomainError("A status change needs a rationale.")
+    evidence = list(evidence)
+    if any(attribution.claim_id != locked.claim_id for attribution in evidence):
+        raise DomainError("Evidence must be attributions of the same claim.")
+    locked.status = status
+    locked.effective_on, locked.effective_on_precision = effective_on, effective_on_precision
+    locked.rationale = rationale.strip()
+    _resubmit(locked)
+    locked._history_user = by  # type: ignore[attr-defined]
+    locked.save()
+    locked.evidence_links.exclude(attribution__in=evidence).delete()
+    kept = set(locked.evidence_links.values_list("attribution_id", flat=True))
+    Evidence.objects.bulk_create(Evidence(status_change=locked, attribution=a) for a in evidence if a.pk not in kept)
+    return locked
+
+
+@transaction.atomic
+def withdraw(item: Reviewable, *, by: User) -> Reviewable:
+    """The author takes back a pending or rejected entry. It is kept, but out of
+    the queue, the counts, the pages and the exports."""
+    locked = _lock_own(item, by)
+    locked.review_state = ReviewState.WITHDRAWN
+    locked._history_user = by  # type: ignore[union-attr]
+    locked.save(update_fields=["review_state"])
+    item.review_state = locked.review_state
+    return locked

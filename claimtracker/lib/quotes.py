@@ -18,6 +18,8 @@ class QuoteSelector:
     end: int
     prefix: str
     suffix: str
+    # Found only when letter case is ignored.
+    case_differs: bool = False
 
 
 def locate(body: str, quote: str) -> QuoteSelector | None:
