@@ -20,7 +20,6 @@ from simple_history.models import HistoricalRecords
 from claimtracker.claims import validators
 from claimtracker.lib.dates import Precision, fits, format_date, precision_constraints
 
-
 # Limits of the long texts, shown beside their fields (a browser's maxlength
 # would cut a paste without a word, so forms check them and say so).
 QUOTE_MAX = 10_000
