@@ -4,15 +4,25 @@ Every refusal test has a control beside it (the same statement made valid
 succeeds), so that a refusal for an unrelated reason cannot pass for the rule.
 """
 
-from collections.abc import Sequence
+import datetime
+import sqlite3
+from collections.abc import Callable, Sequence
+from importlib import import_module
 
 import pytest
 from django.contrib.auth.models import User
 from django.db import DataError, IntegrityError, connection, transaction
 
 from claimtracker.claims import services
-from claimtracker.claims.models import Attribution, Claim, StatusChange
-from tests.factories import ActorFactory, AttributionFactory, ClaimFactory, SourceFactory, StatusChangeFactory
+from claimtracker.claims.models import Attribution, Claim, Status, StatusChange
+from tests.factories import (
+    ActorFactory,
+    AttributionFactory,
+    ClaimFactory,
+    SourceFactory,
+    StatusChangeFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +37,30 @@ def refused(sql: str, params: Sequence[object] = ()) -> None:
     # PostgreSQL refuses an over-long value with DataError before any check runs.
     with pytest.raises((IntegrityError, DataError)):
         run(sql, params)
+
+
+def refused_by_trigger(sql: str, params: Sequence[object], message: str) -> None:
+    """Refused by a trigger with its message. Both databases reach Django as
+    IntegrityError: SQLite's RAISE(ABORT) is a constraint error (sqlite3.IntegrityError),
+    PostgreSQL's RAISE ... ERRCODE 23000 is psycopg's IntegrityConstraintViolation."""
+    with pytest.raises(IntegrityError, match=message) as refusal:
+        run(sql, params)
+    cause = refusal.value.__cause__
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        assert isinstance(cause, psycopg.errors.IntegrityConstraintViolation), type(cause)
+    else:
+        assert isinstance(cause, sqlite3.IntegrityError), type(cause)
+
+
+def table_columns(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        return {column.name for column in connection.introspection.get_table_description(cursor, table)}
+
+
+APPEND_ONLY_MESSAGE = import_module("claimtracker.claims.migrations.0003_triggers").APPEND_ONLY_MESSAGE
+FROZEN = import_module("claimtracker.claims.migrations.0013_frozen_attributions")
 
 
 @pytest.fixture
@@ -71,6 +105,56 @@ def test_evidence_of_approved_change_cannot_be_added(approved_change: StatusChan
     )
 
 
+# A new value for each column of an approved status change, valid in itself: the
+# same statement on a rejected change (the control) succeeds.
+STATUS_CHANGE_VALUES: dict[str, Callable[[], object]] = {
+    "id": lambda: 9_000_000,
+    "claim_id": lambda: ClaimFactory().pk,
+    "status_id": lambda: Status.objects.get(slug="false").pk,
+    "effective_on": lambda: "2024-10-22",
+    "effective_on_precision": lambda: "year",
+    "rationale": lambda: "Rewritten after the fact.",
+    "recorded_by_id": lambda: UserFactory().pk,
+    "recorded_at": lambda: "2020-01-01 00:00:00",
+    "corrects_id": lambda: StatusChangeFactory().pk,
+    "review_state": lambda: "withdrawn",
+    "reviewed_by_id": lambda: UserFactory().pk,
+    "reviewed_at": lambda: "2020-01-01 00:00:00",
+    "review_note": lambda: "A different note.",
+    "review_round": lambda: 2,
+}
+
+
+def test_every_status_change_column_is_covered() -> None:
+    assert set(STATUS_CHANGE_VALUES) == table_columns("claims_statuschange")
+
+
+@pytest.mark.parametrize("column", STATUS_CHANGE_VALUES)
+def test_approved_status_change_refuses_a_change_to_any_column(editor: User, reviewer: User, column: str) -> None:
+    # 1 January, so that a coarser precision fits the date too.
+    approved, rejected = (StatusChangeFactory(recorded_by=editor, effective_on=datetime.date(2024, 1, 1)) for _ in "ab")
+    services.approve(approved, by=reviewer)
+    services.reject(rejected, by=reviewer, note="Not yet.")
+    statement = f"UPDATE claims_statuschange SET {column} = %s WHERE id = %s"
+    value = STATUS_CHANGE_VALUES[column]()
+    before = StatusChange.objects.values().get(pk=approved.pk)
+
+    refused_by_trigger(statement, [value, approved.pk], APPEND_ONLY_MESSAGE)
+
+    assert StatusChange.objects.values().get(pk=approved.pk) == before
+    assert run(statement, [value, rejected.pk]) == 1
+
+
+def test_evidence_of_approved_change_cannot_be_moved(approved_change: StatusChange, editor: User) -> None:
+    other = AttributionFactory(claim=approved_change.claim, created_by=editor)
+    refused_by_trigger(
+        "UPDATE claims_evidence SET attribution_id = %s WHERE status_change_id = %s",
+        [other.pk, approved_change.pk],
+        APPEND_ONLY_MESSAGE,
+    )
+    assert list(approved_change.evidence.values_list("pk", flat=True)) != [other.pk]
+
+
 def test_pending_status_change_can_still_be_edited_and_withdrawn(editor: User) -> None:
     pending = StatusChangeFactory(recorded_by=editor)
     attribution = AttributionFactory(claim=pending.claim)
@@ -84,6 +168,117 @@ def test_pending_status_change_can_still_be_edited_and_withdrawn(editor: User) -
     assert run("UPDATE claims_statuschange SET rationale = %s WHERE id = %s", ["better", pending.pk]) == 1
     assert run("DELETE FROM claims_evidence WHERE status_change_id = %s", [pending.pk]) == 1
     assert run("DELETE FROM claims_statuschange WHERE id = %s", [pending.pk]) == 1
+
+
+# --- Approved attributions are frozen (triggers, migration 0013) ------------------------------------
+
+# A new value for each content column of an approved attribution, valid in itself:
+# the same statement on a rejected attribution (the control) succeeds.
+ATTRIBUTION_VALUES: dict[str, Callable[[], object]] = {
+    "id": lambda: 9_000_000,
+    "claim_id": lambda: ClaimFactory().pk,
+    "actor_id": lambda: ActorFactory().pk,
+    "source_id": lambda: SourceFactory().pk,
+    "stance": lambda: "confirms",
+    "certainty": lambda: "probable",
+    "quote": lambda: "words nobody said",
+    "quote_kind": lambda: "paraphrase",
+    "via_id": lambda: ActorFactory().pk,
+    "stated_on": lambda: "2024-01-02",
+    "stated_on_precision": lambda: "year",
+    "corrects_id": lambda: AttributionFactory().pk,
+    "created_by_id": lambda: UserFactory().pk,
+    "created_at": lambda: "2020-01-01 00:00:00",
+    "review_state": lambda: "withdrawn",
+    "reviewed_by_id": lambda: UserFactory().pk,
+    "reviewed_at": lambda: "2020-01-01 00:00:00",
+    "review_note": lambda: "A different note.",
+    "review_round": lambda: 2,
+}
+# The quote's place in the source follows edits of the source's text (services.save_source).
+QUOTE_PLACE_VALUES: dict[str, object] = {
+    "quote_start": 4,
+    "quote_end": 23,
+    "quote_prefix": "The ",
+    "quote_suffix": ". Officials",
+    "quote_case_differs": True,
+}
+
+
+def reviewed_pair(editor: User, reviewer: User) -> tuple[Attribution, Attribution]:
+    """An approved attribution and a rejected one (the control), dated 1 January
+    so that a coarser precision fits the date too."""
+    approved, rejected = (AttributionFactory(created_by=editor, stated_on=datetime.date(2024, 1, 1)) for _ in "ab")
+    services.approve(approved, by=reviewer)
+    services.reject(rejected, by=reviewer, note="Wrong speaker.")
+    return approved, rejected
+
+
+def test_every_attribution_column_is_frozen_or_a_quote_place() -> None:
+    assert set(ATTRIBUTION_VALUES) == set(FROZEN.CONTENT_COLUMNS)
+    assert set(ATTRIBUTION_VALUES) | set(QUOTE_PLACE_VALUES) == table_columns("claims_attribution")
+
+
+@pytest.mark.parametrize("column", ATTRIBUTION_VALUES)
+def test_approved_attribution_refuses_a_change_to_its_content(editor: User, reviewer: User, column: str) -> None:
+    approved, rejected = reviewed_pair(editor, reviewer)
+    statement = f"UPDATE claims_attribution SET {column} = %s WHERE id = %s"
+    value = ATTRIBUTION_VALUES[column]()
+    before = Attribution.objects.values().get(pk=approved.pk)
+
+    refused_by_trigger(statement, [value, approved.pk], FROZEN.FROZEN_MESSAGE)
+
+    assert Attribution.objects.values().get(pk=approved.pk) == before
+    assert run(statement, [value, rejected.pk]) == 1
+
+
+def test_approved_attribution_refuses_a_change_of_several_columns_at_once(editor: User, reviewer: User) -> None:
+    approved, _ = reviewed_pair(editor, reviewer)
+    refused_by_trigger(
+        "UPDATE claims_attribution SET quote = %s, quote_start = NULL, quote_end = NULL WHERE id = %s",
+        ["moved and rewritten", approved.pk],
+        FROZEN.FROZEN_MESSAGE,
+    )
+    refused_by_trigger(
+        "UPDATE claims_attribution SET review_state = 'pending', reviewed_by_id = NULL, reviewed_at = NULL "
+        "WHERE id = %s",
+        [approved.pk],
+        FROZEN.FROZEN_MESSAGE,
+    )
+    assert Attribution.objects.get(pk=approved.pk).is_approved
+
+
+def test_approved_attribution_cannot_be_deleted(editor: User, reviewer: User) -> None:
+    approved, rejected = reviewed_pair(editor, reviewer)
+    refused_by_trigger("DELETE FROM claims_attribution WHERE id = %s", [approved.pk], FROZEN.FROZEN_MESSAGE)
+    assert Attribution.objects.filter(pk=approved.pk).exists()
+    assert run("DELETE FROM claims_attribution WHERE id = %s", [rejected.pk]) == 1
+
+
+def test_approved_attribution_quote_place_may_move(editor: User, reviewer: User) -> None:
+    approved, _ = reviewed_pair(editor, reviewer)
+    for column, value in QUOTE_PLACE_VALUES.items():
+        assert run(f"UPDATE claims_attribution SET {column} = %s WHERE id = %s", [value, approved.pk]) == 1
+    # Writing the same content again (a whole-row save that changed nothing) is no change.
+    assert run("UPDATE claims_attribution SET quote = quote, stance = stance WHERE id = %s", [approved.pk]) == 1
+    stored = Attribution.objects.get(pk=approved.pk)
+    assert (stored.quote_start, stored.quote_end, stored.quote_prefix, stored.quote_suffix) == (
+        4,
+        23,
+        "The ",
+        ". Officials",
+    )
+    assert stored.quote_case_differs and stored.is_approved
+
+
+def test_pending_attribution_can_still_be_edited_and_deleted(editor: User) -> None:
+    pending = AttributionFactory(created_by=editor)
+    for column, make in ATTRIBUTION_VALUES.items():
+        if column.startswith("review") or column in {"id", "stated_on_precision"}:
+            continue  # a pending row has no review to change; the precision needs its own date
+        assert run(f"UPDATE claims_attribution SET {column} = %s WHERE id = %s", [make(), pending.pk]) == 1
+    assert Attribution.objects.get(pk=pending.pk).quote == "words nobody said"
+    assert run("DELETE FROM claims_attribution WHERE id = %s", [pending.pk]) == 1
 
 
 # --- Review: nobody reviews their own work; review fields match the state -------------------------

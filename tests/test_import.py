@@ -137,16 +137,21 @@ def test_valid_file_imports_through_the_services(demo: None, editor: User, revie
 def test_round_trip_export_import_export_loses_nothing(demo: None, tmp_path: Path) -> None:
     from importlib import import_module
 
-    from django.db import connection
+    from django.db import IntegrityError, connection, transaction
 
     from claimtracker.claims.models import Evidence
 
     exported = b"".join(timeline_csv(Claim.objects.all()))
-    # Empty the database; the append-only triggers must step aside for that.
-    create, drop = import_module("claimtracker.claims.migrations.0003_triggers").STATEMENTS[connection.vendor]
+    # Empty the database; the append-only (0003) and frozen-attribution (0013)
+    # triggers must step aside for that.
+    trigger_sets = [
+        import_module(f"claimtracker.claims.migrations.{name}").STATEMENTS[connection.vendor]
+        for name in ("0003_triggers", "0013_frozen_attributions")
+    ]
     with connection.cursor() as cursor:
-        for statement in drop:
-            cursor.execute(statement)
+        for _, drop in trigger_sets:
+            for statement in drop:
+                cursor.execute(statement)
     Evidence.objects.all().delete()
     StatusChange.objects.all().delete()
     Attribution.objects.all().delete()
@@ -155,8 +160,9 @@ def test_round_trip_export_import_export_loses_nothing(demo: None, tmp_path: Pat
     Actor.objects.update(parent=None)
     Actor.objects.all().delete()
     with connection.cursor() as cursor:
-        for statement in create:
-            cursor.execute(statement)
+        for create, _ in trigger_sets:
+            for statement in create:
+                cursor.execute(statement)
     assert counts() == (0, 0, 0, 0, 0)
 
     path = tmp_path / "timelines.csv"
@@ -176,6 +182,12 @@ def test_round_trip_export_import_export_loses_nothing(demo: None, tmp_path: Pat
         )
 
     assert comparable(again) == comparable(exported)
+    # The triggers are back: imported, approved entries are frozen again.
+    for table, model in (("claims_attribution", Attribution), ("claims_statuschange", StatusChange)):
+        approved = model.objects.filter(review_state=ReviewState.APPROVED).first()
+        assert approved is not None
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [approved.pk])
 
 
 def test_import_command_dry_run_and_errors(demo: None, tmp_path: Path) -> None:
