@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from claimtracker.claims.views import healthz
+from claimtracker.claims.views.claims import healthz
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="claims:list", permanent=False), name="home"),

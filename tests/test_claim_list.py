@@ -141,7 +141,7 @@ def test_broken_page_link_shows_the_first_page_with_a_message(client: Client) ->
 
 
 def test_count_stops_at_the_cap(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
-    from claimtracker.claims import views
+    from claimtracker.claims.views import claims as views
 
     monkeypatch.setattr(views, "COUNT_CAP", 4)
     html = client.get("/claims/").content.decode()

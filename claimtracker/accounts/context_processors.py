@@ -4,11 +4,16 @@ from claimtracker.accounts.roles import can_edit, can_review
 
 
 def roles(request: HttpRequest) -> dict[str, object]:
-    """What the navigation needs: the user's abilities and, for reviewers, the queue length."""
+    """What the navigation needs: the user's abilities, for reviewers the queue
+    length, and for editors how many of their entries were sent back."""
     user = request.user
     context: dict[str, object] = {"user_can_edit": can_edit(user), "user_can_review": can_review(user)}
     if context["user_can_review"]:
         from claimtracker.claims.queries import pending_count
 
         context["pending_review_count"] = pending_count()
+    if context["user_can_edit"]:
+        from claimtracker.claims.queries import rejected_count
+
+        context["my_rejected_count"] = rejected_count(user)  # type: ignore[arg-type]
     return context

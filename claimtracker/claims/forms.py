@@ -1,17 +1,22 @@
 """Forms of the editorial pages. They validate; services write."""
 
+import datetime
 import uuid
+import zoneinfo
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from claimtracker.claims.lookups import ActorField, SourceField
+from claimtracker.claims.lookups import ActorField, ClaimField, SourceField
 from claimtracker.claims.models import (
+    RATIONALE_MAX,
+    Actor,
     Attribution,
     Claim,
     ReviewState,
+    Source,
     Status,
     StatusChange,
     Topic,
@@ -26,6 +31,21 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+class NoSilentCuts(forms.BaseForm):
+    """No browser ``maxlength``: it cuts a paste short without a word. The
+    limit is said beside each long text instead, and the server refuses an
+    over-long text with an error on the field, saving nothing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.pop("maxlength", None)
+            limit = getattr(field, "max_length", None)
+            if limit and isinstance(field.widget, forms.Textarea):
+                said = f"Up to {limit:,} characters."
+                field.help_text = f"{field.help_text} {said}".strip() if field.help_text else said
 
 
 class SubmissionMixin(forms.Form):
@@ -53,7 +73,7 @@ def _check_fit(form: forms.Form, date_field: str, precision_field: str) -> None:
         form.add_error(date_field, f"With {precision} precision, enter {what} (e.g. {value:%Y-%m}-01).")
 
 
-class ClaimForm(SubmissionMixin, forms.ModelForm[Claim]):
+class ClaimForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Claim]):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -76,7 +96,7 @@ class ClaimForm(SubmissionMixin, forms.ModelForm[Claim]):
             self.fields["version"].initial = self.instance.version
 
 
-class AttributionForm(SubmissionMixin, forms.ModelForm[Attribution]):
+class AttributionForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Attribution]):
     # Typed with suggestions, not <select>s: a newsroom has thousands of actors and sources.
     actor = ActorField(label="Actor", help_text="Name, short name or alias.")
     via = ActorField(
@@ -146,11 +166,11 @@ class CorrectsField(choices.ModelChoiceField):
     recent: QuerySet[StatusChange] = StatusChange.objects.none()
 
 
-class StatusChangeForm(SubmissionMixin, forms.Form):
+class StatusChangeForm(NoSilentCuts, SubmissionMixin, forms.Form):
     status = choices.ModelChoiceField(queryset=Status.objects.all(), empty_label=None)
     effective_on = forms.DateField(label="Effective on", widget=DateInput, help_text="When it became so in the world.")
     effective_on_precision = forms.ChoiceField(label="Date precision", choices=Precision.choices)
-    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000)
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=RATIONALE_MAX)
     evidence = EvidenceField(
         queryset=Attribution.objects.none(),
         required=False,
@@ -167,7 +187,13 @@ class StatusChangeForm(SubmissionMixin, forms.Form):
     def __init__(self, *args: Any, claim: Claim, suggested: Status | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.claim = claim
-        _offer_recent(_choices(self, "evidence"), claim.attributions.select_related("actor"), ["-stated_on", "-id"])
+        _offer_recent(
+            _choices(self, "evidence"),
+            claim.attributions.filter(review_state__in=[ReviewState.PENDING, ReviewState.APPROVED]).select_related(
+                "actor"
+            ),
+            ["-stated_on", "-id"],
+        )
         _offer_recent(
             _choices(self, "corrects"),
             claim.status_changes.filter(review_state=ReviewState.APPROVED).select_related("status"),
@@ -184,8 +210,10 @@ class StatusChangeForm(SubmissionMixin, forms.Form):
         return cleaned
 
 
-class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+class ReviewForm(NoSilentCuts, forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("approve_anyway", "Approve anyway"), ("reject", "Reject")]
+    )
     note = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean(self) -> dict[str, Any]:
@@ -193,3 +221,172 @@ class ReviewForm(forms.Form):
         if cleaned.get("decision") == "reject" and not cleaned.get("note", "").strip():
             raise ValidationError("Say why it is rejected, so that its author can mend it.")
         return cleaned
+
+
+# --- Sources and actors -----------------------------------------------------------------------------
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [("", "UTC (none given)"), *((name, name) for name in sorted(zoneinfo.available_timezones()))]
+
+
+class SourceForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Source]):
+    """A source as an editor enters it: the publication time is typed as the
+    clock read where it was published, with that place's time zone, and
+    stored as an instant."""
+
+    publisher = ActorField(
+        label="Publisher", required=False, help_text="A media outlet already recorded, or add one with New actor."
+    )
+    published_local = forms.DateTimeField(
+        label="Published at",
+        required=False,
+        widget=DateTimeLocalInput,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        help_text="As the clock read where it was published.",
+    )
+    different_source = forms.BooleanField(
+        label="This is a different source with the same title", required=False, widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = Source
+        fields = ["title", "url", "publisher", "byline", "published_tz", "dateline", "language", "kind", "body"]
+        labels = {"url": "URL", "published_tz": "Time zone", "body": "Text"}
+        help_texts = {
+            "url": "http or https; optional.",
+            "body": "Paste the paragraphs that hold the quotes, in any script.",
+        }
+        widgets = {"body": forms.Textarea(attrs={"rows": 14}), "published_tz": forms.Select}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        tz_field = self.fields["published_tz"]
+        tz_field.widget.choices = time_zone_choices()
+        local = self.instance.published_in_zone if self.instance.pk is not None else None
+        if local is not None:
+            self.fields["published_local"].initial = local.replace(tzinfo=None)
+
+    def clean_url(self) -> str:
+        url: str = self.cleaned_data.get("url", "")
+        if url and not url.lower().startswith(("http://", "https://")):
+            raise ValidationError("Enter a web address that starts with http:// or https://.")
+        if url and Source.objects.filter(url=url).exclude(pk=self.instance.pk).exists():
+            other = Source.objects.filter(url=url).first()
+            raise ValidationError(f"This URL is already recorded: “{other}” (source #{other.pk if other else ''}).")
+        return url
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        local: datetime.datetime | None = cleaned.get("published_local")
+        zone_name = cleaned.get("published_tz") or ""
+        if local is not None and "published_tz" not in self.errors:
+            zone = zoneinfo.ZoneInfo(zone_name) if zone_name else datetime.UTC
+            self.instance.published_at = local.replace(tzinfo=zone)
+        elif local is None and "published_local" not in self.errors:
+            self.instance.published_at = None
+        title = (cleaned.get("title") or "").strip()
+        if title and not cleaned.get("different_source"):
+            same = Source.objects.filter(title__iexact=title).exclude(pk=self.instance.pk).first()
+            if same is not None:
+                self.add_error(
+                    "title",
+                    f"A source with this title is already recorded (source #{same.pk}). "
+                    "Use that one, or tick “This is a different source with the same title”.",
+                )
+        return cleaned
+
+
+class ActorForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Actor]):
+    parent = ActorField(
+        label="Part of (parent)",
+        required=False,
+        help_text="The body this actor speaks for or belongs to: John Kirby is part of the White House.",
+    )
+    aliases = forms.CharField(
+        label="Also known as",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One name a line, in any script: NIS, 국가정보원, Seoul's spy agency.",
+    )
+
+    class Meta:
+        model = Actor
+        fields = ["name", "short_name", "kind", "country", "parent", "wikidata_id", "description"]
+        labels = {"wikidata_id": "Wikidata id"}
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["aliases"].initial = "\n".join(self.instance.aliases.values_list("name", flat=True))
+
+    def clean_country(self) -> str:
+        return (self.cleaned_data.get("country") or "").strip().upper()
+
+    def clean_wikidata_id(self) -> str:
+        return (self.cleaned_data.get("wikidata_id") or "").strip().upper()
+
+    def clean_aliases(self) -> list[str]:
+        names = [line.strip() for line in (self.cleaned_data.get("aliases") or "").splitlines() if line.strip()]
+        too_long = [name for name in names if len(name) > 200]
+        if too_long:
+            raise ValidationError(f"An alias may have up to 200 characters; “{too_long[0][:40]}…” has more.")
+        return list(dict.fromkeys(names))
+
+
+# --- The source workbench ------------------------------------------------------------------------------
+
+
+class WorkbenchForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Attribution]):
+    """An attribution recorded from a passage of a source: the source is fixed
+    by the page; the claim is one already recorded, or a new one typed here."""
+
+    claim = ClaimField(
+        label="Claim", required=False, help_text="Type to search the recorded claims; or write a new one below."
+    )
+    new_claim = forms.CharField(
+        label="Or a new claim",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One proposition, worded neutrally. Leave empty when you picked a claim above.",
+    )
+    actor = ActorField(label="Actor", help_text="Name, short name or alias.")
+    via = ActorField(
+        label="Via (intermediary)",
+        required=False,
+        help_text='The intermediary in reported speech: "according to Kirby", "via state media".',
+    )
+
+    class Meta:
+        model = Attribution
+        fields = ["quote", "actor", "stance", "certainty", "quote_kind", "via", "stated_on", "stated_on_precision"]
+        labels = {"stated_on": "Stated on", "stated_on_precision": "Date precision", "quote": "Passage (quote)"}
+        help_texts = {"quote": "Select a passage in the text, or type or paste it here."}
+        widgets = {"quote": forms.Textarea(attrs={"rows": 3}), "stated_on": DateInput}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        _check_fit(self, "stated_on", "stated_on_precision")
+        actor, via = cleaned.get("actor"), cleaned.get("via")
+        if actor is not None and via is not None and actor == via:
+            self.add_error("via", "The intermediary must be another actor than the speaker.")
+        claim, new_claim = cleaned.get("claim"), (cleaned.get("new_claim") or "").strip()
+        if "claim" not in self.errors and "new_claim" not in self.errors:
+            if claim is None and not new_claim:
+                self.add_error("claim", "Pick the claim this passage is about, or write a new one.")
+            elif claim is not None and new_claim:
+                self.add_error("new_claim", "Pick a claim or write a new one, not both.")
+        return cleaned
+
+    def _post_clean(self) -> None:
+        # The source, claim and author come from the page and the service.
+        pass

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse_lazy
 
-from claimtracker.claims.models import Actor, ActorAlias, Source
+from claimtracker.claims.models import Actor, ActorAlias, Claim, Source
 from claimtracker.lib.numbers import whole_number
 
 SUGGESTIONS = 12
@@ -24,6 +24,10 @@ _SOURCE_ID = re.compile(r"\[#(\d+)\]\s*$")
 
 def source_label(source: Source) -> str:
     return f"{source.title} [#{source.pk}]"
+
+
+def claim_label(claim: Claim) -> str:
+    return f"{claim.text} [#{claim.pk}]"
 
 
 def actors_matching(text: str) -> QuerySet[Actor]:
@@ -36,6 +40,10 @@ def actors_matching(text: str) -> QuerySet[Actor]:
 
 def sources_matching(text: str) -> QuerySet[Source]:
     return Source.objects.filter(Q(title__icontains=text) | Q(url__icontains=text)).order_by("-published_at", "-id")
+
+
+def claims_matching(text: str) -> QuerySet[Claim]:
+    return Claim.objects.filter(text__icontains=text).order_by("-id")
 
 
 def find_actor(text: str) -> Actor:
@@ -54,7 +62,7 @@ def find_actor(text: str) -> Actor:
         return matches[0]
     if len(matches) > 1:
         raise ValidationError(f"“{text}” names more than one actor; type the full name.")
-    raise ValidationError(f"No actor is called “{text}”. Pick one from the suggestions, or add it in the admin.")
+    raise ValidationError(f"No actor is called “{text}”. Pick one from the suggestions, or add it with New actor.")
 
 
 def find_source(text: str) -> Source:
@@ -72,7 +80,23 @@ def find_source(text: str) -> Source:
                 raise ValidationError("Several sources have this title; pick one from the suggestions.")
             found = titled[0] if titled else None
     if found is None:
-        raise ValidationError(f"No source matches “{text}”. Pick one from the suggestions, or add it in the admin.")
+        raise ValidationError(f"No source matches “{text}”. Pick one from the suggestions, or add it with New source.")
+    return found
+
+
+def find_claim(text: str) -> Claim:
+    text = text.strip()
+    by_id = _SOURCE_ID.search(text) or re.fullmatch(r"#?(\d+)", text)
+    if by_id:
+        number = whole_number(by_id.group(1))
+        found = Claim.objects.filter(pk=number).first() if number is not None else None
+    else:
+        matches = list(Claim.objects.filter(text__iexact=text)[:2])
+        if len(matches) > 1:
+            raise ValidationError("Several claims have this wording; pick one from the suggestions.")
+        found = matches[0] if matches else None
+    if found is None:
+        raise ValidationError(f"No claim matches “{text[:80]}”. Pick one from the suggestions, or write a new claim.")
     return found
 
 
@@ -113,3 +137,15 @@ class SourceField(forms.CharField):
     def clean(self, value: Any) -> Source | None:
         text = super().clean(value)
         return find_source(text) if text else None
+
+
+class ClaimField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(widget=LookupInput("claims"), max_length=1100, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return claim_label(value) if isinstance(value, Claim) else value
+
+    def clean(self, value: Any) -> Claim | None:
+        text = super().clean(value)
+        return find_claim(text) if text else None

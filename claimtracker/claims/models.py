@@ -5,6 +5,7 @@ and small read-only helpers only.
 """
 
 import datetime
+import zoneinfo
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -105,7 +106,7 @@ class Actor(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:claims_actor_change", args=[self.pk])
+        return reverse("claims:actor_detail", args=[self.pk])
 
     @property
     def wikidata_url(self) -> str:
@@ -216,7 +217,30 @@ class Source(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:claims_source_change", args=[self.pk])
+        return reverse("claims:source_detail", args=[self.pk])
+
+    @property
+    def zone(self) -> datetime.tzinfo:
+        """The time zone the source was published in (UTC when none is given)."""
+        try:
+            return zoneinfo.ZoneInfo(self.published_tz) if self.published_tz else datetime.UTC
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return datetime.UTC
+
+    @property
+    def published_in_zone(self) -> datetime.datetime | None:
+        """The publication instant on the clock of the place it was published."""
+        return self.published_at.astimezone(self.zone) if self.published_at else None
+
+    @property
+    def published_utc(self) -> datetime.datetime | None:
+        return self.published_at.astimezone(datetime.UTC) if self.published_at else None
+
+    @property
+    def published_on(self) -> datetime.date | None:
+        """The publication date where it was published: the default date of its statements."""
+        local = self.published_in_zone
+        return local.date() if local else None
 
     def clean(self) -> None:
         if self.publisher is not None and self.publisher.kind != Actor.Kind.MEDIA_OUTLET:
@@ -585,7 +609,9 @@ class Attribution(Reviewable):
         """found, found_case, not_found, no_text (the source has no text) or paraphrase."""
         if self.quote_kind != QuoteKind.DIRECT:
             return "paraphrase"
-        if not self.source.body:
+        # Pages that list many attributions annotate source_has_text instead of reading each body.
+        has_text = getattr(self, "source_has_text", None)
+        if not (self.source.body if has_text is None else has_text):
             return "no_text"
         if self.quote_start is None:
             return "not_found"
@@ -594,7 +620,8 @@ class Attribution(Reviewable):
     @property
     def quote_found(self) -> bool | None:
         """True or False when the source has a body to look in, else None."""
-        if not self.source.body:
+        has_text = getattr(self, "source_has_text", None)
+        if not (self.source.body if has_text is None else has_text):
             return None
         return self.quote_start is not None
 

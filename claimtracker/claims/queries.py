@@ -6,18 +6,33 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
+from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Greatest, RowNumber, Substr
 
 from claimtracker.claims import assessment, chart, lookups, services
 from claimtracker.claims.assessment import MAX_AFFILIATION_DEPTH
 from claimtracker.claims.models import (
+    DESK_STATES,
     STANCE_POLARITY,
     Actor,
     Attribution,
     Certainty,
     Claim,
+    Evidence,
     Polarity,
     ReviewState,
     Source,
@@ -39,8 +54,21 @@ def claims_for_list() -> QuerySet[Claim]:
 
 
 def _visible(queryset: QuerySet[M], include_pending: bool) -> QuerySet[M]:
-    """Approved entries only, unless pending and rejected ones are asked for too."""
-    return queryset if include_pending else queryset.filter(review_state=ReviewState.APPROVED)
+    """Approved entries only, unless pending and rejected ones are asked for too.
+    Withdrawn entries never show here (only in their author's list)."""
+    if include_pending:
+        return queryset.filter(review_state__in=DESK_STATES)
+    return queryset.filter(review_state=ReviewState.APPROVED)
+
+
+def corrected(model: type[M]) -> Exists:
+    """True for an entry that an approved correction replaces."""
+    return Exists(model.objects.filter(corrects=OuterRef("pk"), review_state=ReviewState.APPROVED))
+
+
+def standing_attributions() -> QuerySet[Attribution]:
+    """Approved attributions that no approved correction replaces: the ones that count."""
+    return Attribution.objects.filter(review_state=ReviewState.APPROVED).exclude(corrected(Attribution))
 
 
 # --- The claim page -------------------------------------------------------------------------------
@@ -102,6 +130,11 @@ class Event:
     item: Attribution | StatusChange
     corrected: bool = False
 
+    @property
+    def url_kind(self) -> str:
+        """The kind as the review and my-work URLs spell it."""
+        return "attribution" if self.kind == "attribution" else "status-change"
+
 
 _ATTRIBUTION, _CHANGE = 0, 1
 
@@ -130,20 +163,26 @@ def timeline_page(claim: Claim, number: str | None, *, include_pending: bool = F
     wanted: dict[int, list[int]] = {_ATTRIBUTION: [], _CHANGE: []}
     for _, kind, pk in page.object_list:
         wanted[kind].append(pk)
-    attributions = Attribution.objects.select_related(
-        "actor", "via", "source__publisher", "created_by", "reviewed_by"
-    ).in_bulk(wanted[_ATTRIBUTION])
+    attributions = (
+        Attribution.objects.select_related("actor", "via", "source__publisher", "created_by", "reviewed_by")
+        .defer("source__body")
+        .annotate(corrected=corrected(Attribution), source_has_text=_has_text())
+        .in_bulk(wanted[_ATTRIBUTION])
+    )
+    evidence = Evidence.objects.select_related("attribution__actor").order_by("attribution__stated_on", "id")
+    if not include_pending:
+        evidence = evidence.filter(attribution__review_state=ReviewState.APPROVED)
     changes = (
         StatusChange.objects.select_related("status", "recorded_by", "reviewed_by")
-        .annotate(
-            corrected=Exists(StatusChange.objects.filter(corrects=OuterRef("pk"), review_state=ReviewState.APPROVED))
-        )
+        .annotate(corrected=corrected(StatusChange))
+        .prefetch_related(Prefetch("evidence_links", queryset=evidence))
         .in_bulk(wanted[_CHANGE])
     )
     events = []
     for day, kind, pk in page.object_list:
         if kind == _ATTRIBUTION:
-            events.append(Event(day, "attribution", attributions[pk]))
+            attribution = attributions[pk]
+            events.append(Event(day, "attribution", attribution, corrected=attribution.corrected))
         else:
             change = changes[pk]
             events.append(Event(day, "status_change", change, corrected=change.corrected))
@@ -184,7 +223,8 @@ def approved_stances(claim: Claim) -> list[Said]:
     affiliations); the sides, the suggestion, the chart and the JSON-LD are all
     drawn from them."""
     rows = (
-        Attribution.objects.filter(claim=claim, review_state=ReviewState.APPROVED)
+        standing_attributions()
+        .filter(claim=claim)
         .order_by("stated_on", "id")
         .values_list(
             "pk", "stated_on", "stated_on_precision", "stance", "certainty", "actor_id", "actor__name", "source_id"
@@ -320,14 +360,14 @@ def review_queue(after: int | None = None) -> tuple[list[ReviewGroup], int | Non
     next_after = ids[REVIEW_CLAIMS - 1] if len(ids) > REVIEW_CLAIMS else None
     ids = ids[:REVIEW_CLAIMS]
     attributions = list(
-        Attribution.objects.filter(review_state=pending, claim_id__in=ids)
-        .select_related("claim__current_status", "actor", "via", "source", "created_by")
-        .order_by("claim_id", "created_at", "id")[:REVIEW_ITEMS]
+        _for_review(Attribution.objects.filter(review_state=pending, claim_id__in=ids)).order_by(
+            "claim_id", "created_at", "id"
+        )[:REVIEW_ITEMS]
     )
     changes = list(
-        StatusChange.objects.filter(review_state=pending, claim_id__in=ids)
-        .select_related("claim__current_status", "status", "recorded_by", "corrects__status")
-        .order_by("claim_id", "recorded_at", "id")[:REVIEW_ITEMS]
+        _changes_for_review(StatusChange.objects.filter(review_state=pending, claim_id__in=ids)).order_by(
+            "claim_id", "recorded_at", "id"
+        )[:REVIEW_ITEMS]
     )
     groups: dict[int, ReviewGroup] = {}
     for attribution in attributions:
@@ -335,6 +375,44 @@ def review_queue(after: int | None = None) -> tuple[list[ReviewGroup], int | Non
     for change in changes:
         groups.setdefault(change.claim_id, ReviewGroup(change.claim, [], [])).changes.append(change)
     return [groups[claim_id] for claim_id in sorted(groups)], next_after
+
+
+PASSAGE_CHARS = 160  # characters of the source shown on each side of a quote under review
+
+
+def _has_text() -> Exists:
+    return Exists(Source.objects.filter(pk=OuterRef("source_id")).exclude(body=""))
+
+
+def _for_review(attributions: QuerySet[Attribution]) -> QuerySet[Attribution]:
+    """Attributions with what a reviewer needs: whether the source has text, and
+    the passage around the quote, cut from the body in SQL (a body may be 500 KB)."""
+    start, end = F("quote_start"), F("quote_end")
+    lead = Greatest(start - PASSAGE_CHARS, Value(0))
+    return (
+        attributions.select_related("claim__current_status", "actor", "via", "source", "created_by", "corrects")
+        .defer("source__body")
+        .annotate(
+            source_has_text=_has_text(),
+            passage_before=Substr("source__body", lead + 1, start - lead),
+            passage_quote=Substr("source__body", start + 1, end - start),
+            passage_after=Substr("source__body", end + 1, PASSAGE_CHARS),
+        )
+    )
+
+
+def _changes_for_review(changes: QuerySet[StatusChange]) -> QuerySet[StatusChange]:
+    evidence = Evidence.objects.select_related("attribution__actor").order_by("attribution__stated_on", "id")
+    return changes.select_related(
+        "claim__current_status", "status", "recorded_by", "corrects__status"
+    ).prefetch_related(Prefetch("evidence_links", queryset=evidence))
+
+
+def review_item(item: Attribution | StatusChange) -> Attribution | StatusChange:
+    """One item as the review queue shows it, read again after a decision."""
+    if isinstance(item, Attribution):
+        return _for_review(Attribution.objects.filter(pk=item.pk)).select_related("reviewed_by").get()
+    return _changes_for_review(StatusChange.objects.filter(pk=item.pk)).select_related("reviewed_by").get()
 
 
 def pending_count() -> int:
@@ -367,8 +445,10 @@ class TrackRecord:
 def actor_stances(actor: Actor) -> QuerySet[Attribution]:
     """The actor's approved stances, newest first, for paging."""
     return (
-        actor.attributions.filter(review_state=ReviewState.APPROVED)
+        standing_attributions()
+        .filter(actor=actor)
         .select_related("claim__current_status", "source", "via")
+        .defer("source__body")
         .order_by("-stated_on", "-id")
     )
 
@@ -377,7 +457,8 @@ def track_record(actor: Actor) -> TrackRecord:
     """How the claims the actor took a side on stand now (each claim counted once,
     by the actor's latest approved stance on it), counted in one query."""
     latest = (
-        Attribution.objects.filter(actor=actor, review_state=ReviewState.APPROVED)
+        standing_attributions()
+        .filter(actor=actor)
         .annotate(
             newest=Window(RowNumber(), partition_by=[F("claim_id")], order_by=[F("stated_on").desc(), F("id").desc()])
         )
@@ -397,6 +478,139 @@ def track_record(actor: Actor) -> TrackRecord:
     return TrackRecord(**counts)
 
 
+SOURCE_LIST_LIMIT = 100  # attributions listed on a source page; the highlights show them all
+
+
+def source_attributions(source: Source, *, include_pending: bool) -> tuple[list[Attribution], int]:
+    """The first SOURCE_LIST_LIMIT of the source's attributions in the order of
+    the text (those not found last), and how many there are; editors see those
+    in review too."""
+    shown = (
+        _visible(source.attributions.all(), include_pending)
+        .exclude(review_state=ReviewState.REJECTED)
+        .select_related("actor", "claim", "via")
+        .defer("claim__search_quotes", "claim__search_actors")
+        .annotate(source_has_text=Value(bool(source.body)), corrected=corrected(Attribution))
+        .order_by(F("quote_start").asc(nulls_last=True), "id")
+    )
+    listed: list[Attribution] = list(shown[:SOURCE_LIST_LIMIT])
+    total = len(listed) if len(listed) < SOURCE_LIST_LIMIT else shown.count()
+    return listed, total
+
+
+def source_spans(source: Source, *, include_pending: bool) -> list[tuple[int, int, bool]]:
+    """(start, end, approved) of every located quote of the source, for highlighting."""
+    rows = (
+        _visible(source.attributions.all(), include_pending)
+        .exclude(review_state=ReviewState.REJECTED)
+        .filter(quote_start__isnull=False)
+        .values_list("quote_start", "quote_end", "review_state")
+    )
+    return [(start, end, state == ReviewState.APPROVED) for start, end, state in rows if start is not None and end]
+
+
+def sources_like(title: str, url: str, *, exclude: int | None = None, limit: int = 5) -> list[Source]:
+    """Sources already recorded with this URL, or a title that contains the one typed."""
+    title, url = title.strip()[:500], url.strip()[:2000]
+    condition = Q(url=url) if url else Q()
+    if len(title) >= 4:
+        condition |= Q(title__icontains=title)
+    if not condition:
+        return []
+    matches = Source.objects.filter(condition).select_related("publisher").defer("body")
+    if exclude is not None:
+        matches = matches.exclude(pk=exclude)
+    return list(matches.order_by("-published_at", "-id")[:limit])
+
+
+HISTORY_LIMIT = 30
+
+
+def source_history(source: Source) -> list[Any]:
+    return list(source.history.select_related("history_user").defer("body").order_by("-history_date")[:HISTORY_LIMIT])
+
+
+def actor_history(actor: Actor) -> list[Any]:
+    return list(actor.history.select_related("history_user", "parent").order_by("-history_date")[:HISTORY_LIMIT])
+
+
+def entry_history(item: Attribution | StatusChange) -> list[Any]:
+    """An entry's versions, newest first: each review round's decision and note stay here."""
+    return list(item.history.select_related("history_user", "reviewed_by").order_by("-history_date")[:HISTORY_LIMIT])
+
+
+# --- My work -------------------------------------------------------------------------------------------
+
+MINE_PAGE_SIZE = 25
+
+
+def my_counts(user: User) -> dict[str, int]:
+    """How many of the user's entries are in review, rejected and withdrawn (two queries)."""
+    counts = dict.fromkeys(["pending", "rejected", "withdrawn"], 0)
+    for model, author in ((Attribution, "created_by"), (StatusChange, "recorded_by")):
+        found = model.objects.filter(**{author: user}).aggregate(
+            **{state: Count("pk", filter=Q(review_state=state)) for state in counts}
+        )
+        for state in counts:
+            counts[state] += found[state] or 0
+    return counts
+
+
+def rejected_count(user: User) -> int:
+    """For the header: the user's entries sent back to them, in one query."""
+    return (
+        Attribution.objects.filter(created_by=user, review_state=ReviewState.REJECTED)
+        .order_by()
+        .values("pk")
+        .union(
+            StatusChange.objects.filter(recorded_by=user, review_state=ReviewState.REJECTED).order_by().values("pk"),
+            all=True,
+        )
+        .count()
+    )
+
+
+def my_entries(user: User, state: str, number: str | None) -> tuple[Page[Any], list[Event]]:
+    """One page of the user's entries in ``state``, newest first, attributions and
+    status changes together (keys paged in SQL, then the page's rows read)."""
+    said = Attribution.objects.filter(created_by=user, review_state=state)
+    assessed = StatusChange.objects.filter(recorded_by=user, review_state=state)
+    keys = (
+        said.annotate(at=F("created_at"), kind=Value(_ATTRIBUTION, IntegerField()))
+        .order_by()
+        .values_list("at", "kind", "pk")
+        .union(
+            assessed.annotate(at=F("recorded_at"), kind=Value(_CHANGE, IntegerField()))
+            .order_by()
+            .values_list("at", "kind", "pk"),
+            all=True,
+        )
+        .order_by("-at", "-kind", "-pk")
+    )
+    page = Paginator(keys, MINE_PAGE_SIZE).get_page(number)
+    wanted: dict[int, list[int]] = {_ATTRIBUTION: [], _CHANGE: []}
+    for _, kind, pk in page.object_list:
+        wanted[kind].append(pk)
+    attributions = (
+        Attribution.objects.select_related("claim", "actor", "via", "source", "reviewed_by")
+        .defer("source__body", "claim__search_quotes", "claim__search_actors")
+        .annotate(source_has_text=_has_text())
+        .in_bulk(wanted[_ATTRIBUTION])
+    )
+    changes = (
+        StatusChange.objects.select_related("claim", "status", "reviewed_by")
+        .defer("claim__search_quotes", "claim__search_actors")
+        .in_bulk(wanted[_CHANGE])
+    )
+    events = [
+        Event(at.date(), "attribution", attributions[pk])
+        if kind == _ATTRIBUTION
+        else Event(at.date(), "status_change", changes[pk])
+        for at, kind, pk in page.object_list
+    ]
+    return page, events
+
+
 def sources_for_list() -> QuerySet[Source]:
     return Source.objects.select_related("publisher").annotate(
         attribution_count=Count("attributions", filter=Q(attributions__review_state=ReviewState.APPROVED))
@@ -407,26 +621,26 @@ def sources_for_list() -> QuerySet[Source]:
 class Segment:
     text: str
     quote: bool
+    approved: bool = True
 
 
-def highlighted_body(body: str, attributions: list[Attribution]) -> list[Segment]:
-    """The source body cut into plain and quoted segments; overlapping quotes merge."""
-    spans = sorted(
-        (a.quote_start, a.quote_end)
-        for a in attributions
-        if a.quote_start is not None and a.quote_end is not None and a.quote_end <= len(body)
-    )
-    merged: list[list[int]] = []
-    for start, end in spans:
+def highlighted_body(body: str, spans: list[tuple[int, int, bool]]) -> list[Segment]:
+    """The source body cut into plain and quoted segments; overlapping quotes
+    merge (approved when any of them is)."""
+    merged: list[list[Any]] = []
+    for start, end, approved in sorted(spans):
+        if end > len(body):
+            continue
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
+            merged[-1][2] = merged[-1][2] or approved
         else:
-            merged.append([start, end])
+            merged.append([start, end, approved])
     segments, position = [], 0
-    for start, end in merged:
+    for start, end, approved in merged:
         if start > position:
             segments.append(Segment(body[position:start], False))
-        segments.append(Segment(body[start:end], True))
+        segments.append(Segment(body[start:end], True, approved))
         position = end
     if position < len(body):
         segments.append(Segment(body[position:], False))

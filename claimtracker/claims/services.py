@@ -54,7 +54,7 @@ class NotAuthorError(DomainError):
     pass
 
 
-_FROZEN = {
+_FROZEN: dict[str, str] = {
     ReviewState.APPROVED: "This entry is approved and frozen; propose a correction instead.",
     ReviewState.WITHDRAWN: "This entry was withdrawn; it can no longer be edited.",
 }

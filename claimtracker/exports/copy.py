@@ -15,7 +15,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
-from claimtracker.claims.models import Claim, ReviewState
+from claimtracker.claims.models import DESK_STATES, Claim, ReviewState
 from claimtracker.exports.csv import BOM
 from claimtracker.exports.timeline import COLUMNS
 
@@ -86,7 +86,7 @@ def query(claims: QuerySet[Claim], include_pending: bool, *, plain: bool = False
     PostgreSQL alone can do with the same rows."""
     text, ts, date = (_as_is, _as_is, _as_is) if plain else (_text, _timestamp, _date)
     claims_sql, claims_params = claims.order_by().values("pk").query.sql_with_params()
-    states = list(ReviewState.values) if include_pending else [ReviewState.APPROVED]
+    states = list(DESK_STATES) if include_pending else [ReviewState.APPROVED]
     columns = ", ".join(f'"{name}"' for name in COLUMNS)
     names = ", ".join(f'{column} AS "{name}"' for column, name in zip(_positions(), COLUMNS, strict=True))
     sql = (

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from claimtracker.claims.models import Attribution, Claim, ReviewState, StatusChange
+from claimtracker.claims.models import DESK_STATES, Attribution, Claim, ReviewState, StatusChange
 from claimtracker.lib.dates import iso_date
 
 COLUMNS = (
@@ -56,7 +56,7 @@ def timestamp(value: datetime.datetime | None) -> str:
 
 
 def _states(include_pending: bool) -> list[str]:
-    return list(ReviewState.values) if include_pending else [ReviewState.APPROVED]
+    return list(DESK_STATES) if include_pending else [ReviewState.APPROVED]
 
 
 def _attribution_rows(

@@ -34,3 +34,71 @@ document.addEventListener(
   },
   true
 );
+
+// The source workbench: a passage selected in the source's text fills the
+// form's passage field (without JavaScript the editor types or pastes it).
+document.addEventListener("mouseup", takeSelection);
+document.addEventListener("keyup", function (event) {
+  if (event.shiftKey) {
+    takeSelection(event);
+  }
+});
+function takeSelection() {
+  var selection = window.getSelection();
+  if (!selection || selection.isCollapsed || !selection.anchorNode) {
+    return;
+  }
+  var anchor = selection.anchorNode.nodeType === 1 ? selection.anchorNode : selection.anchorNode.parentElement;
+  var body = anchor && anchor.closest("[data-quote-target]");
+  if (!body || !body.contains(selection.focusNode)) {
+    return;
+  }
+  var field = document.getElementById(body.getAttribute("data-quote-target"));
+  var text = selection.toString().trim();
+  if (!field || !text) {
+    return;
+  }
+  field.value = text;
+  var note = document.getElementById("selection-note");
+  if (note) {
+    note.textContent = "Passage taken from your selection (" + text.length + " characters).";
+  }
+}
+
+// Create in place: the actor or source form opens in a modal dialog; once it
+// is saved, the server's "ct:created" event names the field to fill.
+document.addEventListener("htmx:afterSettle", function () {
+  document.querySelectorAll("dialog[data-modal]:not([open])").forEach(function (dialog) {
+    dialog.showModal();
+    var first = dialog.querySelector("input:not([type=hidden]), select, textarea");
+    if (first) {
+      first.focus();
+    }
+  });
+});
+document.addEventListener("click", function (event) {
+  var close = event.target.closest && event.target.closest("[data-close-dialog]");
+  if (close) {
+    close.closest("dialog").remove();
+  }
+});
+document.addEventListener("close", function (event) {
+  if (event.target.matches && event.target.matches("dialog[data-modal]")) {
+    event.target.remove();
+  }
+}, true);
+
+document.addEventListener("DOMContentLoaded", function () {
+  document.body.addEventListener("ct:created", fillCreated);
+});
+function fillCreated(event) {
+  var detail = event.detail || {};
+  var input = document.getElementById(detail.input);
+  document.querySelectorAll("dialog[data-modal]").forEach(function (dialog) {
+    dialog.remove();
+  });
+  if (input) {
+    input.value = detail.value;
+    input.focus();
+  }
+}

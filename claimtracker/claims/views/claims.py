@@ -1,16 +1,10 @@
-"""The editorial pages. Every view needs login (LoginRequiredMiddleware) and
-checks the user's role itself; htmx requests get the named partial of the same
-template, and every form also works as a plain POST with a redirect."""
+"""Claims: the list, the claim page and its two forms, creating and editing a
+claim, lookups, and the health check."""
 
-from collections.abc import Callable
-from functools import partial
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import DatabaseError, connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,38 +12,20 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from claimtracker.accounts.roles import can_edit, can_review, can_view
-from claimtracker.claims import lookups, queries, search, services, submissions
+from claimtracker.accounts.roles import can_edit, can_view
+from claimtracker.claims import drafts, lookups, queries, search, services, submissions
 from claimtracker.claims import summary as claim_summary
 from claimtracker.claims.filters import ClaimFilter
-from claimtracker.claims.forms import AttributionForm, ClaimForm, ReviewForm, StatusChangeForm
-from claimtracker.claims.models import Actor, Attribution, Claim, Source, Status, StatusChange
+from claimtracker.claims.forms import AttributionForm, ClaimForm, StatusChangeForm
+from claimtracker.claims.models import Claim, Status
 from claimtracker.claims.pagecache import cached_page
+from claimtracker.claims.views.common import is_htmx, require
 from claimtracker.exports import jsonld
 from claimtracker.lib import keyset
 from claimtracker.lib.numbers import whole_number
-from claimtracker.lib.retry import atomic_with_retry
 
 PAGE_SIZE = 25
 COUNT_CAP = 10_000  # the list counts matches up to here, then says "more than"
-STANCES_PAGE_SIZE = 25
-
-
-def _user(request: HttpRequest) -> User:
-    # LoginRequiredMiddleware has run: the user is authenticated.
-    if not isinstance(request.user, User):
-        raise PermissionDenied("Log in first.")
-    return request.user
-
-
-def _require(request: HttpRequest, check: Callable[[Any], bool], what: str) -> User:
-    if not check(request.user):
-        raise PermissionDenied(f"Your role does not allow you to {what}; ask an admin for one that does.")
-    return _user(request)
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
 
 
 # --- Claim list ------------------------------------------------------------------------------------
@@ -58,7 +34,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 @require_GET
 @cached_page
 def claim_list(request: HttpRequest) -> HttpResponse:
-    _require(request, can_view, "read claims")
+    require(request, can_view, "read claims")
     filterset = ClaimFilter(request.GET, queryset=queries.claims_for_list())
     claims = filterset.qs
     cursor_error = ""
@@ -81,7 +57,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
     }
     # A history restore (back button after a cache miss) needs the whole page.
-    partial = _is_htmx(request) and not request.htmx.history_restore_request  # type: ignore[attr-defined]
+    partial = is_htmx(request) and not request.htmx.history_restore_request  # type: ignore[attr-defined]
     response = render(request, "claims/claim_list.html#results" if partial else "claims/claim_list.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -115,7 +91,7 @@ def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str
         "can_edit": editor,
     }
     if editor:
-        context["attribution_form"] = forms.get("attribution_form") or AttributionForm()
+        context["attribution_form"] = forms.get("attribution_form") or AttributionForm(initial=drafts.filled(request))
         context["status_form"] = forms.get("status_form") or StatusChangeForm(claim=claim, suggested=suggested_status)
     return context
 
@@ -123,14 +99,16 @@ def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str
 @require_GET
 @cached_page
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, can_view, "read claims")
+    require(request, can_view, "read claims")
     return render(request, "claims/claim_detail.html", _claim_page_context(request, pk))
 
 
 @require_POST
 def add_attribution(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _require(request, can_edit, "add attributions")
+    user = require(request, can_edit, "add attributions")
     claim = get_object_or_404(Claim, pk=pk)
+    if drafts.wants_new(request):
+        return drafts.stash(request, claim.get_absolute_url(), "attribution-form")
     form = AttributionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -144,7 +122,7 @@ def add_attribution(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def propose_status_change(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _require(request, can_edit, "propose status changes")
+    user = require(request, can_edit, "propose status changes")
     claim = get_object_or_404(Claim, pk=pk)
     form = StatusChangeForm(request.POST, claim=claim)
     if form.is_valid():
@@ -172,7 +150,7 @@ def propose_status_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _back_to_claim(request: HttpRequest, claim: Claim, anchor: str) -> HttpResponse:
     url = f"{claim.get_absolute_url()}#{anchor}"
-    if _is_htmx(request):
+    if is_htmx(request):
         # Reload the page in place so the timeline, the chart and the form all show the change.
         response = render(request, "claims/claim_detail.html#claim-body", _claim_page_context(request, claim.pk))
         response["HX-Retarget"] = "#claim-body"
@@ -183,8 +161,8 @@ def _back_to_claim(request: HttpRequest, claim: Claim, anchor: str) -> HttpRespo
 
 def _claim_form_errors(request: HttpRequest, pk: int, partial: str, **forms: Any) -> HttpResponse:
     context = _claim_page_context(request, pk, **forms)
-    template = partial if _is_htmx(request) else "claims/claim_detail.html"
-    return render(request, template, context, status=200 if _is_htmx(request) else 400)
+    template = partial if is_htmx(request) else "claims/claim_detail.html"
+    return render(request, template, context, status=200 if is_htmx(request) else 400)
 
 
 # --- Create and edit claims ----------------------------------------------------------------------------
@@ -192,7 +170,7 @@ def _claim_form_errors(request: HttpRequest, pk: int, partial: str, **forms: Any
 
 @require_http_methods(["GET", "POST"])
 def claim_create(request: HttpRequest) -> HttpResponse:
-    user = _require(request, can_edit, "create claims")
+    user = require(request, can_edit, "create claims")
     form = ClaimForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -225,7 +203,7 @@ def claim_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _require(request, can_edit, "edit claims")
+    user = require(request, can_edit, "edit claims")
     claim = get_object_or_404(Claim, pk=pk)
     form = ClaimForm(request.POST or None, instance=claim)
     conflict = None
@@ -255,122 +233,16 @@ def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def similar_claims(request: HttpRequest) -> HttpResponse:
-    _require(request, can_edit, "create claims")
+    require(request, can_edit, "create claims")
     exclude = request.GET.get("exclude")
     similar = search.similar_claims(request.GET.get("text", ""), exclude_pk=whole_number(exclude or ""))
     return render(request, "claims/claim_form.html#similar", {"similar": similar})
 
 
-# --- Review queue -------------------------------------------------------------------------------------
-
-
-@require_GET
-@cached_page
-def review_queue(request: HttpRequest) -> HttpResponse:
-    _require(request, can_review, "review")
-    after = request.GET.get("after", "")
-    groups, next_after = queries.review_queue(whole_number(after))
-    return render(
-        request,
-        "claims/review.html",
-        {"groups": groups, "next_after": next_after, "paged": bool(after), "form": ReviewForm()},
-    )
-
-
-_REVIEWABLE = {"attribution": Attribution, "status-change": StatusChange}
-
-
-@require_POST
-def review_item(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    user = _require(request, can_review, "review")
-    model = _REVIEWABLE.get(kind)
-    if model is None:
-        raise Http404("Nothing to review there.")
-    item = cast(Attribution | StatusChange, get_object_or_404(model, pk=pk))
-    form = ReviewForm(request.POST)
-    error = None
-    if form.is_valid():
-        decision, note = form.cleaned_data["decision"], form.cleaned_data["note"]
-        try:
-            review = services.approve if decision == "approve" else services.reject
-            # Reviewers of one claim queue on its row lock; a transaction the
-            # database aborts to break a conflict is run again.
-            atomic_with_retry(partial(review, item, by=user, note=note))
-        except services.DomainError as refused:
-            error = str(refused)
-    else:
-        error = " ".join(str(e) for e in form.non_field_errors()) or "Choose approve or reject."
-    item.refresh_from_db()
-    if _is_htmx(request):
-        return render(request, "claims/review.html#item", {"item": item, "kind": kind, "error": error, "form": form})
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, f"{item.get_review_state_display()}: {item}")
-    return redirect("claims:review")
-
-
-# --- Actors and sources ---------------------------------------------------------------------------------
-
-
-@require_GET
-@cached_page
-def actor_list(request: HttpRequest) -> HttpResponse:
-    _require(request, can_view, "read actors")
-    q = search.clean_query(request.GET.get("q", ""))
-    page = Paginator(queries.actors_for_list(q).order_by("name"), 50).get_page(request.GET.get("page"))
-    return render(request, "claims/actor_list.html", {"page": page, "q": q})
-
-
-@require_GET
-@cached_page
-def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, can_view, "read actors")
-    actor = get_object_or_404(Actor.objects.select_related("parent").prefetch_related("aliases", "members"), pk=pk)
-    page = Paginator(queries.actor_stances(actor), STANCES_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "claims/actor_detail.html",
-        {"actor": actor, "page": page, "record": queries.track_record(actor)},
-    )
-
-
-@require_GET
-@cached_page
-def source_list(request: HttpRequest) -> HttpResponse:
-    _require(request, can_view, "read sources")
-    page = Paginator(queries.sources_for_list().order_by("-published_at", "title"), 50).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "claims/source_list.html", {"page": page})
-
-
-@require_GET
-@cached_page
-def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, can_view, "read sources")
-    source = get_object_or_404(Source.objects.select_related("publisher"), pk=pk)
-    attributions = list(
-        source.attributions.filter(review_state="approved")
-        .select_related("actor", "claim", "via")
-        .order_by("quote_start")
-    )
-    return render(
-        request,
-        "claims/source_detail.html",
-        {
-            "source": source,
-            "attributions": attributions,
-            "segments": queries.highlighted_body(source.body, attributions),
-            "not_found": [a for a in attributions if a.quote and a.quote_start is None],
-        },
-    )
-
-
 @require_GET
 def lookup(request: HttpRequest, kind: str) -> HttpResponse:
-    """Suggestions for an actor or source field, as <option>s of its <datalist>."""
-    _require(request, can_view, "look up actors and sources")
+    """Suggestions for an actor, source or claim field, as <option>s of its <datalist>."""
+    require(request, can_view, "look up actors and sources")
     text = search.clean_query(request.GET.get(request.GET.get("field", ""), "") or request.GET.get("q", ""))
     labels: list[str] = []
     if len(text) >= 2:
@@ -378,6 +250,8 @@ def lookup(request: HttpRequest, kind: str) -> HttpResponse:
             labels = [actor.name for actor in lookups.actors_matching(text)[: lookups.SUGGESTIONS]]
         elif kind == "sources":
             labels = [lookups.source_label(s) for s in lookups.sources_matching(text)[: lookups.SUGGESTIONS]]
+        elif kind == "claims":
+            labels = [lookups.claim_label(c) for c in lookups.claims_matching(text)[: lookups.SUGGESTIONS]]
         else:
             raise Http404("Nothing to look up there.")
     return render(request, "claims/lookup_options.html", {"labels": labels})

@@ -1,0 +1,75 @@
+"""The review queue: what waits, with what a decision needs (the quote check,
+the passage around the quote, a status change's evidence), and one decision."""
+
+from functools import partial
+from typing import cast
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from claimtracker.accounts.roles import can_review
+from claimtracker.claims import queries, services
+from claimtracker.claims.forms import ReviewForm
+from claimtracker.claims.models import Attribution, StatusChange
+from claimtracker.claims.pagecache import cached_page
+from claimtracker.claims.views.common import is_htmx, require
+from claimtracker.lib.numbers import whole_number
+from claimtracker.lib.retry import atomic_with_retry
+
+
+@require_GET
+@cached_page
+def review_queue(request: HttpRequest) -> HttpResponse:
+    require(request, can_review, "review")
+    after = request.GET.get("after", "")
+    groups, next_after = queries.review_queue(whole_number(after))
+    return render(
+        request,
+        "claims/review.html",
+        {"groups": groups, "next_after": next_after, "paged": bool(after), "form": ReviewForm()},
+    )
+
+
+_REVIEWABLE = {"attribution": Attribution, "status-change": StatusChange}
+
+
+@require_POST
+def review_item(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    user = require(request, can_review, "review")
+    model = _REVIEWABLE.get(kind)
+    if model is None:
+        raise Http404("Nothing to review there.")
+    item = cast(Attribution | StatusChange, get_object_or_404(model, pk=pk))
+    form = ReviewForm(request.POST)
+    error = None
+    if form.is_valid():
+        decision, note = form.cleaned_data["decision"], form.cleaned_data["note"]
+        try:
+            if decision == "approve" and isinstance(item, Attribution) and item.quote_check == "not_found":
+                raise services.DomainError(
+                    "This direct quote was not found in its source. Check it against the source, "
+                    "then choose Approve anyway, or reject it with a note."
+                )
+            review = services.reject if decision == "reject" else services.approve
+            # Reviewers of one claim queue on its row lock; a transaction the
+            # database aborts to break a conflict is run again.
+            atomic_with_retry(partial(review, item, by=user, note=note))
+        except services.DomainError as refused:
+            error = str(refused)
+    else:
+        error = " ".join(str(e) for e in form.non_field_errors()) or "Choose approve or reject."
+    if is_htmx(request):
+        # The item as decided, and (out of band) the header's count and the claim's status badge.
+        shown = queries.review_item(item)
+        context = {"item": shown, "kind": kind, "error": error, "form": form, "claim": shown.claim}
+        response = render(request, "claims/review.html#item", context)
+        response.content += render(request, "claims/review.html#after-decision", context).content
+        return response
+    item.refresh_from_db()
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"{item.get_review_state_display()}: {item}")
+    return redirect("claims:review")

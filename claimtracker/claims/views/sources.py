@@ -1,0 +1,160 @@
+"""Sources: the list, new and edit pages, and the source page, which is also
+the editors' workbench: select a passage of the text and record who said it."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from claimtracker.accounts.roles import can_edit, can_view
+from claimtracker.claims import drafts, queries, services, submissions
+from claimtracker.claims.forms import SourceForm, WorkbenchForm
+from claimtracker.claims.models import Source
+from claimtracker.claims.pagecache import cached_page
+from claimtracker.claims.views.common import is_htmx, require
+from claimtracker.lib.numbers import whole_number
+
+
+@require_GET
+@cached_page
+def source_list(request: HttpRequest) -> HttpResponse:
+    require(request, can_view, "read sources")
+    page = Paginator(queries.sources_for_list().order_by("-published_at", "title"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "claims/source_list.html", {"page": page})
+
+
+def _workbench_context(request: HttpRequest, source: Source, form: WorkbenchForm | None = None) -> dict[str, Any]:
+    editor = can_edit(request.user)
+    attributions, total = queries.source_attributions(source, include_pending=editor)
+    spans = queries.source_spans(source, include_pending=editor)
+    context: dict[str, Any] = {
+        "source": source,
+        "attributions": attributions,
+        "attribution_count": total,
+        "segments": queries.highlighted_body(source.body, spans),
+        "not_found": [a for a in attributions if a.quote_check == "not_found"],
+        "history": queries.source_history(source),
+        "can_edit": editor,
+    }
+    if editor:
+        context["form"] = form or WorkbenchForm(initial=_next_passage_initial(request, source))
+    return context
+
+
+def _next_passage_initial(request: HttpRequest, source: Source, keep: dict[str, Any] | None = None) -> dict[str, Any]:
+    initial: dict[str, Any] = {"stated_on": source.published_on}
+    initial.update(drafts.filled(request))
+    if keep:
+        initial.update(keep)
+    return initial
+
+
+@require_GET
+@cached_page
+def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request, can_view, "read sources")
+    source = get_object_or_404(Source.objects.select_related("publisher"), pk=pk)
+    return render(request, "claims/source_detail.html", _workbench_context(request, source))
+
+
+@require_POST
+def record_from_source(request: HttpRequest, pk: int) -> HttpResponse:
+    """The workbench's form: an attribution from a passage of this source."""
+    user = require(request, can_edit, "record attributions")
+    source = get_object_or_404(Source.objects.select_related("publisher"), pk=pk)
+    if drafts.wants_new(request):
+        return drafts.stash(request, source.get_absolute_url(), "workbench")
+    form = WorkbenchForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        claim = data["claim"]
+        saved = ""
+        with transaction.atomic():
+            if submissions.record(data["submission"], user, source.get_absolute_url()):
+                claim = claim or services.create_claim(text=data["new_claim"], by=user)
+                services.add_attribution(
+                    claim,
+                    by=user,
+                    source=source,
+                    **{name: data[name] for name in services.ATTRIBUTION_FIELDS if name != "source"},
+                )
+                saved = f"Attribution recorded on “{claim}”; it waits for a reviewer."
+        # Ready for the next passage of the same source: same claim and date, the rest cleared.
+        keep = {
+            "claim": claim,
+            "stated_on": data["stated_on"],
+            "stated_on_precision": data["stated_on_precision"],
+        }
+        if is_htmx(request):
+            fresh = WorkbenchForm(initial=_next_passage_initial(request, source, keep))
+            context = _workbench_context(request, source, fresh) | {"saved": saved}
+            return render(request, "claims/source_detail.html#workbench", context)
+        if saved:
+            messages.success(request, saved)
+        return redirect(f"{source.get_absolute_url()}#record-form")
+    context = _workbench_context(request, source, form)
+    if is_htmx(request):
+        return render(request, "claims/source_detail.html#workbench", context)
+    return render(request, "claims/source_detail.html", context, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def source_create(request: HttpRequest) -> HttpResponse:
+    return _source_form(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _source_form(request, get_object_or_404(Source, pk=pk))
+
+
+def _source_form(request: HttpRequest, source: Source | None) -> HttpResponse:
+    user = require(request, can_edit, "record sources")
+    draft = drafts.get(request, request.GET.get("draft", "") or request.POST.get("draft", ""))
+    initial: dict[str, Any] = {"title": draft.typed if draft else drafts.typed_name(request)} if source is None else {}
+    initial.update(drafts.filled(request))
+    form = SourceForm(request.POST or None, instance=source, initial=initial)
+    if request.method == "POST":
+        if drafts.wants_new(request):
+            return drafts.stash(request, request.get_full_path(), "source-form")
+        if form.is_valid():
+            with transaction.atomic():
+                saved = None
+                if submissions.record(form.cleaned_data["submission"], user):
+                    saved = services.save_source(form.save(commit=False), by=user)
+                    submissions.land(form.cleaned_data["submission"], saved.get_absolute_url())
+            if saved is None:
+                return redirect(submissions.landing(form.cleaned_data["submission"]) or "claims:source_list")
+            return drafts.created(request, draft, saved, "Source saved." if source else "Source recorded.")
+    dialog = drafts.in_dialog(request)
+    similar = []
+    if request.method == "POST":
+        similar = queries.sources_like(
+            request.POST.get("title", ""), request.POST.get("url", ""), exclude=source.pk if source else None
+        )
+    template = "claims/source_form.html#form" if dialog else "claims/source_form.html"
+    status = 400 if request.method == "POST" and not dialog else 200
+    context = {
+        "form": form,
+        "source": source,
+        "draft": draft,
+        "dialog": dialog,
+        "similar": similar,
+    }
+    return render(request, template, context, status=status)
+
+
+@require_GET
+def similar_sources(request: HttpRequest) -> HttpResponse:
+    """Sources already recorded with this URL or a like title, shown as the editor types."""
+    require(request, can_edit, "record sources")
+    matches = queries.sources_like(
+        request.GET.get("title", ""), request.GET.get("url", ""), exclude=whole_number(request.GET.get("exclude", ""))
+    )
+    return render(request, "claims/source_form.html#similar", {"similar": matches})
