@@ -7,6 +7,13 @@ number with its reason; it writes nothing. ``load`` runs ``check`` and, only
 when the whole file is valid, writes every row through claims.services in one
 transaction. Neutralised cells (a leading apostrophe before =, +, -, @, tab or
 CR) are read back as they were.
+
+Approval is given only by the importing user, in their own name (DESIGN 8.2):
+rows load as pending unless the importing user may review. A reviewer's import
+approves (or rejects) the rows so marked, each as the work of the user its
+``recorded_by`` names; a row that names the importer, or no other existing
+user, is the importer's own work and stays pending. The report counts what
+stayed pending and why.
 """
 
 import csv
@@ -22,6 +29,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
+from claimtracker.accounts.roles import can_review
 from claimtracker.claims import services
 from claimtracker.claims.models import (
     Actor,
@@ -39,6 +47,8 @@ from claimtracker.exports.timeline import COLUMNS
 from claimtracker.lib.dates import fits
 
 REQUIRED = ("claim", "event_date", "date_precision", "event")
+# Withdrawn entries are their author's to take back, and the exports leave them out.
+IMPORTED_STATES = (ReviewState.APPROVED, ReviewState.PENDING, ReviewState.REJECTED)
 MAX_BYTES = 50 * 1024 * 1024
 MAX_CELL = 10_000
 
@@ -52,6 +62,14 @@ class Problem:
         return f"line {self.line}: {self.reason}"
 
 
+# Why a row marked approved or rejected stays pending.
+CANNOT_REVIEW = "{user} may not review"
+OWN_WORK = "their recorded_by is {user}, and nobody reviews their own work"
+NO_OTHER_AUTHOR = (
+    "their recorded_by names no existing user, so {user} is their author, and nobody reviews their own work"
+)
+
+
 @dataclass
 class Report:
     problems: list[Problem] = field(default_factory=list)
@@ -59,6 +77,12 @@ class Report:
     claims: int = 0
     attributions: int = 0
     status_changes: int = 0
+    # What the rows become for the importing user (known when check is given one).
+    importer: str = ""
+    approved: int = 0
+    rejected: int = 0
+    pending: int = 0
+    held: dict[str, int] = field(default_factory=dict)  # reason -> rows marked reviewed that stay pending
 
     @property
     def ok(self) -> bool:
@@ -67,10 +91,21 @@ class Report:
     def summary(self) -> str:
         if self.problems:
             return f"{len(self.problems)} problem(s); nothing was imported."
-        return (
+        text = (
             f"{len(self.rows)} rows: {self.claims} new claim(s), {self.attributions} attribution(s), "
             f"{self.status_changes} status change(s)."
         )
+        return f"{text} {self.outcome()}" if self.importer else text
+
+    def outcome(self) -> str:
+        """What the rows become: who approves, and why rows stay pending."""
+        text = (
+            f"{self.approved} approved and {self.rejected} rejected by {self.importer}, "
+            f"{self.pending} pending review."
+        )
+        for reason, count in self.held.items():
+            text += f" {count} row(s) marked approved or rejected stay pending: {reason}."
+        return text
 
 
 def _unneutralise(value: str) -> str:
@@ -173,7 +208,7 @@ def _check_row(row: dict[str, str], context: _Context) -> str:
         raise ValueError("claim is empty")
     _date(row["event_date"], row["date_precision"])
     state = row.get("review_state") or ReviewState.APPROVED
-    if state not in ReviewState.values:
+    if state not in IMPORTED_STATES:
         raise ValueError(f"bad review_state {state!r} (approved, pending or rejected)")
     event = row["event"]
     key: tuple[Any, ...]
@@ -219,8 +254,9 @@ def _check_row(row: dict[str, str], context: _Context) -> str:
     return event
 
 
-def check(data: bytes, *, create_missing: bool = False) -> Report:
-    """Read and validate the whole file; write nothing."""
+def check(data: bytes, *, create_missing: bool = False, by: User | None = None) -> Report:
+    """Read and validate the whole file; write nothing. Given the importing
+    user, the report also says what the rows would become for them."""
     report = Report()
     context = _Context(create_missing, _actors_by_name(), _statuses_by_name(), set())
     existing_claims = set(Claim.objects.values_list("text", flat=True))
@@ -241,25 +277,60 @@ def check(data: bytes, *, create_missing: bool = False) -> Report:
     report.claims = len(new_claims)
     if not report.rows and not report.problems:
         report.problems.append(Problem(2, "the file has no rows"))
+    if by is not None and report.ok:
+        _plan(report, by)
     return report
 
 
-def load(data: bytes, *, by: User, reviewer: User | None = None, create_missing: bool = False) -> Report:
+@dataclass
+class _Entry:
+    author: User
+    state: str  # what the row becomes: approved, rejected or pending
+
+
+def _plan(report: Report, by: User) -> list[_Entry]:
+    """Who is each row's author and what it becomes when ``by`` imports it,
+    counted in the report. Only ``by`` approves or rejects, and never their own work."""
+    reviews = can_review(by)
+    named = {row.get("recorded_by", "") for _, row in report.rows} - {""}
+    users = {user.get_username(): user for user in User.objects.filter(username__in=named)} if reviews else {}
+    report.importer = by.get_username()
+    report.approved = report.rejected = report.pending = 0
+    report.held = {}
+    plan = []
+    for _, row in report.rows:
+        marked = row.get("review_state") or ReviewState.APPROVED
+        author = users.get(row.get("recorded_by", ""), by)
+        reason = None
+        if not reviews:
+            author, reason = by, CANNOT_REVIEW
+        elif author.pk == by.pk:
+            reason = OWN_WORK if row.get("recorded_by") == by.get_username() else NO_OTHER_AUTHOR
+        state = marked if reason is None else ReviewState.PENDING
+        if marked != ReviewState.PENDING and reason is not None:
+            held = reason.format(user=report.importer)
+            report.held[held] = report.held.get(held, 0) + 1
+        report.approved += state == ReviewState.APPROVED
+        report.rejected += state == ReviewState.REJECTED
+        report.pending += state == ReviewState.PENDING
+        plan.append(_Entry(author, state))
+    return plan
+
+
+def load(data: bytes, *, by: User, create_missing: bool = False) -> Report:
     """Import the file when every row is valid, through the services, in one
-    transaction. Rows marked approved are approved by ``reviewer`` (who must not
-    be ``by``); without one they stay pending."""
-    report = check(data, create_missing=create_missing)
+    transaction, as ``by``: rows marked approved or rejected are reviewed by
+    ``by`` when they may review and the row is another user's work (its
+    ``recorded_by``); every other row stays pending."""
+    report = check(data, create_missing=create_missing, by=by)
     if not report.ok:
         return report
-    if reviewer is not None and reviewer.pk == by.pk:
-        report.problems.append(Problem(1, "the reviewer must be someone other than the importing user"))
-        return report
     with transaction.atomic():
-        _write(report, by=by, reviewer=reviewer)
+        _write(report, _plan(report, by), by=by)
     return report
 
 
-def _write(report: Report, *, by: User, reviewer: User | None) -> None:
+def _write(report: Report, plan: list[_Entry], *, by: User) -> None:
     claims = {claim.text: claim for claim in Claim.objects.all()}
     actors = _actors_by_name()
     statuses = _statuses_by_name()
@@ -293,7 +364,7 @@ def _write(report: Report, *, by: User, reviewer: User | None) -> None:
             sources[key] = found
         return sources[key]
 
-    for _line, row in report.rows:
+    for (_line, row), entry in zip(report.rows, plan, strict=True):
         claim = claims.get(row["claim"])
         if claim is None:
             claim = claims[row["claim"]] = services.create_claim(text=row["claim"], by=by)
@@ -312,7 +383,7 @@ def _write(report: Report, *, by: User, reviewer: User | None) -> None:
                 quote_kind=row.get("quote_kind") or QuoteKind.DIRECT,
                 stated_on=day,
                 stated_on_precision=precision,
-                by=by,
+                by=entry.author,
             )
         else:
             item = services.propose_status_change(
@@ -321,10 +392,9 @@ def _write(report: Report, *, by: User, reviewer: User | None) -> None:
                 effective_on=day,
                 effective_on_precision=precision,
                 rationale=row["rationale"],
-                by=by,
+                by=entry.author,
             )
-        state = row.get("review_state") or ReviewState.APPROVED
-        if reviewer is not None and state == ReviewState.APPROVED:
-            services.approve(item, by=reviewer, note="Imported.")
-        elif reviewer is not None and state == ReviewState.REJECTED:
-            services.reject(item, by=reviewer, note="Imported as rejected.")
+        if entry.state == ReviewState.APPROVED:
+            services.approve(item, by=by, note="Imported.")
+        elif entry.state == ReviewState.REJECTED:
+            services.reject(item, by=by, note="Imported as rejected.")

@@ -489,6 +489,7 @@ class Command(BaseCommand):
                 publisher=actors["Yonhap News Agency"],
                 byline="Song Sang-ho",
                 published_at=datetime.datetime(2024, 10, 26, 2, 9, 34, tzinfo=SEOUL),
+                published_tz="Asia/Seoul",
                 dateline="WASHINGTON, Oct. 25",
                 language="en",
                 kind=SourceKind.NEWS_REPORT,
