@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from claimtracker.accounts.roles import can_review
 from claimtracker.claims import services, submissions
 from claimtracker.claims.models import (
     Actor,
@@ -382,25 +383,6 @@ class ImportForm(forms.Form):
     create_missing = forms.BooleanField(
         label="Create actors and sources the file names that do not exist yet", required=False
     )
-    reviewer = forms.ModelChoiceField(
-        queryset=User.objects.none(),
-        required=False,
-        label="Approve rows marked approved as",
-        help_text="Another reviewer; leave empty to import every row as pending.",
-    )
-
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        reviewer_field = self.fields["reviewer"]
-        assert isinstance(reviewer_field, forms.ModelChoiceField)
-        reviewer_field.queryset = (
-            User.objects.filter(
-                models.Q(is_superuser=True) | models.Q(groups__permissions__codename="review_statuschange")
-            )
-            .exclude(pk=user.pk)
-            .distinct()
-            .order_by("username")
-        )
 
     def content(self) -> bytes | None:
         upload = self.cleaned_data.get("file")
@@ -492,7 +474,7 @@ class ClaimAdmin(ChecksIds, SubmitOnce, SimpleHistoryAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         user = _user(request)
-        form = ImportForm(request.POST or None, request.FILES or None, user=user)
+        form = ImportForm(request.POST or None, request.FILES or None)
         report = None
         checked = ""
         if request.method == "POST" and form.is_valid():
@@ -507,13 +489,14 @@ class ClaimAdmin(ChecksIds, SubmitOnce, SimpleHistoryAdmin):
                     if token is not None and not submissions.record(token, user):
                         self.message_user(request, "This file was already imported; it was not imported again.")
                         return HttpResponseRedirect(reverse("admin:claims_claim_changelist"))
-                    report = importer.load(data, by=user, reviewer=form.cleaned_data["reviewer"], **options)
+                    # Approved, if at all, by the user who imports, in their own name (DESIGN 8.2).
+                    report = importer.load(data, by=user, **options)
                     transaction.set_rollback(not report.ok)  # gives the token back with the refused rows
                 if report.ok:
                     self.message_user(request, f"Imported {report.summary()}", messages.SUCCESS)
                     return HttpResponseRedirect(reverse("admin:claims_claim_changelist"))
             else:
-                report = importer.check(data, **options)
+                report = importer.check(data, by=user, **options)
                 if report.ok:
                     checked = base64.b64encode(data).decode("ascii")
         return TemplateResponse(
@@ -522,6 +505,7 @@ class ClaimAdmin(ChecksIds, SubmitOnce, SimpleHistoryAdmin):
             {
                 **self.admin_site.each_context(request),
                 "title": "Import timelines from CSV",
+                "may_review": can_review(user),
                 "opts": self.model._meta,
                 "form": form,
                 "report": report,

@@ -100,8 +100,7 @@ class Report:
     def outcome(self) -> str:
         """What the rows become: who approves, and why rows stay pending."""
         text = (
-            f"{self.approved} approved and {self.rejected} rejected by {self.importer}, "
-            f"{self.pending} pending review."
+            f"{self.approved} approved and {self.rejected} rejected by {self.importer}, {self.pending} pending review."
         )
         for reason, count in self.held.items():
             text += f" {count} row(s) marked approved or rejected stay pending: {reason}."
@@ -322,11 +321,12 @@ def load(data: bytes, *, by: User, create_missing: bool = False) -> Report:
     transaction, as ``by``: rows marked approved or rejected are reviewed by
     ``by`` when they may review and the row is another user's work (its
     ``recorded_by``); every other row stays pending."""
-    report = check(data, create_missing=create_missing, by=by)
+    report = check(data, create_missing=create_missing)
     if not report.ok:
         return report
+    plan = _plan(report, by)
     with transaction.atomic():
-        _write(report, _plan(report, by), by=by)
+        _write(report, plan, by=by)
     return report
 
 
