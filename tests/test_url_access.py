@@ -26,6 +26,7 @@ EDIT_POST = {"anonymous": "login", "stranger": 403, "viewer": 403, "editor": 400
 REVIEW_PAGE = READ | {"viewer": 403, "editor": 403}
 REVIEW_POST = {"anonymous": "login", "stranger": 403, "viewer": 403, "editor": 403, "reviewer": 302, "superuser": 302}
 ANYONE = dict.fromkeys(ROLES, 200)
+NOT_OWN = {"anonymous": "login", **dict.fromkeys(ROLES[1:], 403)}
 REDIRECT_HOME = READ | {"viewer": 302, "editor": 302, "reviewer": 302, "superuser": 302, "stranger": 302}
 
 # On every answer, whoever asks (HSTS is checked over HTTPS in test_security.py).
@@ -46,6 +47,17 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "claims:propose_status_change": ("post", EDIT_POST),
     "claims:review": ("get", REVIEW_PAGE),
     "claims:review_item": ("post", REVIEW_POST),
+    "claims:mine": ("get", EDIT_PAGE),
+    # Demo entries are the demo editor's: for everyone here they are someone else's work.
+    "claims:edit_entry": ("get", NOT_OWN),
+    "claims:withdraw_entry": ("post", NOT_OWN),
+    "claims:actor_create": ("get", EDIT_PAGE),
+    "claims:actor_edit": ("get", EDIT_PAGE),
+    "claims:similar_actors": ("get", EDIT_PAGE),
+    "claims:source_create": ("get", EDIT_PAGE),
+    "claims:source_edit": ("get", EDIT_PAGE),
+    "claims:similar_sources": ("get", EDIT_PAGE),
+    "claims:record_from_source": ("post", EDIT_POST),
     "claims:actor_list": ("get", READ),
     "claims:actor_detail": ("get", READ),
     "claims:source_list": ("get", READ),
@@ -97,9 +109,11 @@ def _url(name: str, pattern: URLPattern) -> str:
     if "pk" in pattern.pattern.converters:
         if name == "claims:review_item":
             kwargs = {"kind": "attribution", "pk": Attribution.objects.filter(review_state="pending").first().pk}
+        elif name in ("claims:edit_entry", "claims:withdraw_entry"):
+            kwargs = {"kind": "attribution", "pk": Attribution.objects.order_by("pk").first().pk}
         elif name.startswith("claims:actor"):
             kwargs = {"pk": Attribution.objects.first().actor_id}
-        elif name.startswith("claims:source"):
+        elif name.startswith("claims:source") or name == "claims:record_from_source":
             kwargs = {"pk": Attribution.objects.first().source_id}
         else:
             kwargs = {"pk": Claim.objects.first().pk}

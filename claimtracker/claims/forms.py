@@ -242,6 +242,9 @@ class SourceForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Source]):
     clock read where it was published, with that place's time zone, and
     stored as an instant."""
 
+    url = forms.URLField(
+        label="URL", required=False, max_length=2000, assume_scheme="https", help_text="http or https; optional."
+    )
     publisher = ActorField(
         label="Publisher", required=False, help_text="A media outlet already recorded, or add one with New actor."
     )

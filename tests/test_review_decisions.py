@@ -1,0 +1,118 @@
+"""What the review queue shows a reviewer before deciding (the quote check, the
+passage around the quote, a status change's evidence) and what changes in
+place after a decision."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from claimtracker.claims import services
+from claimtracker.claims.models import Attribution, Claim, Source, Status
+from tests.conftest import client_for
+from tests.factories import ActorFactory, ClaimFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+BODY = (
+    "SEOUL, Oct. 28 -- " + "Background paragraph. " * 12 + "The Pentagon said on Monday that "
+    "about 10,000 troops had moved to eastern Russia, officials added. " + "More text. " * 20
+)
+DAY = datetime.date(2024, 10, 28)
+
+
+def _item(html: str, kind: str, pk: int) -> str:
+    part = html[html.index(f'id="review-{kind}-{pk}"') :]
+    return part[: part.index("</li>\n")]
+
+
+@pytest.fixture
+def source() -> Source:
+    return SourceFactory(body=BODY)
+
+
+def _add(claim: Claim, source: Source, by: User, quote: str, kind: str = "direct") -> Attribution:
+    return services.add_attribution(
+        claim, actor=ActorFactory(), source=source, stance="asserts", stated_on=DAY, quote=quote, quote_kind=kind, by=by
+    )
+
+
+def test_queue_shows_the_quote_check_and_the_passage_around_a_found_quote(
+    source: Source, editor: User, reviewer: User
+) -> None:
+    item = _add(ClaimFactory(), source, editor, "about 10,000 troops had moved")
+    html = _item(client_for(reviewer).get(reverse("claims:review")).content.decode(), "attribution", item.pk)
+    assert "Quote found in the source." in html
+    assert "<mark>about 10,000 troops had moved</mark>" in html
+    assert "The Pentagon said on Monday that" in html and "to eastern Russia, officials added." in html
+    assert ">Approve<" in html and "Approve anyway" not in html
+
+
+@pytest.mark.parametrize(
+    ("quote", "kind", "body", "said"),
+    [
+        ("troops had left for Vladivostok", "direct", BODY, "Quote not found in the source."),
+        ("ABOUT 10,000 TROOPS had moved", "direct", BODY, "Quote found in the source, but for letter case."),
+        ("troops had moved", "direct", "", "The source has no text to check the quote against."),
+        ("they sent many soldiers", "paraphrase", BODY, "Paraphrase: not checked word for word."),
+    ],
+)
+def test_queue_says_what_the_quote_check_found(
+    editor: User, reviewer: User, quote: str, kind: str, body: str, said: str
+) -> None:
+    item = _add(ClaimFactory(), SourceFactory(body=body), editor, quote, kind)
+    html = _item(client_for(reviewer).get(reverse("claims:review")).content.decode(), "attribution", item.pk)
+    assert said in html
+
+
+def test_a_direct_quote_not_in_the_source_needs_approve_anyway(source: Source, editor: User, reviewer: User) -> None:
+    item = _add(ClaimFactory(), source, editor, "troops had left for Vladivostok")
+    client = client_for(reviewer)
+    assert "Approve anyway" in _item(client.get(reverse("claims:review")).content.decode(), "attribution", item.pk)
+    url = reverse("claims:review_item", args=["attribution", item.pk])
+
+    refused = client.post(url, {"decision": "approve"}, HTTP_HX_REQUEST="true").content.decode()
+    item.refresh_from_db()
+    assert item.review_state == "pending"
+    assert "choose Approve anyway" in refused
+
+    client.post(url, {"decision": "approve_anyway"}, HTTP_HX_REQUEST="true")
+    item.refresh_from_db()
+    assert (item.review_state, item.reviewed_by) == ("approved", reviewer)
+
+
+def test_queue_shows_a_status_changes_evidence_with_each_quote(source: Source, editor: User, reviewer: User) -> None:
+    claim = ClaimFactory()
+    found = _add(claim, source, editor, "about 10,000 troops had moved")
+    change = services.propose_status_change(
+        claim,
+        status=Status.objects.get(slug="confirmed"),
+        effective_on=DAY,
+        rationale="The Pentagon confirms the figure.",
+        evidence=[found],
+        by=editor,
+    )
+    html = _item(client_for(reviewer).get(reverse("claims:review")).content.decode(), "status-change", change.pk)
+    assert found.actor.name in html and "about 10,000 troops had moved" in html
+    assert "Pending" in html  # the evidence is itself still in review
+
+
+def test_after_a_decision_the_count_and_the_claims_badge_change_in_place(
+    source: Source, editor: User, reviewer: User
+) -> None:
+    claim = ClaimFactory()
+    _add(claim, source, editor, "about 10,000 troops had moved")
+    change = services.propose_status_change(
+        claim, status=Status.objects.get(slug="confirmed"), effective_on=DAY, rationale="Seen.", by=editor
+    )
+    response = client_for(reviewer).post(
+        reverse("claims:review_item", args=["status-change", change.pk]),
+        {"decision": "approve"},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert "Approved by rita" in html
+    assert '<span id="review-count" hx-swap-oob="true"> <span class="count" aria-label="1 pending">1</span>' in html
+    badge = html[html.index(f'id="claim-status-{claim.pk}"') :]
+    assert "Confirmed" in badge[: badge.index("</span>\n")]
