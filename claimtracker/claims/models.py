@@ -606,7 +606,10 @@ class Attribution(Reviewable):
 
     @property
     def quote_check(self) -> str:
-        """found, found_case, not_found, no_text (the source has no text) or paraphrase."""
+        """found, found_case, not_found, no_text (the source has no text) or
+        paraphrase; empty when there is no quote to check."""
+        if not self.quote:
+            return ""
         if self.quote_kind != QuoteKind.DIRECT:
             return "paraphrase"
         # Pages that list many attributions annotate source_has_text instead of reading each body.
