@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (the sources are pasted paragraphs, one line each, as an editor pastes them)
 """A follow-up story entered through the pages only, as a desk would over a
 few days, starting from the demo desk: new sources with their text, new actors
 (one with a parent, one with a Korean alias), attributions recorded from the
@@ -10,6 +11,7 @@ reads the result and downloads the CSV. No JavaScript errors."""
 import csv
 import io
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -283,7 +285,7 @@ def test_a_follow_up_story_from_sources_to_a_reviewed_timeline(page: Page, demo_
     expect(page.locator(".current")).to_contain_text("Reported")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV").click()
-    rows = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     quotes = [row["quote"] for row in rows]
     assert "The first units of the North Korean army have already come under fire in the Kursk region" in quotes
     assert "We have nothing to add" not in quotes
