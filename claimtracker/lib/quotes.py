@@ -15,7 +15,8 @@ byte. Both sides are compared in one normal form (``normalise``):
 An ellipsis in the quote ("…", "...", ". . .", "[...]", "(...)") marks an
 omission: the pieces around it must stand in the source in that order. When
 only letter case differs the quote is still found, flagged ``case_differs`` so
-a reviewer can look.
+a reviewer can look. A match never ends inside a character: "cafe" is not found
+in "café", however the accent is encoded.
 
 Offsets always index the original, unnormalised body (Python ``str`` indices),
 because the caller slices ``body[start:end]`` to highlight the quote. The
@@ -38,12 +39,11 @@ _SINGLE_QUOTES = re.compile(r"[\u2018\u2019\u201a\u201b\u2039\u203a\uff07]")
 # Every character for which str.isspace() is true, but the plain space.
 _OTHER_SPACES = re.compile(r"[\t-\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _SPACE_RUN = re.compile("  +")
-# Characters that may compose with, or reorder against, the one before them.
-# Outside these, a non-ASCII run can be normalised cluster by cluster; a
-# boundary before an ASCII character is always safe.
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+# Nothing composes with an ASCII character before it, so NFC can work through a
+# text one non-ASCII run (and the character before it) at a time.
 _SPACES_OR_CLUSTERS = re.compile(r"(  +)|[\x00-\x7f]?[^\x00-\x7f]+")
-# An omission: a bracketed ellipsis, or a run of dots and "…" (judged in _parts).
+# An omission: a bracketed ellipsis, or a run of dots and "…" (judged in quote_parts).
 _OMISSION = re.compile(r"[\[(] ?(?:\u2026|\.(?: ?\.){2,}) ?[\])]|[.\u2026](?: ?[.\u2026])*")
 
 
@@ -135,11 +135,20 @@ class _Alignment:
         return self._locate(index - 1)[1]
 
 
+def _whole(haystack: str, found: int, part: str) -> bool:
+    # An occurrence followed by a mark that stays separate even in NFC ("q" in
+    # "q̃") is part of another character, not the quoted one.
+    end = found + len(part)
+    return end == len(haystack) or not _joins_previous(haystack[end])
+
+
 def _find_in_order(haystack: str, parts: list[str]) -> tuple[int, int] | None:
     """The tightest span holding ``parts`` in order, ending as early as possible."""
     position = 0
     for part in parts:
         found = haystack.find(part, position)
+        while found >= 0 and not _whole(haystack, found, part):
+            found = haystack.find(part, found + 1)
         if found < 0:
             return None
         position = found + len(part)
@@ -147,85 +156,170 @@ def _find_in_order(haystack: str, parts: list[str]) -> tuple[int, int] | None:
     # Back from the end, each part's last occurrence before the next one's start:
     # a leading part that also occurs far earlier does not stretch the span.
     for part in reversed(parts):
-        position = haystack.rfind(part, 0, position)
+        found = haystack.rfind(part, 0, position)
+        while found >= 0 and not _whole(haystack, found, part):
+            found = haystack.rfind(part, 0, found + len(part) - 1)
+        position = found
     return position, end
+
+
+def _cluster_edits(run: str, offset: int) -> list[tuple[int, int, str]]:
+    """NFC across ``run``, cluster by cluster (a character and those joining it)."""
+    composed = unicodedata.normalize("NFC", run)
+    if composed == run:
+        return []
+    starts = [index for index, char in enumerate(run) if index == 0 or not _joins_previous(char)]
+    starts.append(len(run))
+    if len(composed) == len(starts) - 1:
+        # Each cluster composes to at least one character, so here to exactly
+        # one: the common case (a syllable from its jamo, a letter and its accent).
+        return [
+            (offset + start, offset + end, composed[index])
+            for index, (start, end) in enumerate(itertools.pairwise(starts))
+            if end - start > 1 or composed[index] != run[start]
+        ]
+    edits: list[tuple[int, int, str]] = []
+    for start, end in itertools.pairwise(starts):
+        cluster = run[start:end]
+        new = unicodedata.normalize("NFC", cluster)
+        if new != cluster:
+            # Keep what NFC left alone at either end (a space before a mark it
+            # decomposed, say) aligned one to one; at least a character remains.
+            head = tail = 0
+            while head < min(len(cluster), len(new)) - 1 and cluster[head] == new[head]:
+                head += 1
+            while tail < min(len(cluster), len(new)) - head - 1 and cluster[-1 - tail] == new[-1 - tail]:
+                tail += 1
+            edits.append((offset + start + head, offset + end - tail, new[head : len(new) - tail]))
+    return edits
+
+
+def _rewrite(folded: str) -> tuple[str, _Alignment]:
+    """``normalise`` of an already folded text, with its alignment to that text."""
+    pattern = _SPACE_RUN if unicodedata.is_normalized("NFC", folded) else _SPACES_OR_CLUSTERS
+    pieces: list[str] = []
+    edits: list[tuple[int, int, int]] = []
+    position = 0
+    for match in pattern.finditer(folded):
+        if pattern is _SPACE_RUN or match.group(1):
+            replacements = [(match.start(), match.end(), " ")]
+        else:
+            replacements = _cluster_edits(match.group(), match.start())
+        for start, end, new in replacements:
+            pieces.append(folded[position:start])
+            pieces.append(new)
+            edits.append((start, end, len(new)))
+            position = end
+    pieces.append(folded[position:])
+    return "".join(pieces), _Alignment(edits)
+
+
+def _casefold_alignment(text: str) -> _Alignment:
+    """Alignment of ``text.casefold()`` to ``text``."""
+    edits: list[tuple[int, int, int]] = []
+    if len(text.casefold()) != len(text):
+        # A few characters fold to several ("ß" to "ss", "İ" to "i̇"), all
+        # outside ASCII; runs that keep their length are skipped whole.
+        for match in _NON_ASCII.finditer(text):
+            run = match.group()
+            if len(run.casefold()) == len(run):
+                continue
+            for index, char in enumerate(run, start=match.start()):
+                length = len(char.casefold())
+                if length != 1:
+                    edits.append((index, index + 1, length))
+    return _Alignment(edits)
 
 
 class Haystack:
     """One body prepared for locating many quotes in it.
 
-    The normalised copy (and its case-folded copy, needed only when a quote is
-    not found as typed) are built once, on first use.
+    The body is normalised once, in segments cut where normalising cannot reach
+    across (before a character that joins nothing, or at the start of a run of
+    white space). Only the segments where a match begins and ends are then
+    aligned character by character, so a decomposed body costs no more than a
+    composed one.
     """
+
+    segment_chars = 512
 
     def __init__(self, body: str) -> None:
         self.body = body
+        self._aligned: dict[int, _Alignment] = {}
+        self._case_aligned: dict[int, _Alignment] = {}
 
     @cached_property
-    def _normalised(self) -> tuple[str, _Alignment]:
-        text = _fold(self.body)
-        if unicodedata.is_normalized("NFC", text):
-            # The usual case: only white space runs to collapse.
-            pattern = _SPACE_RUN
-        else:
-            pattern = _SPACES_OR_CLUSTERS
+    def _folded(self) -> str:
+        return _fold(self.body)
+
+    def _cut(self, position: int) -> int:
+        """The first safe segment boundary at or after ``position``."""
+        folded = self._folded
+        while position < len(folded):
+            char = folded[position]
+            if (char != " " and not _joins_previous(char)) or (char == " " and folded[position - 1] != " "):
+                return position
+            position += 1
+        return len(folded)
+
+    @cached_property
+    def _segments(self) -> tuple[str, list[int], list[int]]:
+        """The normalised body, and where each segment starts in the body and in it."""
+        folded = self._folded
+        composed = unicodedata.is_normalized("NFC", folded)
         pieces: list[str] = []
-        edits: list[tuple[int, int, int]] = []
-        position = 0
-        for match in pattern.finditer(text):
-            if pattern is _SPACE_RUN or match.group(1):
-                replacements = [(match.start(), match.end(), " ")]
-            else:
-                replacements = list(self._cluster_edits(match.group(), match.start()))
-            for start, end, new in replacements:
-                pieces.append(text[position:start])
-                pieces.append(new)
-                edits.append((start, end, len(new)))
-                position = end
-        pieces.append(text[position:])
-        return "".join(pieces), _Alignment(edits)
-
-    @staticmethod
-    def _cluster_edits(run: str, offset: int) -> list[tuple[int, int, str]]:
-        """NFC across ``run``, cluster by cluster (a character and those joining it)."""
-        composed = unicodedata.normalize("NFC", run)
-        if composed == run:
-            return []
-        starts = [index for index, char in enumerate(run) if index == 0 or not _joins_previous(char)]
-        starts.append(len(run))
-        if len(composed) == len(starts) - 1:
-            # Each cluster composes to at least one character, so here to exactly
-            # one: the common case (a syllable from its jamo, a letter and its accent).
-            return [
-                (offset + start, offset + end, composed[index])
-                for index, (start, end) in enumerate(itertools.pairwise(starts))
-                if end - start > 1 or composed[index] != run[start]
-            ]
-        edits: list[tuple[int, int, str]] = []
-        for start, end in itertools.pairwise(starts):
-            cluster = run[start:end]
-            new = unicodedata.normalize("NFC", cluster)
-            if new != cluster:
-                edits.append((offset + start, offset + end, new))
-        return edits
+        sources, targets = [0], [0]
+        while sources[-1] < len(folded):
+            end = self._cut(sources[-1] + self.segment_chars)
+            piece = folded[sources[-1] : end]
+            if not composed:
+                piece = unicodedata.normalize("NFC", piece)
+            if "  " in piece:
+                piece = _SPACE_RUN.sub(" ", piece)
+            pieces.append(piece)
+            sources.append(end)
+            targets.append(targets[-1] + len(piece))
+        return "".join(pieces), sources, targets
 
     @cached_property
-    def _casefolded(self) -> tuple[str, _Alignment]:
-        text = self._normalised[0]
-        folded = text.casefold()
-        edits: list[tuple[int, int, int]] = []
-        if len(folded) != len(text):
-            # A few characters fold to several ("ß" to "ss", "İ" to "i̇"); all
-            # of them are outside ASCII, and whole runs can be skipped cheaply.
-            for match in _NON_ASCII.finditer(text):
-                run = match.group()
-                if len(run.casefold()) == len(run):
-                    continue
-                for index, char in enumerate(run, start=match.start()):
-                    length = len(char.casefold())
-                    if length != 1:
-                        edits.append((index, index + 1, length))
-        return folded, _Alignment(edits)
+    def _casefolded(self) -> tuple[str, list[int]]:
+        """The normalised body case-folded, and where each segment starts in it."""
+        text, _, targets = self._segments
+        pieces = [text[start:end].casefold() for start, end in itertools.pairwise(targets)]
+        return "".join(pieces), [0, *itertools.accumulate(len(piece) for piece in pieces)]
+
+    def _alignment(self, segment: int) -> _Alignment:
+        if segment not in self._aligned:
+            _, sources, _ = self._segments
+            self._aligned[segment] = _rewrite(self._folded[sources[segment] : sources[segment + 1]])[1]
+        return self._aligned[segment]
+
+    def _case_alignment(self, segment: int) -> _Alignment:
+        if segment not in self._case_aligned:
+            text, _, targets = self._segments
+            self._case_aligned[segment] = _casefold_alignment(text[targets[segment] : targets[segment + 1]])
+        return self._case_aligned[segment]
+
+    def _body_span(self, start: int, end: int) -> tuple[int, int]:
+        """Body offsets of the normalised span ``start:end`` (not empty)."""
+        _, sources, targets = self._segments
+        first = bisect_right(targets, start) - 1
+        last = bisect_right(targets, end - 1) - 1
+        return (
+            sources[first] + self._alignment(first).start(start - targets[first]),
+            sources[last] + self._alignment(last).end(end - targets[last]),
+        )
+
+    def _normalised_span(self, start: int, end: int) -> tuple[int, int]:
+        """Normalised offsets of the case-folded span ``start:end`` (not empty)."""
+        _, _, targets = self._segments
+        folded_targets = self._casefolded[1]
+        first = bisect_right(folded_targets, start) - 1
+        last = bisect_right(folded_targets, end - 1) - 1
+        return (
+            targets[first] + self._case_alignment(first).start(start - folded_targets[first]),
+            targets[last] + self._case_alignment(last).end(end - folded_targets[last]),
+        )
 
     def _selector(self, start: int, end: int, case_differs: bool) -> QuoteSelector:
         return QuoteSelector(
@@ -251,17 +345,13 @@ class Haystack:
         found = self.body.find(verbatim)
         if found >= 0 and self._clean_cut(found, found + len(verbatim)):
             return self._selector(found, found + len(verbatim), case_differs=False)
-        text, alignment = self._normalised
-        span = _find_in_order(text, parts)
+        span = _find_in_order(self._segments[0], parts)
         if span is not None:
-            return self._selector(alignment.start(span[0]), alignment.end(span[1]), case_differs=False)
-        folded, case_alignment = self._casefolded
-        span = _find_in_order(folded, [part.casefold() for part in parts])
+            return self._selector(*self._body_span(*span), case_differs=False)
+        span = _find_in_order(self._casefolded[0], [part.casefold() for part in parts])
         if span is None:
             return None
-        start = alignment.start(case_alignment.start(span[0]))
-        end = alignment.end(case_alignment.end(span[1]))
-        return self._selector(start, end, case_differs=True)
+        return self._selector(*self._body_span(*self._normalised_span(*span)), case_differs=True)
 
 
 # Saving a source locates every attribution's quote in the same body, one call
@@ -289,10 +379,11 @@ def passage(body: str, start: int, end: int, context: int = 160) -> tuple[str, s
     """
     start = max(0, min(start, len(body)))
     end = max(start, min(end, len(body)))
+    context = max(0, context)
     cut = start - context
     before = body[max(0, cut) : start]
     if cut > 0:
-        if not body[cut - 1].isspace():
+        if before and not body[cut - 1].isspace() and not before[0].isspace():
             # Drop the partial word at the cut, when a whole word remains.
             words = before.split(None, 1)
             if len(words) == 2:
@@ -301,7 +392,7 @@ def passage(body: str, start: int, end: int, context: int = 160) -> tuple[str, s
     cut = end + context
     after = body[end:cut]
     if cut < len(body):
-        if not body[cut].isspace():
+        if after and not body[cut].isspace() and not after[-1].isspace():
             words = after.rsplit(None, 1)
             if len(words) == 2:
                 after = words[0]
