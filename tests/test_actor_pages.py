@@ -192,11 +192,6 @@ def test_actor_cannot_be_its_own_parent(editor: User) -> None:
     assert white_house.parent is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lookups.ActorField.prepare_value: a ModelForm's initial for a foreign key is the actor's pk, "
-    "not an Actor, so the edit page shows the parent as a number",
-)
 def test_edit_page_shows_the_parent_by_name(editor: User) -> None:
     white_house = ActorFactory(name="White House")
     kirby = ActorFactory(name="John Kirby", parent=white_house)
@@ -287,12 +282,6 @@ def test_double_submit_records_one_actor(editor: User) -> None:
     assert Actor.objects.count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="views/actors.py _actor_form: the form is validated (the name now taken by the first save) "
-    "before the token is looked up, so the second click gets a 400 'already exists' page instead of "
-    "landing where the first one did",
-)
 def test_double_submit_lands_the_second_click_on_the_saved_actor(editor: User) -> None:
     client = client_for(editor)
     data = actor_data()
@@ -317,11 +306,6 @@ def test_actor_page_shows_the_history_of_edits(editor: User, other_editor: User,
     assert "ed created the actor" in history
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="templates/claims/actor_detail.html line 2: the history include sits inside {% block title %}, "
-    "so the tab title carries the whole 'History of edits' section",
-)
 def test_actor_page_title_is_the_actors_name(editor: User, viewer: User) -> None:
     client_for(editor).post(reverse("claims:actor_create"), actor_data())
     nis = Actor.objects.get()

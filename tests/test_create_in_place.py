@@ -293,12 +293,6 @@ def _default_button(form_markup: str) -> str:
     return ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="templates/claims/_new_button.html: the 'New actor…' button is a submit button placed before the "
-    "form's own, so it is the form's default button: Enter in any text field sends create=actor "
-    "(no JS: off to the new actor page; htmx: the dialog opens) instead of saving",
-)
 def test_enter_in_a_field_saves_rather_than_creating_an_actor(editor: User, claim: Claim, report: Source) -> None:
     client = client_for(editor)
     pages = {
@@ -445,12 +439,6 @@ def test_dialog_shows_actors_already_recorded_under_a_like_name(editor: User) ->
     assert "Similar actors already recorded" in html and "John Kirby" in html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="templates/claims/source_form.html line 21: the 'different source with the same title' box is "
-    "left out of the dialog ({% if form.title.errors and not dialog %}), so the error asks the editor to "
-    "tick a box the dialog does not show, and a second source with that title cannot be made there",
-)
 def test_source_dialog_offers_the_same_title_box_its_error_asks_for(editor: User) -> None:
     SourceFactory(title="Press briefing by John Kirby")
     client = client_for(editor)
@@ -464,12 +452,6 @@ def test_source_dialog_offers_the_same_title_box_its_error_asks_for(editor: User
     assert 'name="different_source"' in html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="views/actors.py _actor_form: a second click in the dialog is validated before its token is "
-    "looked up, so it answers the dialog with 'Actor with this Name already exists.' instead of filling "
-    "the field with the actor the first click saved",
-)
 def test_double_click_in_the_dialog_still_fills_the_field(editor: User) -> None:
     client = client_for(editor)
     form = form_on(
@@ -480,13 +462,6 @@ def test_double_click_in_the_dialog_still_fills_the_field(editor: User) -> None:
     assert first["HX-Trigger"] == second.get("HX-Trigger")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="views/actors.py _actor_form: the media-outlet default is given only to a no-JS draft "
-    "(draft.field == 'publisher'), not to the dialog opened from the publisher field "
-    "(?dialog=id_publisher&publisher=...), so a publisher made in the dialog is of kind Other and "
-    "the source form then refuses it",
-)
 def test_publisher_dialog_defaults_to_a_media_outlet(editor: User) -> None:
     response = client_for(editor).get(
         reverse("claims:actor_create"), {"dialog": "id_publisher", "publisher": "Yonhap News Agency"}, headers=HTMX

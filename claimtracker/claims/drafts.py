@@ -18,8 +18,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
+from claimtracker.claims import submissions
 from claimtracker.claims.lookups import source_label
 from claimtracker.claims.models import Actor, Source
 
@@ -85,6 +86,20 @@ def typed_name(request: HttpRequest) -> str:
         if request.GET.get(name):
             return request.GET[name][:200]
     return ""
+
+
+def already_saved(request: HttpRequest, model: type[Actor] | type[Source]) -> Actor | Source | None:
+    """The record a first click of this form's one-time token saved, when this
+    POST is a second click (claims/submissions.py): it lands where the first did."""
+    landing = submissions.landing(submissions.parse(request.POST.get("submission")))
+    if not landing:
+        return None
+    try:
+        match = resolve(landing.split("#")[0])
+    except Resolver404:
+        return None
+    pk = match.kwargs.get("pk")
+    return model.objects.filter(pk=pk).first() if isinstance(pk, int) else None
 
 
 def label(record: Actor | Source) -> str:

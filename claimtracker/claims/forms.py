@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from claimtracker.claims import validators
 from claimtracker.claims.lookups import ActorField, ClaimField, SourceField
 from claimtracker.claims.models import (
     RATIONALE_MAX,
@@ -230,7 +231,8 @@ class DateTimeLocalInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+        # Seconds kept (step 1), so that saving another field does not round the time.
+        super().__init__({"step": "1", **(attrs or {})}, format="%Y-%m-%dT%H:%M:%S")
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -276,6 +278,11 @@ class SourceForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Source]):
         local = self.instance.published_in_zone if self.instance.pk is not None else None
         if local is not None:
             self.fields["published_local"].initial = local.replace(tzinfo=None)
+
+    def clean_published_tz(self) -> str:
+        zone: str = self.cleaned_data.get("published_tz") or ""
+        validators.time_zone(zone)
+        return zone
 
     def clean_url(self) -> str:
         url: str = self.cleaned_data.get("url", "")

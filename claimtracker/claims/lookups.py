@@ -120,6 +120,9 @@ class ActorField(forms.CharField):
         super().__init__(widget=LookupInput("actors"), max_length=200, **kwargs)
 
     def prepare_value(self, value: Any) -> Any:
+        # A model form's initial value is the related row's id: show its name.
+        if isinstance(value, int):
+            value = Actor.objects.filter(pk=value).first() or value
         return value.name if isinstance(value, Actor) else value
 
     def clean(self, value: Any) -> Actor | None:
@@ -132,6 +135,8 @@ class SourceField(forms.CharField):
         super().__init__(widget=LookupInput("sources"), max_length=600, **kwargs)
 
     def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            value = Source.objects.defer("body").filter(pk=value).first() or value
         return source_label(value) if isinstance(value, Source) else value
 
     def clean(self, value: Any) -> Source | None:
@@ -144,6 +149,8 @@ class ClaimField(forms.CharField):
         super().__init__(widget=LookupInput("claims"), max_length=1100, **kwargs)
 
     def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            value = Claim.objects.filter(pk=value).first() or value
         return claim_label(value) if isinstance(value, Claim) else value
 
     def clean(self, value: Any) -> Claim | None:

@@ -31,7 +31,7 @@ from claimtracker.claims.models import (
     Topic,
 )
 from claimtracker.lib.dates import Precision, fits
-from claimtracker.lib.quotes import locate
+from claimtracker.lib.quotes import Haystack, locate
 
 
 class DomainError(Exception):
@@ -85,8 +85,8 @@ def _lock_claim(claim_id: int) -> Claim:
 # --- Sources and quotes ----------------------------------------------------------------
 
 
-def _apply_quote_location(attribution: Attribution, body: str) -> None:
-    selector = locate(body, attribution.quote)
+def _apply_quote_location(attribution: Attribution, body: str | Haystack) -> None:
+    selector = body.locate(attribution.quote) if isinstance(body, Haystack) else locate(body, attribution.quote)
     if selector is None:
         attribution.quote_start = attribution.quote_end = None
         attribution.quote_prefix = attribution.quote_suffix = ""
@@ -104,8 +104,9 @@ def save_source(source: Source, *, by: User) -> Source:
     source._history_user = by  # type: ignore[attr-defined]
     source.save()
     if body_changed:
+        text = Haystack(source.body)  # normalised once for all its quotes
         for attribution in source.attributions.select_for_update():
-            _apply_quote_location(attribution, source.body)
+            _apply_quote_location(attribution, text)
             attribution._history_user = by  # type: ignore[attr-defined]
             attribution.save(
                 update_fields=["quote_start", "quote_end", "quote_prefix", "quote_suffix", "quote_case_differs"]

@@ -65,13 +65,16 @@ def _actor_form(request: HttpRequest, actor: Actor | None) -> HttpResponse:
     initial: dict[str, Any] = {}
     if actor is None:
         initial["name"] = draft.typed if draft else drafts.typed_name(request)
-        if draft is not None and draft.field == "publisher":
+        if (draft is not None and draft.field == "publisher") or drafts.in_dialog(request) == "id_publisher":
             initial["kind"] = Actor.Kind.MEDIA_OUTLET
     initial.update(drafts.filled(request))
     form = ActorForm(request.POST or None, instance=actor, initial=initial)
     if request.method == "POST":
         if drafts.wants_new(request):
             return drafts.stash(request, request.get_full_path(), "actor-form")
+        earlier = drafts.already_saved(request, Actor)
+        if isinstance(earlier, Actor):
+            return drafts.created(request, draft, earlier, "Actor saved.")
         if form.is_valid():
             saved = None
             try:

@@ -123,6 +123,9 @@ def _source_form(request: HttpRequest, source: Source | None) -> HttpResponse:
     if request.method == "POST":
         if drafts.wants_new(request):
             return drafts.stash(request, request.get_full_path(), "source-form")
+        earlier = drafts.already_saved(request, Source)
+        if isinstance(earlier, Source):
+            return drafts.created(request, draft, earlier, "Source saved.")
         if form.is_valid():
             with transaction.atomic():
                 saved = None
