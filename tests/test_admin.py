@@ -39,7 +39,11 @@ def field_errors(response: Any) -> dict[str, list[str]]:
 
 
 def claim_form(claim: Claim | None = None, **overrides: Any) -> dict[str, Any]:
-    """The claim change form's fields with empty inline formsets."""
+    """The claim change form's fields as the admin (ada) gets them, with the
+    inline formsets of the claim's entries, none of them hers: the change page
+    lists them read-only (prefix "attributions"), her own ones in review
+    ("attributions-2", none here) and the status changes. The add page has
+    only her attributions ("attributions") and the status changes."""
     data: dict[str, Any] = {
         "text": claim.text if claim else "Russia has received North Korean artillery shells",
         "context": "",
@@ -49,40 +53,28 @@ def claim_form(claim: Claim | None = None, **overrides: Any) -> dict[str, Any]:
         "due_on": "",
         "expected_version": claim.version if claim else "",
     }
-    for prefix, existing in (
-        ("attributions", claim.attributions.count() if claim else 0),
-        ("status_changes", claim.status_changes.count() if claim else 0),
-    ):
+    formsets = (
+        [
+            ("attributions", claim.attributions.order_by("stated_on", "id")),
+            ("attributions-2", Attribution.objects.none()),
+        ]
+        if claim
+        else [("attributions", Attribution.objects.none())]
+    )
+    formsets.append(
+        ("status_changes", claim.status_changes.order_by("effective_on", "recorded_at", "id") if claim else [])
+    )
+    for prefix, rows in formsets:
+        rows = list(rows)
         data |= {
-            f"{prefix}-TOTAL_FORMS": existing,
-            f"{prefix}-INITIAL_FORMS": existing,
+            f"{prefix}-TOTAL_FORMS": len(rows),
+            f"{prefix}-INITIAL_FORMS": len(rows),
             f"{prefix}-MIN_NUM_FORMS": 0,
             f"{prefix}-MAX_NUM_FORMS": 1000,
         }
-    if claim:
-        for i, attribution in enumerate(claim.attributions.order_by("stated_on", "id")):
-            data |= _attribution_inline(i, attribution)
-        for i, change in enumerate(claim.status_changes.order_by("effective_on", "recorded_at", "id")):
-            data[f"status_changes-{i}-id"] = change.pk
-            data[f"status_changes-{i}-claim"] = claim.pk
+        for i, row in enumerate(rows):
+            data |= {f"{prefix}-{i}-id": row.pk, f"{prefix}-{i}-claim": row.claim_id}
     return data | overrides
-
-
-def _attribution_inline(i: int, a: Attribution) -> dict[str, Any]:
-    p = f"attributions-{i}-"
-    return {
-        p + "id": a.pk,
-        p + "claim": a.claim_id,
-        p + "actor": a.actor_id,
-        p + "stance": a.stance,
-        p + "certainty": a.certainty,
-        p + "source": a.source_id,
-        p + "quote_kind": a.quote_kind,
-        p + "via": a.via_id or "",
-        p + "quote": a.quote,
-        p + "stated_on": a.stated_on.isoformat(),
-        p + "stated_on_precision": a.stated_on_precision,
-    }
 
 
 # --- Every model has a working admin ---------------------------------------------------------------

@@ -11,15 +11,18 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin import widgets as admin_widgets
 from django.contrib.admin.options import InlineModelAdmin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -31,6 +34,7 @@ from claimtracker.claims.models import (
     Attribution,
     Claim,
     Evidence,
+    ReviewState,
     Source,
     Status,
     StatusChange,
@@ -48,11 +52,21 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
+def _attribution_fields(unsaved: Attribution) -> dict[str, Any]:
+    """The fields an admin form set on an attribution, as the services take them."""
+    return {name: getattr(unsaved, name) for name in services.ATTRIBUTION_FIELDS}
+
+
 def _add_attribution(claim: Claim, unsaved: Attribution, user: User) -> Attribution:
     """Save an attribution an admin form built, through the service."""
-    return services.add_attribution(
-        claim, by=user, **{name: getattr(unsaved, name) for name in services.ATTRIBUTION_FIELDS}
-    )
+    return services.add_attribution(claim, by=user, **_attribution_fields(unsaved))
+
+
+def _become(obj: Model, saved: Model) -> None:
+    """The admin's form and formsets hold ``obj``: make it the row the service saved."""
+    obj.pk = saved.pk
+    obj.refresh_from_db()
+    obj._state.adding = False
 
 
 def _propose_status_change(claim: Claim, unsaved: StatusChange, user: User, **extra: Any) -> StatusChange:
@@ -265,9 +279,9 @@ class RejectForm(forms.Form):
 
 
 class ReviewActionsMixin:
-    """Approve and reject actions that go through services and report each refusal."""
+    """Approve, reject and withdraw actions that go through services and report each refusal."""
 
-    actions: Any = ["approve_selected", "reject_selected"]
+    actions: Any = ["approve_selected", "reject_selected", "withdraw_selected"]
 
     def _review_each(self, request: HttpRequest, queryset: QuerySet[Any], action: Any, **kwargs: Any) -> None:
         done = 0
@@ -304,28 +318,191 @@ class ReviewActionsMixin:
             },
         )
 
+    @admin.action(description="Withdraw selected items (your own, in review or rejected)", permissions=["change"])
+    def withdraw_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._review_each(request, queryset, services.withdraw)
+
     def has_review_permission(self, request: HttpRequest) -> bool:
         opts = self.model._meta  # type: ignore[attr-defined]
         return request.user.has_perm(f"{opts.app_label}.review_{opts.model_name}")
 
 
+# --- The life of an entry (DESIGN 8.2): who may change what, what is kept -----------------------
+
+Entry = Attribution | StatusChange
+
+# The states in which its author may still change an entry (a rejected one is mended and resubmitted).
+EDITABLE_STATES = (ReviewState.PENDING, ReviewState.REJECTED)
+KEPT_LISTED = 20  # approved entries named on a refused delete page
+
+
+def _author_id(item: Entry) -> int:
+    return item.created_by_id if isinstance(item, Attribution) else item.recorded_by_id
+
+
+def _editable_by(item: Entry, user: User) -> bool:
+    """Only its author changes an entry, while it is in review or rejected. An
+    approved one is frozen (a correction replaces it); a withdrawn one is kept as it was."""
+    return item.review_state in EDITABLE_STATES and _author_id(item) == user.pk
+
+
+def _not_editable(item: Entry) -> str:
+    if item.is_approved:
+        return (
+            f"This {item._meta.verbose_name} is approved and frozen: its content changes only through a "
+            "correction, a new entry reviewed like any other."
+        )
+    if item.is_withdrawn:
+        return f"This {item._meta.verbose_name} was withdrawn by its author; it is kept as it was."
+    return f"Only its author can change this {item._meta.verbose_name} while it is in review or rejected."
+
+
+def _to_correct(model: type[Entry], request: HttpRequest) -> Entry | None:
+    """The approved entry named by ``?corrects=<id>`` on an add form, if any."""
+    pk = whole_number(request.GET.get("corrects", ""))
+    return model.objects.filter(pk=pk, review_state=ReviewState.APPROVED).first() if pk is not None else None
+
+
+def _entry_context(model: type[Model], obj: Model | None, request: HttpRequest) -> dict[str, Any]:
+    """What the change form of an entry says about its state, and the way to correct an approved one."""
+    opts = model._meta
+    if isinstance(obj, Attribution | StatusChange):
+        context: dict[str, Any] = {}
+        if not _editable_by(obj, _user(request)):
+            context["entry_note"] = _not_editable(obj)
+        if obj.is_approved:
+            add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
+            context["correction_url"] = f"{add}?corrects={obj.pk}"
+        return context
+    if obj is None and model in (Attribution, StatusChange):
+        original = _to_correct(model, request)  # type: ignore[arg-type]
+        if original is not None:
+            return {
+                "entry_note": format_html(
+                    "A correction of “{}”: it enters as pending and, once a reviewer approves it, replaces "
+                    "the original, which stays visible, struck through.",
+                    original,
+                )
+            }
+    return {}
+
+
+def _kept(model: type[Model], objs: Any) -> list[str]:
+    """Why deleting ``objs`` is refused: the approved entries it would delete (the
+    database refuses it too). Evidence and status changes protect their
+    attributions and claims by their foreign keys, which Django reports itself."""
+    ids = [obj.pk for obj in objs]
+    approved: list[QuerySet[Any]]
+    if model is Claim:
+        approved = [
+            Attribution.objects.filter(claim__in=ids, review_state=ReviewState.APPROVED),
+            StatusChange.objects.filter(claim__in=ids, review_state=ReviewState.APPROVED),
+        ]
+    elif model in (Attribution, StatusChange):
+        approved = [model._default_manager.filter(pk__in=ids, review_state=ReviewState.APPROVED)]
+    else:
+        return []
+    lines: list[str] = []
+    reason = "approved, so kept for good: propose a correction instead"
+    for queryset in approved:
+        total = queryset.count()
+        for entry in queryset.order_by("pk")[:KEPT_LISTED]:
+            opts = entry._meta
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[entry.pk])
+            lines.append(format_html('{} <a href="{}">{}</a>: {}', capfirst(opts.verbose_name), url, entry, reason))
+        if total > KEPT_LISTED:
+            lines.append(f"… and {total - KEPT_LISTED} more {queryset.model._meta.verbose_name_plural}, {reason}")
+    return lines
+
+
+class FollowsEntryRules:
+    """The admin keeps the rules of an entry's life as the pages do: a write the
+    services refuse, or one the entry's state no longer allows, is a message on
+    the page, never a server error; approved entries are never deleted, alone or
+    with their claim, and the delete page says why."""
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST" and object_id is not None and self.model in (Attribution, StatusChange):  # type: ignore[attr-defined]
+            obj = self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
+            if isinstance(obj, Attribution | StatusChange) and not self.has_change_permission(request, obj):  # type: ignore[attr-defined]
+                # Approved, withdrawn or taken out of the user's hands since the form was shown.
+                self.message_user(request, f"{_not_editable(obj)} Nothing was changed.", messages.ERROR)  # type: ignore[attr-defined]
+                return HttpResponseRedirect(request.get_full_path())
+        try:
+            response: HttpResponse = super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        except services.DomainError as error:
+            # Lost a race after the form's own checks: the admin's transaction rolled back, nothing was saved.
+            self.message_user(request, str(error), messages.ERROR)  # type: ignore[attr-defined]
+            return HttpResponseRedirect(request.get_full_path())
+        return response
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """simple-history's "Revert" saves an old version without asking for the
+        change permission: ask for it, and report a refusal of the services."""
+        opts = self.model._meta  # type: ignore[attr-defined]
+        change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[unquote(object_id)])
+        if request.method == "POST":
+            obj = self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
+            if obj is None or not self.has_change_permission(request, obj):  # type: ignore[attr-defined]
+                reason = _not_editable(obj) if isinstance(obj, Attribution | StatusChange) else "It cannot be changed."
+                self.message_user(request, f"{reason} Nothing was reverted.", messages.ERROR)  # type: ignore[attr-defined]
+                return HttpResponseRedirect(change_url)
+        try:
+            response: HttpResponse = super().history_form_view(request, object_id, version_id, extra_context)  # type: ignore[misc]
+        except services.DomainError as error:
+            self.message_user(request, str(error), messages.ERROR)  # type: ignore[attr-defined]
+            return HttpResponseRedirect(change_url)
+        return response
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Model | None = None,
+    ) -> HttpResponse:
+        context.update(_entry_context(self.model, obj, request))  # type: ignore[attr-defined]
+        return super().render_change_form(request, context, add, change, form_url, obj)  # type: ignore[misc,no-any-return]
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, Any, Any]:
+        kept = _kept(self.model, objs)  # type: ignore[attr-defined]
+        if kept:
+            # Refused whatever else it would delete: say only why (and skip collecting a long story's entries).
+            return [], {}, set(), kept
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)  # type: ignore[misc]
+        # Evidence goes with its status change or attribution (the evidence admin itself deletes nothing).
+        perms_needed = {name for name in perms_needed if name != Evidence._meta.verbose_name}
+        return deleted, counts, perms_needed, protected
+
+
 # --- Claims, with their attributions and status changes -----------------------------------
 
 
-class AttributionInline(ChecksIds, admin.StackedInline[Attribution, Claim]):
+def _own_in_review(request: HttpRequest) -> Q:
+    """The entries the user may still edit: their own, pending or rejected."""
+    return Q(created_by=_user(request), review_state__in=EDITABLE_STATES)
+
+
+class _AttributionRows(ChecksIds, admin.StackedInline[Attribution, Claim]):
     model = Attribution
     fk_name = "claim"
     extra = 0
     autocomplete_fields = ["actor", "via", "source"]
-    fields = [
-        ("actor", "stance", "certainty"),
-        ("source", "quote_kind", "via"),
-        "quote",
-        ("stated_on", "stated_on_precision"),
-        ("review_state", "quote_located"),
-    ]
-    readonly_fields = ["review_state", "quote_located"]
     show_change_link = True
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        # An entry is withdrawn by its author, not deleted (the attribution list's "Withdraw" action).
+        return False
 
     @admin.display(description="Quote in source")
     def quote_located(self, obj: Attribution) -> str:
@@ -333,6 +510,63 @@ class AttributionInline(ChecksIds, admin.StackedInline[Attribution, Claim]):
             return "—"
         found = obj.quote_found
         return "no body to look in" if found is None else ("found" if found else "NOT FOUND")
+
+
+class AttributionInline(_AttributionRows):
+    """The claim's attributions the user may not change, read-only: approved ones
+    are frozen, withdrawn ones kept, and others' in review are their authors' to change."""
+
+    verbose_name_plural = "Attributions (approved, withdrawn, and others' in review: read-only)"
+    fields = [
+        ("actor", "stance", "certainty"),
+        ("source", "quote_kind", "via"),
+        "quote",
+        ("stated_on", "stated_on_precision"),
+        ("review_state", "created_by", "quote_located"),
+    ]
+    readonly_fields = ["review_state", "created_by", "quote_located"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Attribution]:
+        queryset: QuerySet[Attribution] = super().get_queryset(request)
+        return queryset.exclude(_own_in_review(request)).select_related("actor", "via", "source", "created_by")
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class _OwnRowsFormSet(BaseInlineFormSet[Attribution, Claim, forms.ModelForm[Attribution]]):
+    def clean(self) -> None:
+        super().clean()
+        # A row posted back that is no longer the user's to edit (Django would silently skip it).
+        if any(form.instance.pk is None for form in self.initial_forms):
+            raise forms.ValidationError(
+                "One of your attributions left review while this page was open (a reviewer decided on it, or it "
+                "was withdrawn): nothing was saved. Reload the page to see it as it is now."
+            )
+
+
+class OwnAttributionInline(_AttributionRows):
+    """The user's own attributions in review or rejected, editable (a rejected one
+    is resubmitted for a new review round), and new ones."""
+
+    verbose_name_plural = "Your attributions in review or rejected (editable), and new ones"
+    fields = [
+        ("actor", "stance", "certainty"),
+        ("source", "quote_kind", "via"),
+        "quote",
+        ("stated_on", "stated_on_precision"),
+        ("review_state", "quote_located"),
+        "review_note",
+    ]
+    readonly_fields = ["review_state", "quote_located", "review_note"]
+    formset = _OwnRowsFormSet
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Attribution]:
+        queryset: QuerySet[Attribution] = super().get_queryset(request)
+        return queryset.filter(_own_in_review(request)).select_related("source")
 
 
 class StatusChangeInline(ChecksIds, admin.TabularInline[StatusChange, Claim]):
@@ -409,7 +643,7 @@ def _entries(claim: Claim) -> int:
 
 
 @admin.register(Claim)
-class ClaimAdmin(ChecksIds, SubmitOnce, SimpleHistoryAdmin):
+class ClaimAdmin(FollowsEntryRules, ChecksIds, SubmitOnce, SimpleHistoryAdmin):
     form = ClaimAdminForm
     list_display = ["text", "current_status", "status_since", "due_on", "attribution_count", "created_at"]
     list_filter = ["current_status", "topics", "due_on"]
@@ -421,7 +655,7 @@ class ClaimAdmin(ChecksIds, SubmitOnce, SimpleHistoryAdmin):
         ("Status", {"fields": [("current_status", "status_since"), ("version", "created_by", "created_at")]}),
     ]
     filter_horizontal = ["topics"]
-    inlines = [AttributionInline, StatusChangeInline]
+    inlines = [AttributionInline, OwnAttributionInline, StatusChangeInline]
     list_select_related = ["current_status"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
@@ -438,7 +672,8 @@ class ClaimAdmin(ChecksIds, SubmitOnce, SimpleHistoryAdmin):
         thousands of fields: the page then links to the entry lists instead."""
         if obj is not None and _entries(obj) > INLINE_LIMIT:
             return []
-        return [AttributionInline, StatusChangeInline]
+        shown: list[type[InlineModelAdmin[Any, Any]]] = [OwnAttributionInline, StatusChangeInline]
+        return shown if obj is None else [AttributionInline, *shown]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
@@ -518,15 +753,6 @@ class ClaimAdmin(ChecksIds, SubmitOnce, SimpleHistoryAdmin):
     def attribution_count(self, obj: Claim) -> int:
         return obj.attribution_count  # type: ignore[attr-defined,no-any-return]
 
-    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            response: HttpResponse = super().changeform_view(request, *args, **kwargs)
-            return response
-        except services.StaleEditError as error:
-            # Lost a race after the form's own check: nothing was saved (the admin's transaction rolled back).
-            self.message_user(request, str(error), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
     def save_model(self, request: HttpRequest, obj: Claim, form: forms.ModelForm[Any], change: bool) -> None:
         data = {name: form.cleaned_data[name] for name in ClaimAdminForm.Meta.fields if name != "topics"}
         if change:
@@ -538,40 +764,64 @@ class ClaimAdmin(ChecksIds, SubmitOnce, SimpleHistoryAdmin):
             )
         else:
             saved = services.create_claim(by=_user(request), topics=form.cleaned_data["topics"], **data)
-        # The form and the inline formsets hold ``obj``: make it the saved row.
-        obj.pk = saved.pk
-        obj.refresh_from_db()
-        obj._state.adding = False
+        _become(obj, saved)
 
     def save_formset(self, request: HttpRequest, form: forms.ModelForm[Any], formset: Any, change: bool) -> None:
         if formset.model not in (Attribution, StatusChange):
             super().save_formset(request, form, formset, change)
             return
-        instances = formset.save(commit=False)
-        for deleted in formset.deleted_objects:
-            deleted.delete()
-        claim = form.instance
-        for item in instances:
+        user, claim = _user(request), form.instance
+        # Only rows the user may edit, and changed, come back: the read-only rows
+        # (approved, withdrawn, others') never report a change, and no inline deletes.
+        for item in formset.save(commit=False):
             if isinstance(item, Attribution) and item.pk is not None:
-                services.update_attribution(item, by=_user(request))
+                services.revise_attribution(item, by=user, **_attribution_fields(item))
             elif isinstance(item, Attribution):
-                _add_attribution(claim, item, _user(request))
-            else:
-                _propose_status_change(claim, item, _user(request))
+                _add_attribution(claim, item, user)
+            elif item.pk is None:
+                _propose_status_change(claim, item, user)
 
 
 # --- Attributions and status changes on their own ----------------------------------------
 
 
+class AttributionAdminForm(forms.ModelForm[Attribution]):
+    class Meta:
+        model = Attribution
+        fields = ["claim", "corrects", *services.ATTRIBUTION_FIELDS]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        claim, corrects = cleaned.get("claim"), cleaned.get("corrects")
+        if corrects is not None:
+            if claim is not None and corrects.claim_id != claim.pk:
+                self.add_error("corrects", "A correction must be of an attribution of the same claim.")
+            # Ask the database: the form's copy may predate a review.
+            if not Attribution.objects.filter(pk=corrects.pk, review_state=ReviewState.APPROVED).exists():
+                self.add_error(
+                    "corrects", "Only an approved attribution can be corrected; its author edits one in review."
+                )
+        return cleaned
+
+
 @admin.register(Attribution)
-class AttributionAdmin(ChecksIds, SubmitOnce, ReviewActionsMixin, SimpleHistoryAdmin):
+class AttributionAdmin(FollowsEntryRules, ChecksIds, SubmitOnce, ReviewActionsMixin, SimpleHistoryAdmin):
+    form = AttributionAdminForm
     list_display = ["actor", "stance", "certainty", "claim", "stated_on_display", "source", "review_state"]
-    list_filter = ["review_state", "stance", "certainty", "quote_kind", "stated_on_precision"]
+    list_filter = [
+        "review_state",
+        ("corrects", admin.EmptyFieldListFilter),
+        "stance",
+        "certainty",
+        "quote_kind",
+        "stated_on_precision",
+    ]
     search_fields = ["quote", "actor__name", "actor__aliases__name", "claim__text", "source__title"]
-    autocomplete_fields = ["claim", "actor", "via", "source"]
+    autocomplete_fields = ["claim", "corrects", "actor", "via", "source"]
     list_select_related = ["actor", "claim", "source"]
     readonly_fields = [
         "review_state",
+        "review_round",
         "reviewed_by",
         "reviewed_at",
         "review_note",
@@ -583,12 +833,28 @@ class AttributionAdmin(ChecksIds, SubmitOnce, ReviewActionsMixin, SimpleHistoryA
         "quote_suffix",
     ]
     fieldsets = [
-        (None, {"fields": ["claim", ("actor", "stance", "certainty"), ("source", "quote_kind", "via"), "quote"]}),
+        (
+            None,
+            {
+                "fields": [
+                    ("claim", "corrects"),
+                    ("actor", "stance", "certainty"),
+                    ("source", "quote_kind", "via"),
+                    "quote",
+                ]
+            },
+        ),
         ("Date", {"fields": [("stated_on", "stated_on_precision")]}),
         ("Quote in source", {"fields": [("quote_start", "quote_end"), ("quote_prefix", "quote_suffix")]}),
         (
             "Review",
-            {"fields": [("review_state", "reviewed_by", "reviewed_at"), "review_note", ("created_by", "created_at")]},
+            {
+                "fields": [
+                    ("review_state", "review_round", "reviewed_by", "reviewed_at"),
+                    "review_note",
+                    ("created_by", "created_at"),
+                ]
+            },
         ),
     ]
 
@@ -596,14 +862,47 @@ class AttributionAdmin(ChecksIds, SubmitOnce, ReviewActionsMixin, SimpleHistoryA
     def stated_on_display(self, obj: Attribution) -> str:
         return obj.stated_on_display
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Attribution | None = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        # An entry stays on its claim, and what a correction corrects is set when it is proposed.
+        return fields if obj is None else [*fields, "claim", "corrects"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Attribution | None = None) -> bool:
+        if obj is not None and not _editable_by(obj, _user(request)):
+            return False  # the change page shows it read-only, with the way to correct it when approved
+        return bool(super().has_change_permission(request, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Attribution | None = None) -> bool:
+        if obj is not None and obj.is_approved:
+            return False
+        return bool(super().has_delete_permission(request, obj))
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        """``?corrects=<id>`` of an approved attribution: a correction, prefilled from it."""
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)
+        original = _to_correct(Attribution, request)
+        if not isinstance(original, Attribution):
+            initial.pop("corrects", None)
+            return initial
+        copied = {name: getattr(original, name) for name in services.ATTRIBUTION_FIELDS}
+        copied |= {"actor": original.actor_id, "source": original.source_id, "via": original.via_id}
+        return initial | copied | {"claim": original.claim_id, "corrects": original.pk}
+
     def save_model(self, request: HttpRequest, obj: Attribution, form: forms.ModelForm[Any], change: bool) -> None:
+        user, fields = _user(request), _attribution_fields(obj)
         if change:
-            services.update_attribution(obj, by=_user(request))
-            return
-        saved = _add_attribution(obj.claim, obj, _user(request))
-        obj.pk = saved.pk
-        obj.refresh_from_db()
-        obj._state.adding = False
+            resubmitted = Attribution.objects.filter(pk=obj.pk, review_state=ReviewState.REJECTED).exists()
+            saved = services.revise_attribution(obj, by=user, **fields)
+            if resubmitted:
+                self.message_user(request, "It is pending again, for a new round of review.", messages.INFO)
+        elif obj.corrects is not None:
+            saved = services.correct_attribution(obj.corrects, by=user, **fields)
+            self.message_user(
+                request, "The correction waits for a reviewer; once approved, it replaces the original.", messages.INFO
+            )
+        else:
+            saved = services.add_attribution(obj.claim, by=user, **fields)
+        _become(obj, saved)
 
 
 @admin.register(Evidence)
@@ -638,29 +937,48 @@ class StatusChangeAdminForm(forms.ModelForm[StatusChange]):
         model = StatusChange
         fields = ["claim", "status", "effective_on", "effective_on_precision", "rationale", "corrects"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and "evidence" in self.fields:
+            self.fields["evidence"].initial = list(self.instance.evidence.values_list("pk", flat=True))
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         claim = cleaned.get("claim")
+        # An entry being edited keeps its claim (read-only on its page).
+        claim_id = claim.pk if claim is not None else self.instance.claim_id
         corrects = cleaned.get("corrects")
-        if claim is not None:
-            if any(a.claim_id != claim.pk for a in cleaned.get("evidence", [])):
+        if claim_id is not None:
+            if any(a.claim_id != claim_id for a in cleaned.get("evidence", [])):
                 self.add_error("evidence", "Choose attributions of this claim only.")
-            if corrects is not None and corrects.claim_id != claim.pk:
+            if corrects is not None and corrects.claim_id != claim_id:
                 self.add_error("corrects", "A correction must be of an entry of the same claim.")
-        if corrects is not None and not corrects.is_approved:
+        # Ask the database: the form's copy may predate a review.
+        if (
+            corrects is not None
+            and not StatusChange.objects.filter(pk=corrects.pk, review_state=ReviewState.APPROVED).exists()
+        ):
             self.add_error("corrects", "Only an approved entry can be corrected.")
         return cleaned
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(ChecksIds, SubmitOnce, ReviewActionsMixin, admin.ModelAdmin[StatusChange]):
+class StatusChangeAdmin(FollowsEntryRules, ChecksIds, SubmitOnce, ReviewActionsMixin, SimpleHistoryAdmin):
     form = StatusChangeAdminForm
     list_display = ["claim", "status", "effective_on_display", "review_state", "recorded_by", "recorded_at", "corrects"]
-    list_filter = ["review_state", "status", "effective_on_precision"]
+    list_filter = ["review_state", ("corrects", admin.EmptyFieldListFilter), "status", "effective_on_precision"]
     search_fields = ["claim__text", "rationale"]
     autocomplete_fields = ["claim", "corrects"]
     list_select_related = ["claim", "status", "recorded_by", "corrects__status"]
-    readonly_fields = ["review_state", "reviewed_by", "reviewed_at", "review_note", "recorded_by", "recorded_at"]
+    readonly_fields = [
+        "review_state",
+        "review_round",
+        "reviewed_by",
+        "reviewed_at",
+        "review_note",
+        "recorded_by",
+        "recorded_at",
+    ]
 
     @admin.display(description="Effective on", ordering="effective_on")
     def effective_on_display(self, obj: StatusChange) -> str:
@@ -669,12 +987,17 @@ class StatusChangeAdmin(ChecksIds, SubmitOnce, ReviewActionsMixin, admin.ModelAd
     def get_readonly_fields(self, request: HttpRequest, obj: StatusChange | None = None) -> Any:
         if obj is None:
             return self.readonly_fields
-        # Entries are append-only: once recorded, a change is read, approved, rejected or corrected.
+        if self.has_change_permission(request, obj):
+            # Its author edits it in review, or mends it when rejected; it stays on its claim.
+            return ["claim", "corrects", *self.readonly_fields]
+        # Approved (frozen: corrected by a new entry), withdrawn (kept), or another's: read-only.
         return [*StatusChangeAdminForm.Meta.fields, "evidence_list", *self.readonly_fields]
 
     def get_fields(self, request: HttpRequest, obj: StatusChange | None = None) -> Any:
         if obj is None:
             return [*StatusChangeAdminForm.Meta.fields, "evidence"]
+        if self.has_change_permission(request, obj):
+            return [*StatusChangeAdminForm.Meta.fields, "evidence", *self.readonly_fields]
         return self.get_readonly_fields(request, obj)
 
     @admin.display(description="Evidence")
@@ -682,21 +1005,52 @@ class StatusChangeAdmin(ChecksIds, SubmitOnce, ReviewActionsMixin, admin.ModelAd
         return "; ".join(str(a) for a in obj.evidence.select_related("actor", "claim")) or "—"
 
     def has_change_permission(self, request: HttpRequest, obj: StatusChange | None = None) -> bool:
-        # The change form is read-only; review happens through the actions.
-        return obj is None and super().has_change_permission(request, obj)
+        if obj is not None and not _editable_by(obj, _user(request)):
+            return False
+        return bool(super().has_change_permission(request, obj))
 
     def has_delete_permission(self, request: HttpRequest, obj: StatusChange | None = None) -> bool:
         if obj is not None and obj.is_approved:
             return False
-        return super().has_delete_permission(request, obj)
+        return bool(super().has_delete_permission(request, obj))
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        """``?corrects=<id>`` of an approved status change: a correction, prefilled from it."""
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)
+        original = _to_correct(StatusChange, request)
+        if not isinstance(original, StatusChange):
+            initial.pop("corrects", None)
+            return initial
+        return initial | {
+            "claim": original.claim_id,
+            "status": original.status_id,
+            "effective_on": original.effective_on,
+            "effective_on_precision": original.effective_on_precision,
+            "rationale": original.rationale,
+            "evidence": list(original.evidence.values_list("pk", flat=True)),
+            "corrects": original.pk,
+        }
 
     def save_model(self, request: HttpRequest, obj: StatusChange, form: forms.ModelForm[Any], change: bool) -> None:
-        saved = _propose_status_change(
-            obj.claim, obj, _user(request), evidence=form.cleaned_data["evidence"], corrects=obj.corrects
-        )
-        obj.pk = saved.pk
-        obj.refresh_from_db()
-        obj._state.adding = False
+        user = _user(request)
+        fields: dict[str, Any] = {
+            "status": obj.status,
+            "effective_on": obj.effective_on,
+            "effective_on_precision": obj.effective_on_precision,
+            "rationale": obj.rationale,
+            "evidence": form.cleaned_data.get("evidence", []),
+        }
+        saved: StatusChange
+        if change:
+            resubmitted = StatusChange.objects.filter(pk=obj.pk, review_state=ReviewState.REJECTED).exists()
+            saved = services.revise_status_change(obj, by=user, **fields)
+            if resubmitted:
+                self.message_user(request, "It is pending again, for a new round of review.", messages.INFO)
+        elif obj.corrects is not None:
+            saved = services.correct_status_change(obj.corrects, by=user, **fields)
+        else:
+            saved = services.propose_status_change(obj.claim, by=user, **fields)
+        _become(obj, saved)
 
     def save_related(self, request: HttpRequest, form: forms.ModelForm[Any], formsets: Any, change: bool) -> None:
         # Evidence was written by the service.
@@ -705,5 +1059,6 @@ class StatusChangeAdmin(ChecksIds, SubmitOnce, ReviewActionsMixin, admin.ModelAd
     def response_add(
         self, request: HttpRequest, obj: StatusChange, post_url_continue: str | None = None
     ) -> HttpResponse:
-        self.message_user(request, "The status change was proposed and waits for a reviewer.", messages.SUCCESS)
+        what = "correction" if obj.corrects_id else "status change"
+        self.message_user(request, f"The {what} was proposed and waits for a reviewer.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:claims_statuschange_changelist"))
