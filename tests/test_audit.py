@@ -91,11 +91,13 @@ def test_admin_edits_and_actions_record_the_acting_user(demo: None, editor: User
 
 def test_import_records_the_named_users(demo: None, editor: User, reviewer: User, tmp_path: Path) -> None:
     path = tmp_path / "timeline.csv"
-    path.write_text(HEADER + "\r\n" + row(claim="A claim that arrived by import", quote="imported words"))
-    call_command("import_csv", str(path), "--user", editor.username, "--reviewer", reviewer.username, stdout=StringIO())
+    line = row(claim="A claim that arrived by import", quote="imported words", recorded_by=editor.username)
+    path.write_text(HEADER + "\r\n" + line)
+    call_command("import_csv", str(path), "--user", reviewer.username, stdout=StringIO())
 
     claim = Claim.objects.get(text="A claim that arrived by import")
     attribution = Attribution.objects.get(claim=claim)
-    assert last_user(claim.history) == editor.username
-    assert attribution.history.earliest("history_date").history_user == editor
-    assert last_user(attribution.history) == reviewer.username  # approved on import by the named reviewer
+    assert last_user(claim.history) == reviewer.username  # the importing user made the claim
+    assert attribution.history.earliest("history_date").history_user == editor  # the row's recorded author
+    assert last_user(attribution.history) == reviewer.username  # approved on import, in the importer's own name
+    assert (attribution.created_by, attribution.reviewed_by) == (editor, reviewer)

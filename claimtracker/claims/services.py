@@ -268,23 +268,6 @@ def add_attribution(
 
 
 @transaction.atomic
-def update_attribution(attribution: Attribution, *, by: User) -> Attribution:
-    """Save an edited attribution that is not yet approved (the admin's edit),
-    locating its quote in the source anew. An approved one is frozen: the
-    database refuses the change, and this says so first."""
-    stored = Attribution.objects.select_for_update().get(pk=attribution.pk)
-    if stored.review_state in (ReviewState.APPROVED, ReviewState.WITHDRAWN):
-        raise FrozenError(_FROZEN[stored.review_state])
-    _require_fit(attribution.stated_on, attribution.stated_on_precision, "statement date")
-    if attribution.via_id is not None and attribution.via_id == attribution.actor_id:
-        raise DomainError("The intermediary must be another actor than the speaker.")
-    _apply_quote_location(attribution, attribution.source.body)
-    attribution._history_user = by  # type: ignore[attr-defined]
-    attribution.save()
-    return attribution
-
-
-@transaction.atomic
 def correct_attribution(original: Attribution, *, by: User, **fields: Any) -> Attribution:
     """Propose a correction of an approved attribution: a new attribution of the
     same claim, pending review, that replaces the original once approved. The
