@@ -11,7 +11,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.db.models import OuterRef, Subquery
 
-from claimtracker.claims import services
+from claimtracker.claims import queries, services
 from claimtracker.claims.models import Claim, ReviewState, Status, StatusChange
 from claimtracker.lib.retry import atomic_with_retry
 from tests.factories import ClaimFactory
@@ -25,7 +25,7 @@ ROUNDS = 8
 def _consistent(claim_id: int) -> bool:
     """In one statement (one snapshot): is the claim's current status that of its
     latest effective change?"""
-    latest = services.effective_changes(Claim(pk=claim_id)).filter(claim=OuterRef("pk")).values("status_id")[:1]
+    latest = queries.effective_changes(Claim(pk=claim_id)).filter(claim=OuterRef("pk")).values("status_id")[:1]
     row = Claim.objects.filter(pk=claim_id).annotate(expected=Subquery(latest)).values("current_status_id", "expected")
     found = row.get()
     return bool(found["current_status_id"] == found["expected"])

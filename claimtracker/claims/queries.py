@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Greatest, RowNumber, Substr
 
-from claimtracker.claims import assessment, chart, lookups, services
+from claimtracker.claims import assessment, chart, lookups
 from claimtracker.claims.assessment import MAX_AFFILIATION_DEPTH
 from claimtracker.claims.models import (
     DESK_STATES,
@@ -284,12 +284,25 @@ def voices(stances: list[Said]) -> assessment.Voices:
     )
 
 
+def effective_changes(claim: Claim) -> QuerySet[StatusChange]:
+    """The claim's approved status changes that no approved correction replaces,
+    latest first: the first one is the claim's current status."""
+    corrected = StatusChange.objects.filter(review_state=ReviewState.APPROVED, corrects__isnull=False).values(
+        "corrects_id"
+    )
+    return (
+        StatusChange.objects.filter(claim=claim, review_state=ReviewState.APPROVED)
+        .exclude(pk__in=corrected)
+        .order_by("-effective_on", "-recorded_at", "-id")
+    )
+
+
 def chart_changes(claim: Claim) -> list[chart.Change]:
     """The approved status changes that no approved correction replaces (the same
-    entries services.effective_changes moves the current status by), in timeline order."""
+    entries the current status moves by: effective_changes), in timeline order."""
     return [
         chart.Change(day, precision, label, color)
-        for day, precision, label, color in services.effective_changes(claim)
+        for day, precision, label, color in effective_changes(claim)
         .order_by("effective_on", "recorded_at", "id")
         .values_list("effective_on", "effective_on_precision", "status__label", "status__color")
     ]

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from claimtracker.claims import queries
 from claimtracker.claims.models import (
     Actor,
     Attribution,
@@ -143,7 +144,8 @@ def refresh_search(claim_ids: Iterable[int]) -> None:
     """Rebuild the claims' search documents from their approved attributions."""
     for claim_id in set(claim_ids):
         attributions = (
-            Attribution.objects.filter(claim_id=claim_id, review_state=ReviewState.APPROVED)
+            queries.standing_attributions()
+            .filter(claim_id=claim_id)
             .select_related("actor", "via")
             .prefetch_related("actor__aliases", "via__aliases")
         )
@@ -347,23 +349,10 @@ def correct_status_change(
     )
 
 
-def effective_changes(claim: Claim) -> Any:
-    """The claim's approved status changes that no approved correction replaces,
-    latest first: the first one is the claim's current status."""
-    corrected = StatusChange.objects.filter(review_state=ReviewState.APPROVED, corrects__isnull=False).values(
-        "corrects_id"
-    )
-    return (
-        StatusChange.objects.filter(claim=claim, review_state=ReviewState.APPROVED)
-        .exclude(pk__in=corrected)
-        .order_by("-effective_on", "-recorded_at", "-id")
-    )
-
-
 def refresh_current_status(claim: Claim) -> None:
     """Set the claim's denormalised current status from its timeline. Call inside
     the transaction (and under the claim lock) of the change that moves it."""
-    latest = effective_changes(claim).first()
+    latest = queries.effective_changes(claim).first()
     fields: dict[str, Any] = {
         "current_status": latest.status_id if latest else None,
         "status_since": latest.effective_on if latest else None,
