@@ -190,3 +190,23 @@ def test_a_correction_replaces_an_approved_attribution_once_approved(
     assert [s.pk for s in queries.approved_stances(claim)] == [correction.pk]
     html = client_for(reviewer).get(claim.get_absolute_url()).content.decode()
     assert "corrected by a later entry" in html and "Officials denied it" in html
+
+
+def test_an_editor_proposes_a_correction_of_an_approved_attribution_from_the_pages(
+    claim: Claim, editor: User, other_editor: User, reviewer: User
+) -> None:
+    original = _attribution(claim, editor)
+    services.approve(original, by=reviewer)
+    client = client_for(other_editor)
+    assert "Propose a correction" in client.get(claim.get_absolute_url()).content.decode()
+    url = reverse("claims:correct_attribution", args=[original.pk])
+    form = client.get(url).content.decode()
+    assert "the troops had left" in form and original.actor.name in form  # prefilled from the original
+
+    response = client.post(url, _attribution_post(original, stance="denies", quote="Officials denied it"))
+
+    assert response.status_code == 302
+    correction = Attribution.objects.get(corrects=original)
+    assert (correction.stance, correction.review_state, correction.created_by) == ("denies", "pending", other_editor)
+    original.refresh_from_db()
+    assert (original.stance, original.quote) == ("asserts", "the troops had left")  # the original is untouched

@@ -51,6 +51,7 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     # Demo entries are the demo editor's: for everyone here they are someone else's work.
     "claims:edit_entry": ("get", NOT_OWN),
     "claims:withdraw_entry": ("post", NOT_OWN),
+    "claims:correct_attribution": ("get", EDIT_PAGE),
     "claims:actor_create": ("get", EDIT_PAGE),
     "claims:actor_edit": ("get", EDIT_PAGE),
     "claims:similar_actors": ("get", EDIT_PAGE),
@@ -109,6 +110,8 @@ def _url(name: str, pattern: URLPattern) -> str:
     if "pk" in pattern.pattern.converters:
         if name == "claims:review_item":
             kwargs = {"kind": "attribution", "pk": Attribution.objects.filter(review_state="pending").first().pk}
+        elif name == "claims:correct_attribution":
+            kwargs = {"pk": Attribution.objects.filter(review_state="approved").order_by("pk").first().pk}
         elif name in ("claims:edit_entry", "claims:withdraw_entry"):
             kwargs = {"kind": "attribution", "pk": Attribution.objects.order_by("pk").first().pk}
         elif name.startswith("claims:actor"):

@@ -17,6 +17,7 @@ urlpatterns = [
     path("mine/", mine.my_work, name="mine"),
     path("mine/<str:kind>/<int:pk>/edit/", mine.edit_entry, name="edit_entry"),
     path("mine/<str:kind>/<int:pk>/withdraw/", mine.withdraw_entry, name="withdraw_entry"),
+    path("attributions/<int:pk>/correct/", mine.correct_attribution, name="correct_attribution"),
     path("actors/", actors.actor_list, name="actor_list"),
     path("actors/new/", actors.actor_create, name="actor_create"),
     path("actors/similar/", actors.similar_actors, name="similar_actors"),

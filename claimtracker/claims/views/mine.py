@@ -6,12 +6,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claimtracker.accounts.roles import can_edit
-from claimtracker.claims import queries, services
+from claimtracker.claims import queries, services, submissions
 from claimtracker.claims.forms import AttributionForm, StatusChangeForm
 from claimtracker.claims.models import Attribution, ReviewState, StatusChange
 from claimtracker.claims.pagecache import cached_page
@@ -109,6 +110,38 @@ def edit_entry(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         request,
         "claims/entry_form.html",
         {"item": item, "kind": kind, "form": form, "history": history},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def correct_attribution(request: HttpRequest, pk: int) -> HttpResponse:
+    """Propose a correction of an approved attribution: a new entry, reviewed like
+    any other, that replaces the original once approved."""
+    user = require(request, can_edit, "propose corrections")
+    item = Attribution.objects.select_related("claim", "actor", "via", "source").filter(pk=pk).first()
+    if item is None:
+        raise Http404("No such attribution.")
+    if not item.is_approved:
+        messages.error(request, "Only an approved attribution is corrected; one in review is edited by its author.")
+        return redirect(item.claim)
+    form = AttributionForm(request.POST or None, instance=item if request.method == "GET" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                if submissions.record(data["submission"], user, item.claim.get_absolute_url()):
+                    fields = {name: data[name] for name in services.ATTRIBUTION_FIELDS}
+                    services.correct_attribution(item, by=user, **fields)
+                    messages.success(request, "Correction proposed; it waits for a reviewer.")
+        except services.DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect(f"{item.claim.get_absolute_url()}#a{item.pk}")
+    return render(
+        request,
+        "claims/entry_form.html",
+        {"item": item, "kind": "attribution", "form": form, "history": [], "correcting": True},
         status=400 if request.method == "POST" else 200,
     )
 
