@@ -1,0 +1,30 @@
+"""The words admins may change: statuses and topics."""
+
+from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from claimtracker.claims.admin.common import ChecksIds, SubmitOnce
+from claimtracker.claims.models import Status, Topic
+
+
+@admin.register(Status)
+class StatusAdmin(ChecksIds, SubmitOnce, admin.ModelAdmin[Status]):
+    list_display = ["label", "slug", "verdict", "color", "order"]
+    list_editable = ["color", "order"]
+    prepopulated_fields = {"slug": ["label"]}
+
+
+@admin.register(Topic)
+class TopicAdmin(ChecksIds, SubmitOnce, admin.ModelAdmin[Topic]):
+    list_display = ["name", "slug", "claim_count"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Topic]:
+        queryset: QuerySet[Topic] = super().get_queryset(request)
+        return queryset.annotate(claim_count=Count("claims"))
+
+    @admin.display(description="Claims", ordering="claim_count")
+    def claim_count(self, obj: Topic) -> int:
+        return obj.claim_count  # type: ignore[attr-defined,no-any-return]
