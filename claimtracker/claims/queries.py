@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Greatest, RowNumber, Substr
 
-from claimtracker.claims import assessment, chart, lookups
+from claimtracker.claims import assessment, chart, lookups, search
 from claimtracker.claims.assessment import MAX_AFFILIATION_DEPTH
 from claimtracker.claims.models import (
     DESK_STATES,
@@ -524,7 +524,7 @@ def source_spans(source: Source, *, include_pending: bool) -> list[tuple[int, in
 
 def sources_like(title: str, url: str, *, exclude: int | None = None, limit: int = 5) -> list[Source]:
     """Sources already recorded with this URL, or a title that contains the one typed."""
-    title, url = title.strip()[:500], url.strip()[:2000]
+    title, url = search.clean_query(title, 500), search.clean_query(url, 2000)
     condition = Q(url=url) if url else Q()
     if len(title) >= 4:
         condition |= Q(title__icontains=title)
