@@ -145,10 +145,10 @@ def test_bad_decision_is_a_clear_error(pending: dict[str, object], reviewer: Use
 def test_queue_pages_by_claim_oldest_first(
     editor: User, reviewer: User, monkeypatch: pytest.MonkeyPatch, django_assert_max_num_queries: object
 ) -> None:
-    from claimtracker.claims import queries
+    from claimtracker.claims.queries import review as review_queries
     from tests.factories import AttributionFactory, ClaimFactory
 
-    monkeypatch.setattr(queries, "REVIEW_CLAIMS", 2)
+    monkeypatch.setattr(review_queries, "REVIEW_CLAIMS", 2)
     claims = [ClaimFactory(created_by=editor) for _ in range(5)]
     for claim in claims:
         AttributionFactory(claim=claim, created_by=editor, quote=f"pending on claim {claim.pk}")

@@ -1,0 +1,306 @@
+"""Reads of the claim list and the claim page. Every read of the claim page does
+bounded work in Python, whatever the size of the claim: a claim with
+thousands of events is paged, summarised or capped in SQL."""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+)
+
+from claimtracker.claims import assessment, chart
+from claimtracker.claims.assessment import MAX_AFFILIATION_DEPTH
+from claimtracker.claims.models import (
+    STANCE_POLARITY,
+    Actor,
+    Attribution,
+    Certainty,
+    Claim,
+    Evidence,
+    Polarity,
+    ReviewState,
+    Source,
+    Stance,
+    StatusChange,
+)
+from claimtracker.claims.queries.common import (
+    _ATTRIBUTION,
+    _CHANGE,
+    Event,
+    _has_text,
+    _visible,
+    corrected,
+    standing_attributions,
+)
+from claimtracker.lib.dates import format_date
+
+
+def claims_for_list() -> QuerySet[Claim]:
+    return Claim.objects.select_related("current_status").prefetch_related("topics")
+
+
+# --- The claim page -------------------------------------------------------------------------------
+# Every read below does bounded work in Python, whatever the size of the claim:
+# a claim with thousands of events is paged, summarised or capped in SQL.
+
+TIMELINE_PAGE_SIZE = 25
+SIDE_LIMIT = 12  # actors shown per side; the rest are counted
+SCHEMA_LIMIT = 25  # actors and sources named in the ClaimReview JSON-LD
+
+
+# Annotations of claim_for_page that change whenever the summary's data does (claims.summary).
+FINGERPRINT = (
+    "reviewed_at",
+    "approved_changes",
+    "approved_attributions",
+    "attributions_reviewed",
+    "attributions_edited",
+    "actors_edited",
+    "sources_edited",
+)
+
+
+def _latest(queryset: QuerySet[Any], field: str) -> Subquery:
+    return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
+
+
+def _count(queryset: QuerySet[Any]) -> Subquery:
+    return Subquery(queryset.order_by().values("claim").annotate(n=Count("pk")).values("n")[:1])
+
+
+def claim_for_page(pk: int) -> Claim:
+    """The claim with ``reviewed_at`` (when the desk last approved a status change
+    on it) and the rest of the FINGERPRINT, in one query. Raises Claim.DoesNotExist."""
+    changes = StatusChange.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
+    attributions = Attribution.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
+    return (
+        Claim.objects.select_related("current_status", "created_by")
+        .prefetch_related("topics")
+        .annotate(
+            reviewed_at=_latest(changes, "recorded_at"),
+            approved_changes=_count(changes),
+            approved_attributions=_count(attributions),
+            attributions_reviewed=_latest(attributions, "reviewed_at"),
+            attributions_edited=_latest(Attribution.history.filter(claim_id=OuterRef("pk")), "history_date"),
+            actors_edited=_latest(Actor.history.all(), "history_date"),
+            sources_edited=_latest(Source.history.all(), "history_date"),
+        )
+        .get(pk=pk)
+    )
+
+
+def timeline_page(claim: Claim, number: str | None, *, include_pending: bool = False) -> tuple[Page[Any], list[Event]]:
+    """One page of the claim's attributions and status changes in date order; on the
+    same date, what was said comes before the desk's assessment of it. With no page
+    number, the last page: the latest events. With ``include_pending``, entries in
+    review (or rejected) as well."""
+    said = _visible(Attribution.objects.filter(claim=claim), include_pending)
+    assessed = _visible(StatusChange.objects.filter(claim=claim), include_pending)
+    keys = (
+        said.annotate(day=F("stated_on"), kind=Value(_ATTRIBUTION, IntegerField()))
+        .order_by()
+        .values_list("day", "kind", "pk")
+        .union(
+            assessed.annotate(day=F("effective_on"), kind=Value(_CHANGE, IntegerField()))
+            .order_by()
+            .values_list("day", "kind", "pk"),
+            all=True,
+        )
+        .order_by("day", "kind", "pk")
+    )
+    paginator = Paginator(keys, TIMELINE_PAGE_SIZE)
+    page = paginator.get_page(number or paginator.num_pages)
+    wanted: dict[int, list[int]] = {_ATTRIBUTION: [], _CHANGE: []}
+    for _, kind, pk in page.object_list:
+        wanted[kind].append(pk)
+    attributions = (
+        Attribution.objects.select_related("actor", "via", "source__publisher", "created_by", "reviewed_by")
+        .defer("source__body")
+        .annotate(corrected=corrected(Attribution), source_has_text=_has_text())
+        .in_bulk(wanted[_ATTRIBUTION])
+    )
+    evidence = Evidence.objects.select_related("attribution__actor").order_by("attribution__stated_on", "id")
+    if not include_pending:
+        evidence = evidence.filter(attribution__review_state=ReviewState.APPROVED)
+    changes = (
+        StatusChange.objects.select_related("status", "recorded_by", "reviewed_by")
+        .annotate(corrected=corrected(StatusChange))
+        .prefetch_related(Prefetch("evidence_links", queryset=evidence))
+        .in_bulk(wanted[_CHANGE])
+    )
+    events = []
+    for day, kind, pk in page.object_list:
+        if kind == _ATTRIBUTION:
+            attribution = attributions[pk]
+            events.append(Event(day, "attribution", attribution, corrected=attribution.corrected))
+        else:
+            change = changes[pk]
+            events.append(Event(day, "status_change", change, corrected=change.corrected))
+    return page, events
+
+
+STANCE_LABELS: dict[str, str] = dict(Stance.choices)
+
+
+class Said(NamedTuple):
+    """An approved stance on the claim as the claim page reads it: a plain row,
+    not a model instance, so that thousands of them cost milliseconds."""
+
+    pk: int
+    stated_on: datetime.date
+    stated_on_precision: str
+    stance: str
+    certainty: str
+    actor_id: int
+    actor_name: str
+    source_id: int
+    root_id: int  # the top of the actor's affiliations, at most MAX_AFFILIATION_DEPTH up
+
+    @property
+    def polarity(self) -> str:
+        return STANCE_POLARITY[self.stance]
+
+    @property
+    def stated_on_display(self) -> str:
+        return format_date(self.stated_on, self.stated_on_precision)
+
+    def get_stance_display(self) -> str:
+        return STANCE_LABELS[self.stance]
+
+
+def approved_stances(claim: Claim) -> list[Said]:
+    """The claim's approved attributions in date order, in one query (and one for
+    affiliations); the sides, the suggestion, the chart and the JSON-LD are all
+    drawn from them."""
+    rows = (
+        standing_attributions()
+        .filter(claim=claim)
+        .order_by("stated_on", "id")
+        .values_list(
+            "pk", "stated_on", "stated_on_precision", "stance", "certainty", "actor_id", "actor__name", "source_id"
+        )
+    )
+    parents: dict[int, int] = dict(Actor.objects.filter(parent__isnull=False).values_list("pk", "parent_id"))
+    roots: dict[int, int] = {}
+
+    def root(actor_id: int) -> int:
+        if actor_id not in roots:
+            top = actor_id
+            for _ in range(MAX_AFFILIATION_DEPTH):
+                if top not in parents:
+                    break
+                top = parents[top]
+            roots[actor_id] = top
+        return roots[actor_id]
+
+    return [Said(*row, root(row[5])) for row in rows]
+
+
+def _latest_by(stances: list[Said], key: Callable[[Said], int]) -> list[Said]:
+    """The latest stance for each value of ``key``, newest first."""
+    latest: dict[int, Said] = {}
+    for stance in stances:  # in date order: later ones replace earlier ones
+        latest[key(stance)] = stance
+    return sorted(latest.values(), key=lambda s: (s.stated_on, s.pk), reverse=True)
+
+
+@dataclass(frozen=True)
+class Side:
+    shown: list[Said]
+    more: int
+
+
+def sides(stances: list[Said]) -> dict[str, Side]:
+    """Each actor's latest stance, by polarity, newest first; each side shows
+    SIDE_LIMIT actors and counts the rest."""
+    grouped: dict[str, list[Said]] = {p: [] for p in Polarity.values}
+    for stance in _latest_by(stances, lambda s: s.actor_id):
+        grouped[stance.polarity].append(stance)
+    return {p: Side(items[:SIDE_LIMIT], max(len(items) - SIDE_LIMIT, 0)) for p, items in grouped.items()}
+
+
+def voices(stances: list[Said]) -> assessment.Voices:
+    """The independent sides (assessment.Voices): the latest stance under each affiliation root."""
+    latest = _latest_by(stances, lambda s: s.root_id)
+    supporters = [s for s in latest if s.polarity == Polarity.SUPPORTS]
+    opponents = [s for s in latest if s.polarity == Polarity.OPPOSES]
+    return assessment.Voices(
+        supporters=len(supporters),
+        opponents=len(opponents),
+        retracting_opponents=sum(s.stance == Stance.RETRACTS for s in opponents),
+        definite_supporters=sum(
+            s.stance != Stance.ACKNOWLEDGES and s.certainty == Certainty.DEFINITE for s in supporters
+        ),
+    )
+
+
+def effective_changes(claim: Claim) -> QuerySet[StatusChange]:
+    """The claim's approved status changes that no approved correction replaces,
+    latest first: the first one is the claim's current status."""
+    corrected = StatusChange.objects.filter(review_state=ReviewState.APPROVED, corrects__isnull=False).values(
+        "corrects_id"
+    )
+    return (
+        StatusChange.objects.filter(claim=claim, review_state=ReviewState.APPROVED)
+        .exclude(pk__in=corrected)
+        .order_by("-effective_on", "-recorded_at", "-id")
+    )
+
+
+def chart_changes(claim: Claim) -> list[chart.Change]:
+    """The approved status changes that no approved correction replaces (the same
+    entries the current status moves by: effective_changes), in timeline order."""
+    return [
+        chart.Change(day, precision, label, color)
+        for day, precision, label, color in effective_changes(claim)
+        .order_by("effective_on", "recorded_at", "id")
+        .values_list("effective_on", "effective_on_precision", "status__label", "status__color")
+    ]
+
+
+def chart_stances(stances: list[Said]) -> list[chart.Stance]:
+    return [
+        chart.Stance(s.stated_on, s.stated_on_precision, s.polarity, f"{s.actor_name} {s.get_stance_display()}")
+        for s in stances
+    ]
+
+
+def schema_sources(stances: list[Said]) -> tuple[list[Actor], list[Source]]:
+    """For the ClaimReview: the actors who supported the claim (by name) and the
+    sources it appeared in (the latest cited first), SCHEMA_LIMIT of each."""
+    names = {s.actor_id: s.actor_name for s in stances if s.polarity == Polarity.SUPPORTS}
+    actor_ids = sorted(names, key=lambda pk: (names[pk], pk))[:SCHEMA_LIMIT]
+    source_ids = list(dict.fromkeys(s.source_id for s in reversed(stances)))[:SCHEMA_LIMIT]
+    actors = list(Actor.objects.filter(pk__in=actor_ids).order_by("name", "id")) if actor_ids else []
+    sources = (
+        list(
+            Source.objects.filter(pk__in=source_ids)
+            .only("title", "url", "published_at")
+            .order_by(F("published_at").desc(nulls_last=True), "id")
+        )
+        if source_ids
+        else []
+    )
+    return actors, sources
+
+
+def claim_history(claim: Claim, limit: int = 30) -> list[object]:
+    """Edits of the claim and of its attributions, newest first."""
+    edits = list(claim.history.select_related("history_user").order_by("-history_date")[:limit])
+    edits += list(
+        Attribution.history.filter(claim_id=claim.pk)
+        .select_related("history_user", "actor")
+        .order_by("-history_date")[:limit]
+    )
+    return sorted(edits, key=lambda h: h.history_date, reverse=True)[:limit]

@@ -1,0 +1,76 @@
+"""What the reads of every subject share: which entries the desk sees and
+which count, and the row a timeline or a list of entries is made of."""
+
+import datetime
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db.models import (
+    Exists,
+    OuterRef,
+    QuerySet,
+)
+
+from claimtracker.claims.models import (
+    DESK_STATES,
+    STANCE_POLARITY,
+    Attribution,
+    Polarity,
+    ReviewState,
+    Source,
+    StatusChange,
+)
+
+M = TypeVar("M", Attribution, StatusChange)
+
+
+def _stances_of(polarity: Polarity) -> list[str]:
+    return [stance for stance, p in STANCE_POLARITY.items() if p == polarity]
+
+
+def _visible(queryset: QuerySet[M], include_pending: bool) -> QuerySet[M]:
+    """Approved entries only, unless pending and rejected ones are asked for too.
+    Withdrawn entries never show here (only in their author's list)."""
+    if include_pending:
+        return queryset.filter(review_state__in=DESK_STATES)
+    return queryset.filter(review_state=ReviewState.APPROVED)
+
+
+def corrected(model: type[M]) -> Exists:
+    """True for an entry that an approved correction replaces."""
+    return Exists(model.objects.filter(corrects=OuterRef("pk"), review_state=ReviewState.APPROVED))
+
+
+def standing_attributions() -> QuerySet[Attribution]:
+    """Approved attributions that no approved correction replaces: the ones that count."""
+    return Attribution.objects.filter(review_state=ReviewState.APPROVED).exclude(corrected(Attribution))
+
+
+def _has_text() -> Exists:
+    return Exists(Source.objects.filter(pk=OuterRef("source_id")).exclude(body=""))
+
+
+@dataclass(frozen=True)
+class Event:
+    """One row of a claim's timeline: an attribution or a status change."""
+
+    date: datetime.date
+    kind: str  # "attribution" or "status_change"
+    item: Attribution | StatusChange
+    corrected: bool = False
+
+    @property
+    def url_kind(self) -> str:
+        """The kind as the review and my-work URLs spell it."""
+        return "attribution" if self.kind == "attribution" else "status-change"
+
+
+_ATTRIBUTION, _CHANGE = 0, 1
+
+
+HISTORY_LIMIT = 30
+
+
+def entry_history(item: Attribution | StatusChange) -> list[Any]:
+    """An entry's versions, newest first: each review round's decision and note stay here."""
+    return list(item.history.select_related("history_user", "reviewed_by").order_by("-history_date")[:HISTORY_LIMIT])

@@ -1,0 +1,183 @@
+"""Reads of the review queue and of an editor's own work (/mine/)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Greatest, Substr
+
+from claimtracker.claims.models import (
+    Attribution,
+    Claim,
+    Evidence,
+    ReviewState,
+    StatusChange,
+)
+from claimtracker.claims.queries.common import _ATTRIBUTION, _CHANGE, Event, _has_text
+
+# --- Review queue -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewGroup:
+    claim: Claim
+    attributions: list[Attribution]
+    changes: list[StatusChange]
+
+
+REVIEW_CLAIMS = 20  # claims per page of the review queue
+REVIEW_ITEMS = 200  # pending items per page at most, should a few claims hold many
+
+
+def review_queue(after: int | None = None) -> tuple[list[ReviewGroup], int | None]:
+    """A page of pending attributions and status changes, grouped by claim, oldest
+    claim first, and the claim id to continue after (None on the last page)."""
+    pending = ReviewState.PENDING
+    waiting = Q(pk__in=Attribution.objects.filter(review_state=pending).values("claim_id")) | Q(
+        pk__in=StatusChange.objects.filter(review_state=pending).values("claim_id")
+    )
+    claims = Claim.objects.filter(waiting)
+    if after is not None:
+        claims = claims.filter(pk__gt=after)
+    ids = list(claims.order_by("pk").values_list("pk", flat=True)[: REVIEW_CLAIMS + 1])
+    next_after = ids[REVIEW_CLAIMS - 1] if len(ids) > REVIEW_CLAIMS else None
+    ids = ids[:REVIEW_CLAIMS]
+    attributions = list(
+        _for_review(Attribution.objects.filter(review_state=pending, claim_id__in=ids)).order_by(
+            "claim_id", "created_at", "id"
+        )[:REVIEW_ITEMS]
+    )
+    changes = list(
+        _changes_for_review(StatusChange.objects.filter(review_state=pending, claim_id__in=ids)).order_by(
+            "claim_id", "recorded_at", "id"
+        )[:REVIEW_ITEMS]
+    )
+    groups: dict[int, ReviewGroup] = {}
+    for attribution in attributions:
+        groups.setdefault(attribution.claim_id, ReviewGroup(attribution.claim, [], [])).attributions.append(attribution)
+    for change in changes:
+        groups.setdefault(change.claim_id, ReviewGroup(change.claim, [], [])).changes.append(change)
+    return [groups[claim_id] for claim_id in sorted(groups)], next_after
+
+
+PASSAGE_CHARS = 160  # characters of the source shown on each side of a quote under review
+
+
+def _for_review(attributions: QuerySet[Attribution]) -> QuerySet[Attribution]:
+    """Attributions with what a reviewer needs: whether the source has text, and
+    the passage around the quote, cut from the body in SQL (a body may be 500 KB)."""
+    start, end = F("quote_start"), F("quote_end")
+    lead = Greatest(start - PASSAGE_CHARS, Value(0))
+    return (
+        attributions.select_related("claim__current_status", "actor", "via", "source", "created_by", "corrects")
+        .defer("source__body")
+        .annotate(
+            source_has_text=_has_text(),
+            passage_before=Substr("source__body", lead + 1, start - lead),
+            passage_quote=Substr("source__body", start + 1, end - start),
+            passage_after=Substr("source__body", end + 1, PASSAGE_CHARS),
+        )
+    )
+
+
+def _changes_for_review(changes: QuerySet[StatusChange]) -> QuerySet[StatusChange]:
+    evidence = Evidence.objects.select_related("attribution__actor").order_by("attribution__stated_on", "id")
+    return changes.select_related(
+        "claim__current_status", "status", "recorded_by", "corrects__status"
+    ).prefetch_related(Prefetch("evidence_links", queryset=evidence))
+
+
+def review_item(item: Attribution | StatusChange) -> Attribution | StatusChange:
+    """One item as the review queue shows it, read again after a decision."""
+    if isinstance(item, Attribution):
+        return _for_review(Attribution.objects.filter(pk=item.pk)).select_related("reviewed_by").get()
+    return _changes_for_review(StatusChange.objects.filter(pk=item.pk)).select_related("reviewed_by").get()
+
+
+def pending_count() -> int:
+    return (
+        Attribution.objects.filter(review_state=ReviewState.PENDING).count()
+        + StatusChange.objects.filter(review_state=ReviewState.PENDING).count()
+    )
+
+
+# --- My work -------------------------------------------------------------------------------------------
+
+MINE_PAGE_SIZE = 25
+
+
+def my_counts(user: User) -> dict[str, int]:
+    """How many of the user's entries are in review, rejected and withdrawn (two queries)."""
+    counts = dict.fromkeys(["pending", "rejected", "withdrawn"], 0)
+    for model, author in ((Attribution, "created_by"), (StatusChange, "recorded_by")):
+        found = model.objects.filter(**{author: user}).aggregate(
+            **{state: Count("pk", filter=Q(review_state=state)) for state in counts}
+        )
+        for state in counts:
+            counts[state] += found[state] or 0
+    return counts
+
+
+def rejected_count(user: User) -> int:
+    """For the header: the user's entries sent back to them, in one query."""
+    return (
+        Attribution.objects.filter(created_by=user, review_state=ReviewState.REJECTED)
+        .order_by()
+        .values("pk")
+        .union(
+            StatusChange.objects.filter(recorded_by=user, review_state=ReviewState.REJECTED).order_by().values("pk"),
+            all=True,
+        )
+        .count()
+    )
+
+
+def my_entries(user: User, state: str, number: str | None) -> tuple[Page[Any], list[Event]]:
+    """One page of the user's entries in ``state``, newest first, attributions and
+    status changes together (keys paged in SQL, then the page's rows read)."""
+    said = Attribution.objects.filter(created_by=user, review_state=state)
+    assessed = StatusChange.objects.filter(recorded_by=user, review_state=state)
+    keys = (
+        said.annotate(at=F("created_at"), kind=Value(_ATTRIBUTION, IntegerField()))
+        .order_by()
+        .values_list("at", "kind", "pk")
+        .union(
+            assessed.annotate(at=F("recorded_at"), kind=Value(_CHANGE, IntegerField()))
+            .order_by()
+            .values_list("at", "kind", "pk"),
+            all=True,
+        )
+        .order_by("-at", "-kind", "-pk")
+    )
+    page = Paginator(keys, MINE_PAGE_SIZE).get_page(number)
+    wanted: dict[int, list[int]] = {_ATTRIBUTION: [], _CHANGE: []}
+    for _, kind, pk in page.object_list:
+        wanted[kind].append(pk)
+    attributions = (
+        Attribution.objects.select_related("claim", "actor", "via", "source", "reviewed_by")
+        .defer("source__body", "claim__search_quotes", "claim__search_actors")
+        .annotate(source_has_text=_has_text())
+        .in_bulk(wanted[_ATTRIBUTION])
+    )
+    changes = (
+        StatusChange.objects.select_related("claim", "status", "reviewed_by")
+        .defer("claim__search_quotes", "claim__search_actors")
+        .in_bulk(wanted[_CHANGE])
+    )
+    events = [
+        Event(at.date(), "attribution", attributions[pk])
+        if kind == _ATTRIBUTION
+        else Event(at.date(), "status_change", changes[pk])
+        for at, kind, pk in page.object_list
+    ]
+    return page, events
