@@ -40,7 +40,9 @@ BENCH_URL := postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
 BENCH_ENV := DATABASE_URL=$(BENCH_URL) SECRET_KEY=bench-only-key ALLOWED_HOSTS=testserver
 
 # About 6 minutes: 100,000 claims, 1,000,000 events, one 5,000-event claim, one
-# actor with 10,000 stances, 1,000 items in review. Replaces the database.
+# actor with 10,000 stances, 1,000 items in review; then the editors' pages: a
+# source of 100 KiB quoted 1,000 times (the workbench), and bench-editor with
+# 10,000 entries of their own (/mine/). Replaces the database.
 bench-data: $(VENV)/.dev
 	dropdb -h 127.0.0.1 -U postgres --if-exists $(BENCH_DB)
 	createdb -h 127.0.0.1 -U postgres $(BENCH_DB)
@@ -48,6 +50,8 @@ bench-data: $(VENV)/.dev
 	$(BENCH_ENV) DEBUG=1 $(PY) manage.py generate_synthetic --claims 100000 --events-per-claim 10
 	$(BENCH_ENV) DEBUG=1 $(PY) manage.py generate_synthetic --claims 1 --hot-claims 1 --hot-events 5000 \
 		--hot-actor-stances 10000 --pending 1000
+	$(BENCH_ENV) DEBUG=1 $(PY) manage.py generate_synthetic --claims 1 --seed 2 \
+		--workbench-quotes 1000 --workbench-body-kb 100 --mine-entries 10000
 	psql -h 127.0.0.1 -U postgres $(BENCH_DB) -qc "VACUUM ANALYZE"
 
 # About 10 minutes: every page, the admin baseline, the export, then the four load runs.

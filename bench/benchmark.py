@@ -7,7 +7,11 @@ docs/performance.md. Run it with `make bench` (after `make bench-data`), or:
         ALLOWED_HOSTS=testserver .venv/bin/python bench/benchmark.py
 
 Requests go through Django's test client in this process (no network), so the
-time is the server's: URL routing, middleware, views, queries, templates. Each
+time is the server's: URL routing, middleware, views, queries, templates. The
+readers' pages are requested as a reviewer; the source workbench and /mine/ as
+the editor generate_synthetic --mine-entries made (bench-editor), and they are
+missed targets when the dataset lacks them. --only workbench mine measures
+just those. Each
 page is requested twice to warm up, then --requests times, or for --budget
 seconds when it is slower (at least 3 times). The export runs in fresh
 processes (bench/export_benchmark.py) so that its peak memory is its own.
@@ -76,7 +80,7 @@ def measure(
     )
 
 
-def pages(args: argparse.Namespace) -> list[Result]:
+def pages(args: argparse.Namespace, missing: list[str]) -> list[Result]:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "claimtracker.settings")
     # Each timing is a full render: the page cache (claims/pagecache.py) would
@@ -92,7 +96,8 @@ def pages(args: argparse.Namespace) -> list[Result]:
     from claimtracker.claims import admin as claims_admin
     from claimtracker.claims import queries
     from claimtracker.claims.filters import SORT_KEYS
-    from claimtracker.claims.models import Attribution, Claim, ReviewState, StatusChange
+    from claimtracker.claims.management.commands.generate_synthetic import MINE_USERNAME, WORKBENCH_URL
+    from claimtracker.claims.models import Attribution, Claim, ReviewState, Source, StatusChange
     from claimtracker.lib import keyset
 
     reviewer, _ = User.objects.get_or_create(username="bench-reviewer")
@@ -128,6 +133,34 @@ def pages(args: argparse.Namespace) -> list[Result]:
         ("admin change page, same claim", f"/admin/claims/claim/{busiest}/change/", admin),
         ("admin change page, Django's inlines", f"/admin/claims/claim/{busiest}/change/", admin),
     ]
+    # The editors' pages, as the editor generate_synthetic --workbench-quotes / --mine-entries made:
+    # the source workbench (text with every quote highlighted, who is quoted, the form) and /mine/.
+    editor = User.objects.filter(username=MINE_USERNAME, groups__name="Editor").first()
+    workbench = Source.objects.filter(url__startswith=WORKBENCH_URL).order_by("-pk").first()
+    lacking = [
+        what
+        for what, found in (
+            ("no workbench source", workbench),
+            (f"no user {MINE_USERNAME} in the Editor group", editor),
+        )
+        if found is None
+    ]
+    if lacking and (not args.only or any(word in "source workbench /mine/" for word in args.only)):
+        missing.append(
+            f"{' and '.join(lacking)}: make bench-data (generate_synthetic --workbench-quotes, --mine-entries)"
+        )
+        print(f"Not measured: {missing[-1]}\n")
+    if editor is not None and workbench is not None:
+        quoted = workbench.attributions.count()
+        kib = len(workbench.body.encode()) / 1024
+        plan.append(
+            (f"source workbench ({quoted:,} quotes, {kib:,.0f} KiB), editor", workbench.get_absolute_url(), editor)
+        )
+        counts = queries.my_counts(editor)
+        for state in ("pending", "rejected", "withdrawn"):
+            plan.append((f"/mine/ {state} ({counts[state]:,}), first page", f"/mine/?state={state}", editor))
+        deep = min(100, -(-counts["pending"] // queries.MINE_PAGE_SIZE))
+        plan.append((f"/mine/ pending, page {deep}", f"/mine/?state=pending&page={deep}", editor))
     if args.print_urls:
         print(" ".join(url for _, url, user in plan if user is reviewer))
         raise SystemExit(0)
@@ -135,7 +168,7 @@ def pages(args: argparse.Namespace) -> list[Result]:
     limit = claims_admin.INLINE_LIMIT
     results = []
     print(f"{len(plan)} pages on {claims:,} claims; median and p95 of up to {args.requests} requests\n")
-    print(f"{'page':42} {'median ms':>10} {'p95 ms':>8} {'n':>4} {'queries':>8} {'KiB':>7}")
+    print(f"{'page':52} {'median ms':>10} {'p95 ms':>8} {'n':>4} {'queries':>8} {'KiB':>7}")
     for name, url, user in plan:
         if args.only and not any(word in name for word in args.only):
             continue
@@ -154,7 +187,7 @@ def pages(args: argparse.Namespace) -> list[Result]:
         results.append(result)
         constant = "" if result.queries_constant else " (varies)"
         print(
-            f"{name:42} {result.median_ms:>10.1f} {result.p95_ms:>8.1f} {result.requests:>4} "
+            f"{name:52} {result.median_ms:>10.1f} {result.p95_ms:>8.1f} {result.requests:>4} "
             f"{result.queries:>8}{constant} {result.kib:>7.0f}",
             flush=True,
         )
@@ -190,8 +223,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
     args = parser.parse_args()
 
-    results = pages(args)
-    missed = []
+    missed: list[str] = []
+    results = pages(args, missed)
     print()
     for result in results:
         if not result.admin and result.p95_ms >= TARGET_P95_MS:
