@@ -110,12 +110,12 @@ def test_htmx_add_attribution_returns_the_refreshed_claim_body(claim: Claim, edi
 def test_bad_attribution_is_refused_next_to_fields_keeping_input(claim: Claim, editor: User) -> None:
     response = client_for(editor).post(
         reverse("claims:add_attribution", args=[claim.pk]),
-        attribution_data(stated_on="2024-10-21", stated_on_precision="month", quote="keep\x00this", actor="999999"),
+        attribution_data(stated_on="2024-10-21", stated_on_precision="mon", quote="keep\x00this", actor="999999"),
     )
     assert response.status_code == 400
     html = response.content.decode()
     form = html[html.index('id="attribution-form"') :]
-    assert "With month precision, enter the first of the month" in form
+    assert "Select a valid choice. mon is not one of the available choices." in form
     assert "Null characters are not allowed." in form
     assert "No actor is called “999999”" in form
     assert 'value="2024-10-21"' in form  # what the user typed stays
@@ -161,13 +161,29 @@ def test_editor_proposes_a_status_change_with_evidence(claim: Claim, editor: Use
 def test_status_change_without_rationale_or_with_bad_precision_is_refused(claim: Claim, editor: User) -> None:
     response = client_for(editor).post(
         reverse("claims:propose_status_change", args=[claim.pk]),
-        status_data(rationale="   ", effective_on="2024-10-28", effective_on_precision="year"),
+        status_data(rationale="   ", effective_on="2024-10-28", effective_on_precision="decade"),
     )
     html = response.content.decode()
     assert response.status_code == 400
     assert "This field is required." in html
-    assert "With year precision, enter 1 January" in html
+    assert "Select a valid choice. decade is not one of the available choices." in html
     assert not StatusChange.objects.filter(status__slug="confirmed").exists()
+
+
+def test_a_date_of_month_or_year_precision_is_stored_as_the_start_of_its_period(claim: Claim, editor: User) -> None:
+    client = client_for(editor)
+    client.post(
+        reverse("claims:propose_status_change", args=[claim.pk]),
+        status_data(effective_on="2024-10-28", effective_on_precision="year"),
+    )
+    client.post(
+        reverse("claims:add_attribution", args=[claim.pk]),
+        attribution_data(stated_on="2024-10-21", stated_on_precision="month"),
+    )
+    change = StatusChange.objects.get(status__slug="confirmed")
+    assert (change.effective_on, change.effective_on_display) == (datetime.date(2024, 1, 1), "2024")
+    added = Attribution.objects.get(stance="confirms", actor__name="Jake Sullivan")
+    assert (added.stated_on, added.stated_on_display) == (datetime.date(2024, 10, 1), "Oct 2024")
 
 
 def test_evidence_and_corrections_must_belong_to_the_claim(claim: Claim, editor: User) -> None:

@@ -263,7 +263,7 @@ def test_viewer_cannot_record_from_a_source(viewer: User, source: Source, nis: A
 # --- With htmx: the next passage ----------------------------------------------------------------------
 
 
-def test_htmx_post_answers_the_workbench_with_the_claim_and_date_kept(editor: User, source: Source, nis: Actor) -> None:
+def test_htmx_post_answers_the_workbench_with_the_claim_kept_and_the_date_reset(editor: User, source: Source, nis: Actor) -> None:
     claim = ClaimFactory(text="North Korea will send 10,000 troops")
 
     response = client_for(editor).post(
@@ -277,7 +277,8 @@ def test_htmx_post_answers_the_workbench_with_the_claim_and_date_kept(editor: Us
     assert f'<mark class="pending">{FIRST}</mark>' in html
     form = form_on(response.content)
     assert form["claim"] == f"North Korea will send 10,000 troops [#{claim.pk}]"
-    assert (form["stated_on"], form["stated_on_precision"]) == ("2024-10-25", "day")
+    # The next passage's date starts again from the source's own publication date.
+    assert (form["stated_on"], form["stated_on_precision"]) == ("2024-10-26", "day")
     assert (textarea(form["quote"]), form["actor"]) == ("", "")
 
 

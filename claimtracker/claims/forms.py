@@ -24,7 +24,7 @@ from claimtracker.claims.models import (
 )
 from claimtracker.lib import choices
 from claimtracker.lib.choices import Choices
-from claimtracker.lib.dates import Precision, fits
+from claimtracker.lib.dates import Precision, fits, truncate
 
 
 class DateInput(forms.DateInput):
@@ -67,11 +67,52 @@ def _choices(form: forms.Form, name: str) -> "forms.ModelChoiceField[Any]":
 
 
 def _check_fit(form: forms.Form, date_field: str, precision_field: str) -> None:
+    """A date of month or year precision is stored as the first of its period:
+    the editor types any day of it ("15 Nov" with month precision is Nov 2024)."""
     value = form.cleaned_data.get(date_field)
     precision = form.cleaned_data.get(precision_field)
-    if value and precision and not fits(value, precision):
-        what = {"month": "the first of the month", "year": "1 January"}[precision]
-        form.add_error(date_field, f"With {precision} precision, enter {what} (e.g. {value:%Y-%m}-01).")
+    if value and precision in Precision.values and not fits(value, precision):
+        form.cleaned_data[date_field] = truncate(value, precision)
+
+
+def _same_claim(text: str, exclude: int | None = None) -> str:
+    """An error naming the claim already recorded with this wording, or ""."""
+    matches = Claim.objects.filter(text__iexact=" ".join(text.split()))
+    same = (matches.exclude(pk=exclude) if exclude is not None else matches).first()
+    if same is None:
+        return ""
+    return f"This claim is already recorded: “{same.text}” [#{same.pk}]. Use that one, so its timeline stays whole."
+
+
+def already_recorded(claim: Claim | None, data: dict[str, Any]) -> str:
+    """An error when the same actor's same stance and quote from the same source
+    is already on the claim (in review or approved), else ""."""
+    if claim is None or claim.pk is None:
+        return ""
+    same = Attribution.objects.filter(
+        claim=claim,
+        actor=data.get("actor"),
+        source=data.get("source"),
+        stance=data.get("stance"),
+        quote=(data.get("quote") or "").strip(),
+        review_state__in=[ReviewState.PENDING, ReviewState.APPROVED],
+    ).first()
+    if same is None:
+        return ""
+    state = "approved" if same.is_approved else "waiting for review"
+    return f"This attribution is already recorded on this claim ({state}); it is not added twice."
+
+
+def _check_said_before_published(form: forms.Form, source: Source | None) -> None:
+    """Nobody is quoted in a source before saying it. Dates are local to the
+    speaker and to the publisher, so a day's difference is allowed."""
+    stated_on = form.cleaned_data.get("stated_on")
+    published = source.published_on if source is not None else None
+    if stated_on and published and stated_on > published + datetime.timedelta(days=1):
+        form.add_error(
+            "stated_on",
+            f"The source was published on {published:%-d %b %Y}; a statement it reports cannot be later.",
+        )
 
 
 class ClaimForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Claim]):
@@ -95,6 +136,12 @@ class ClaimForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Claim]):
         _choices(self, "topics").queryset = Topic.objects.order_by("name")
         if self.instance.pk is not None:
             self.fields["version"].initial = self.instance.version
+
+    def clean_text(self) -> str:
+        text: str = self.cleaned_data.get("text", "")
+        if text and (error := _same_claim(text, self.instance.pk)):
+            raise ValidationError(error)
+        return text
 
 
 class AttributionForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Attribution]):
@@ -126,6 +173,7 @@ class AttributionForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Attribution
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         _check_fit(self, "stated_on", "stated_on_precision")
+        _check_said_before_published(self, cleaned.get("source"))
         actor, via = cleaned.get("actor"), cleaned.get("via")
         if actor is not None and via is not None and actor == via:
             self.add_error("via", "The intermediary must be another actor than the speaker.")
@@ -389,13 +437,24 @@ class WorkbenchForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Attribution])
         actor, via = cleaned.get("actor"), cleaned.get("via")
         if actor is not None and via is not None and actor == via:
             self.add_error("via", "The intermediary must be another actor than the speaker.")
+        _check_said_before_published(self, self.source)
         claim, new_claim = cleaned.get("claim"), (cleaned.get("new_claim") or "").strip()
         if "claim" not in self.errors and "new_claim" not in self.errors:
             if claim is None and not new_claim:
                 self.add_error("claim", "Pick the claim this passage is about, or write a new one.")
             elif claim is not None and new_claim:
                 self.add_error("new_claim", "Pick a claim or write a new one, not both.")
+            elif new_claim and (error := _same_claim(new_claim)):
+                self.add_error("new_claim", error)
         return cleaned
+
+    def __init__(self, *args: Any, source: Source | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.source = source
+        if source is not None and source.published_on is None:
+            self.fields["stated_on"].help_text = "The date in the speaker's own place."
+        elif source is not None:
+            self.fields["stated_on"].help_text = "Defaults to the source's publication date, where it was published."
 
     def _post_clean(self) -> None:
         # The source, claim and author come from the page and the service.

@@ -41,6 +41,13 @@ def land(token: uuid.UUID, redirect_to: str) -> None:
     Submission.objects.filter(token=token).update(redirect_to=redirect_to)
 
 
+def is_repeat(request_post: object) -> bool:
+    """Whether a posted form's token was already taken: a second click, to be
+    landed where the first went rather than checked again."""
+    post = getattr(request_post, "get", None)
+    return post is not None and landing(parse(post("submission"))) is not None
+
+
 def landing(token: uuid.UUID | None) -> str | None:
     """Where the first submission of this token landed ("" when it did not
     say); None when the token is new."""

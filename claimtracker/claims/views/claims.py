@@ -16,7 +16,7 @@ from claimtracker.accounts.roles import can_edit, can_view
 from claimtracker.claims import drafts, lookups, queries, search, services, submissions
 from claimtracker.claims import summary as claim_summary
 from claimtracker.claims.filters import ClaimFilter
-from claimtracker.claims.forms import AttributionForm, ClaimForm, StatusChangeForm
+from claimtracker.claims.forms import AttributionForm, ClaimForm, StatusChangeForm, already_recorded
 from claimtracker.claims.models import Claim, Status
 from claimtracker.claims.pagecache import cached_page
 from claimtracker.claims.views.common import is_htmx, require
@@ -110,6 +110,9 @@ def add_attribution(request: HttpRequest, pk: int) -> HttpResponse:
     if drafts.wants_new(request):
         return drafts.stash(request, claim.get_absolute_url(), "attribution-form")
     form = AttributionForm(request.POST)
+    repeat = submissions.is_repeat(request.POST)
+    if form.is_valid() and not repeat and (error := already_recorded(claim, form.cleaned_data)):
+        form.add_error(None, error)
     if form.is_valid():
         data = form.cleaned_data
         with transaction.atomic():
@@ -171,6 +174,8 @@ def _claim_form_errors(request: HttpRequest, pk: int, partial: str, **forms: Any
 @require_http_methods(["GET", "POST"])
 def claim_create(request: HttpRequest) -> HttpResponse:
     user = require(request, can_edit, "create claims")
+    if request.method == "POST" and submissions.is_repeat(request.POST):
+        return redirect(submissions.landing(submissions.parse(request.POST.get("submission"))) or "claims:list")
     form = ClaimForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from claimtracker.accounts.roles import can_edit, can_view
 from claimtracker.claims import drafts, queries, services, submissions
-from claimtracker.claims.forms import SourceForm, WorkbenchForm
+from claimtracker.claims.forms import SourceForm, WorkbenchForm, already_recorded
 from claimtracker.claims.models import Source
 from claimtracker.claims.pagecache import cached_page
 from claimtracker.claims.views.common import is_htmx, require
@@ -43,7 +43,7 @@ def _workbench_context(request: HttpRequest, source: Source, form: WorkbenchForm
         "can_edit": editor,
     }
     if editor:
-        context["form"] = form or WorkbenchForm(initial=_next_passage_initial(request, source))
+        context["form"] = form or WorkbenchForm(initial=_next_passage_initial(request, source), source=source)
     return context
 
 
@@ -70,7 +70,16 @@ def record_from_source(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(Source.objects.select_related("publisher"), pk=pk)
     if drafts.wants_new(request):
         return drafts.stash(request, source.get_absolute_url(), "workbench")
-    form = WorkbenchForm(request.POST)
+    if submissions.is_repeat(request.POST):
+        # A second click of the same form: the first one saved; show the workbench as it is.
+        if is_htmx(request):
+            return render(request, "claims/source_detail.html#workbench", _workbench_context(request, source))
+        return redirect(f"{source.get_absolute_url()}#record-form")
+    form = WorkbenchForm(request.POST, source=source)
+    if form.is_valid() and (
+        error := already_recorded(form.cleaned_data["claim"], form.cleaned_data | {"source": source})
+    ):
+        form.add_error(None, error)
     if form.is_valid():
         data = form.cleaned_data
         claim = data["claim"]
@@ -85,14 +94,11 @@ def record_from_source(request: HttpRequest, pk: int) -> HttpResponse:
                     **{name: data[name] for name in services.ATTRIBUTION_FIELDS if name != "source"},
                 )
                 saved = f"Attribution recorded on “{claim}”; it waits for a reviewer."
-        # Ready for the next passage of the same source: same claim and date, the rest cleared.
-        keep = {
-            "claim": claim,
-            "stated_on": data["stated_on"],
-            "stated_on_precision": data["stated_on_precision"],
-        }
+        # Ready for the next passage of the same source: the same claim; the date back to
+        # the source's own, the rest cleared.
+        keep = {"claim": claim}
         if is_htmx(request):
-            fresh = WorkbenchForm(initial=_next_passage_initial(request, source, keep))
+            fresh = WorkbenchForm(initial=_next_passage_initial(request, source, keep), source=source)
             context = _workbench_context(request, source, fresh) | {"saved": saved}
             return render(request, "claims/source_detail.html#workbench", context)
         if saved:
