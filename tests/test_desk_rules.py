@@ -74,3 +74,46 @@ def test_a_statement_dated_after_its_source_was_published_is_refused(editor: Use
     next_day = client.post(record_url(source), passage(claim=f"#{claim.pk}", stated_on="2024-10-27"))
     assert next_day.status_code == 302
     assert list(Attribution.objects.values_list("stated_on", flat=True)) == [datetime.date(2024, 10, 27)]
+
+
+def test_the_not_found_alert_names_quotes_past_the_listed_ones(
+    editor: User, source: Source, nis: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from claimtracker.claims import services
+    from claimtracker.claims.queries import sources as source_queries
+
+    monkeypatch.setattr(source_queries, "SOURCE_LIST_LIMIT", 2)
+    claim = ClaimFactory()
+    for quote in ["Pyongyang is expected", "some 10,000 troops", "by the end of this year", "troops sailed to Mars"]:
+        services.add_attribution(
+            claim,
+            actor=nis,
+            source=source,
+            stance="asserts",
+            stated_on=datetime.date(2024, 10, 26),
+            quote=quote,
+            by=editor,
+        )
+    html = client_for(editor).get(source.get_absolute_url()).content.decode()
+    assert "These recorded quotes were not found in the text below:" in html
+    assert "troops sailed to Mars" in html
+    assert "The first 2 of 4, in the order of the text" in html
+    assert '<mark class="pending">Pyongyang is expected</mark>' in html  # every located quote is highlighted
+
+
+def test_the_highlighted_text_is_escaped(editor: User, nis: Actor) -> None:
+    from claimtracker.claims import services
+
+    hostile = SourceFactory(body='He said <script>alert("x")</script> & left.', published_at=None)
+    services.add_attribution(
+        ClaimFactory(),
+        actor=nis,
+        source=hostile,
+        stance="asserts",
+        stated_on=datetime.date(2024, 10, 26),
+        quote='<script>alert("x")</script>',
+        by=editor,
+    )
+    html = client_for(editor).get(hostile.get_absolute_url()).content.decode()
+    assert '<mark class="pending">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</mark> &amp; left.' in html
+    assert "<script>alert" not in html

@@ -50,10 +50,10 @@ from claimtracker.claims.queries.review import (
 )
 from claimtracker.claims.queries.sources import (
     SOURCE_LIST_LIMIT,
-    Segment,
     highlighted_body,
     source_attributions,
     source_history,
+    source_not_found,
     source_spans,
     sources_for_list,
     sources_like,
@@ -72,7 +72,6 @@ __all__ = [
     "SIDE_LIMIT",
     "SOURCE_LIST_LIMIT",
     "Said",
-    "Segment",
     "Side",
     "TIMELINE_PAGE_SIZE",
     "TrackRecord",
@@ -89,6 +88,7 @@ __all__ = [
     "effective_changes",
     "entry_history",
     "highlighted_body",
+    "source_not_found",
     "my_counts",
     "my_entries",
     "pending_count",

@@ -33,12 +33,14 @@ def _workbench_context(request: HttpRequest, source: Source, form: WorkbenchForm
     editor = can_edit(request.user)
     attributions, total = queries.source_attributions(source, include_pending=editor)
     spans = queries.source_spans(source, include_pending=editor)
+    not_found, not_found_count = queries.source_not_found(source, include_pending=editor)
     context: dict[str, Any] = {
         "source": source,
         "attributions": attributions,
         "attribution_count": total,
-        "segments": queries.highlighted_body(source.body, spans),
-        "not_found": [a for a in attributions if a.quote_check == "not_found"],
+        "body_html": queries.highlighted_body(source.body, spans),
+        "not_found": not_found,
+        "not_found_count": not_found_count,
         "history": queries.source_history(source),
         "can_edit": editor,
     }
