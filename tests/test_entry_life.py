@@ -16,7 +16,7 @@ from tests.factories import ActorFactory, ClaimFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
-DAY = datetime.date(2024, 10, 28)
+DAY = datetime.date(2024, 10, 25)  # the factory's sources are published that day
 
 
 @pytest.fixture

@@ -109,7 +109,7 @@ def test_writes_mixed_into_reads_and_exports_are_all_kept(running: str) -> None:
                 "quote": quote,
                 "quote_kind": "reported",
                 "via": "",
-                "stated_on": "2024-11-01",
+                "stated_on": "2024-10-26",
                 "stated_on_precision": "day",
             }
             try:

@@ -116,3 +116,29 @@ def test_after_a_decision_the_count_and_the_claims_badge_change_in_place(
     assert '<span id="review-count" hx-swap-oob="true"> <span class="count" aria-label="1 pending">1</span>' in html
     badge = html[html.index(f'id="claim-status-{claim.pk}"') :]
     assert "Confirmed" in badge[: badge.index("</span>\n")]
+
+
+def test_a_status_change_is_approved_only_on_approved_evidence(source: Source, editor: User, reviewer: User) -> None:
+    claim = ClaimFactory()
+    evidence = _add(claim, source, editor, "about 10,000 troops had moved")
+    change = services.propose_status_change(
+        claim,
+        status=Status.objects.get(slug="confirmed"),
+        effective_on=DAY,
+        rationale="The Pentagon confirms.",
+        evidence=[evidence],
+        by=editor,
+    )
+    client = client_for(reviewer)
+    url = reverse("claims:review_item", args=["status-change", change.pk])
+
+    refused = client.post(url, {"decision": "approve"}, HTTP_HX_REQUEST="true").content.decode()
+    change.refresh_from_db()
+    assert change.review_state == "pending"
+    assert "1 of the attributions it cites as evidence is not approved" in refused
+
+    services.approve(evidence, by=reviewer)
+    client.post(url, {"decision": "approve"}, HTTP_HX_REQUEST="true")
+    change.refresh_from_db()
+    claim.refresh_from_db()
+    assert (change.review_state, claim.current_status.slug) == ("approved", "confirmed")

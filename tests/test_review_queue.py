@@ -78,6 +78,7 @@ def test_pending_count_shows_in_navigation_for_reviewers_only(
 
 def test_approve_in_place_moves_current_status(pending: dict[str, object], reviewer: User) -> None:
     change = pending["change"]
+    services.approve(pending["attribution"], by=reviewer)  # its evidence first
     response = client_for(reviewer).post(
         reverse("claims:review_item", args=["status-change", change.pk]),
         {"decision": "approve", "note": "Checked the briefing."},

@@ -47,6 +47,10 @@ class NotPendingError(DomainError):
     pass
 
 
+class EvidenceNotApprovedError(DomainError):
+    """A status change is approved only on approved evidence."""
+
+
 class FrozenError(DomainError):
     """An approved (or withdrawn) entry cannot be edited."""
 
@@ -382,6 +386,13 @@ def _review(item: Reviewable, *, by: User, state: str, note: str) -> Reviewable:
             raise NotPendingError(f"This item was already {locked.get_review_state_display().lower()}.")
         if _author_id(locked) == by.pk:
             raise SelfReviewError("You cannot review your own work; ask another reviewer.")
+        if isinstance(locked, StatusChange) and state == ReviewState.APPROVED:
+            unreviewed = locked.evidence.exclude(review_state=ReviewState.APPROVED).count()
+            if unreviewed:
+                raise EvidenceNotApprovedError(
+                    f"{unreviewed} of the attributions it cites as evidence {'is' if unreviewed == 1 else 'are'} "
+                    "not approved: review the evidence first, or send the change back to have it mended."
+                )
         locked.review_state = state
         locked.reviewed_by = by
         locked.reviewed_at = timezone.now()

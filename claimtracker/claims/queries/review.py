@@ -7,8 +7,10 @@ from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
+    Exists,
     F,
     IntegerField,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -92,9 +94,14 @@ def _for_review(attributions: QuerySet[Attribution]) -> QuerySet[Attribution]:
 
 def _changes_for_review(changes: QuerySet[StatusChange]) -> QuerySet[StatusChange]:
     evidence = Evidence.objects.select_related("attribution__actor").order_by("attribution__stated_on", "id")
-    return changes.select_related(
-        "claim__current_status", "status", "recorded_by", "corrects__status"
-    ).prefetch_related(Prefetch("evidence_links", queryset=evidence))
+    unreviewed = Evidence.objects.filter(status_change=OuterRef("pk")).exclude(
+        attribution__review_state=ReviewState.APPROVED
+    )
+    return (
+        changes.select_related("claim__current_status", "status", "recorded_by", "corrects__status")
+        .prefetch_related(Prefetch("evidence_links", queryset=evidence))
+        .annotate(evidence_unreviewed=Exists(unreviewed))
+    )
 
 
 def review_item(item: Attribution | StatusChange) -> Attribution | StatusChange:
