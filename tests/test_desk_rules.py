@@ -117,3 +117,22 @@ def test_the_highlighted_text_is_escaped(editor: User, nis: Actor) -> None:
     html = client_for(editor).get(hostile.get_absolute_url()).content.decode()
     assert '<mark class="pending">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</mark> &amp; left.' in html
     assert "<script>alert" not in html
+
+
+def test_a_passage_that_occurs_twice_is_anchored_where_it_was_selected(editor: User, nis: Actor) -> None:
+    body = "Troops moved closer to Ukraine, he said.\nLater: some units moved closer to Ukraine again."
+    twice = SourceFactory(body=body, published_at=None)
+    second = body.index("moved closer to Ukraine", 10)
+    claim = ClaimFactory()
+    client = client_for(editor)
+    client.post(
+        record_url(twice),
+        passage(claim=f"#{claim.pk}", quote="moved closer to Ukraine", quote_at=str(second), stated_on="2024-10-26"),
+    )
+    client.post(
+        record_url(twice),
+        passage(claim=f"#{claim.pk}", quote="moved closer to Ukraine", stance="qualifies", stated_on="2024-10-26"),
+    )
+    selected, typed = Attribution.objects.order_by("pk")
+    assert (selected.quote_start, selected.quote_suffix[:7]) == (second, " again.")
+    assert typed.quote_start == body.index("moved closer to Ukraine")  # typed, not selected: the first one

@@ -521,3 +521,15 @@ def test_a_slice_in_other_letter_case_is_found_and_covered(body: str, data: st.D
         assert quote_parts(typed)[0].casefold() in text
     if quote_parts(typed)[0].casefold() == quote_parts(quote)[0].casefold():
         assert selector is not None
+
+
+def test_locate_near_prefers_the_occurrence_at_the_selection() -> None:
+    from claimtracker.lib.quotes import locate_near
+
+    body = "They left. " + "x" * 300 + " They left again; officials said they left."
+    last = body.rindex("they left")
+    assert locate_near(body, "they left", last).start == last
+    assert locate_near(body, "They left", 0).start == 0
+    # A place that does not hold the quote falls back to the whole text.
+    assert locate_near(body, "They left again", 3).start == body.index("They left again")
+    assert locate_near(body, "nowhere", 5) is None

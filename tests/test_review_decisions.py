@@ -55,7 +55,9 @@ def test_queue_shows_the_quote_check_and_the_passage_around_a_found_quote(
         ("troops had left for Vladivostok", "direct", BODY, "Quote not found in the source."),
         ("ABOUT 10,000 TROOPS had moved", "direct", BODY, "Quote found in the source, but for letter case."),
         ("troops had moved", "direct", "", "The source has no text to check the quote against."),
-        ("they sent many soldiers", "paraphrase", BODY, "Paraphrase: not checked word for word."),
+        ("they sent many soldiers", "paraphrase", BODY, "Not a direct quote: not checked word for word."),
+        ("about 10,000 troops had moved", "reported", BODY, "Quote found in the source."),
+        ("they sent many soldiers", "reported", BODY, "Not a direct quote: not checked word for word."),
     ],
 )
 def test_queue_says_what_the_quote_check_found(

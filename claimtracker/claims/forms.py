@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from claimtracker.claims import validators
 from claimtracker.claims.lookups import ActorField, ClaimField, SourceField
 from claimtracker.claims.models import (
+    BODY_MAX,
     RATIONALE_MAX,
     Actor,
     Attribution,
@@ -327,6 +328,12 @@ class SourceForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Source]):
         if local is not None:
             self.fields["published_local"].initial = local.replace(tzinfo=None)
 
+    def clean_body(self) -> str:
+        # One newline character, as the browser's text shows it: offsets of a
+        # passage selected on the page then match the stored text.
+        body: str = self.cleaned_data.get("body") or ""
+        return body.replace("\r\n", "\n").replace("\r", "\n")
+
     def clean_published_tz(self) -> str:
         zone: str = self.cleaned_data.get("published_tz") or ""
         validators.time_zone(zone)
@@ -423,6 +430,8 @@ class WorkbenchForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Attribution])
         required=False,
         help_text='The intermediary in reported speech: "according to Kirby", "via state media".',
     )
+    # Where in the text the passage was selected (set by static/js/app.js).
+    quote_at = forms.IntegerField(required=False, min_value=0, max_value=BODY_MAX, widget=forms.HiddenInput)
 
     class Meta:
         model = Attribution

@@ -607,17 +607,21 @@ class Attribution(Reviewable):
     @property
     def quote_check(self) -> str:
         """found, found_case, not_found, no_text (the source has no text) or
-        paraphrase; empty when there is no quote to check."""
+        paraphrase; empty when there is no quote to check. Only a direct quote
+        must be in the text: a paraphrase is not looked for, and speech the
+        source reports counts as found when its words are there, else as a
+        paraphrase."""
         if not self.quote:
             return ""
-        if self.quote_kind != QuoteKind.DIRECT:
+        if self.quote_kind == QuoteKind.PARAPHRASE:
             return "paraphrase"
+        direct = self.quote_kind == QuoteKind.DIRECT
         # Pages that list many attributions annotate source_has_text instead of reading each body.
         has_text = getattr(self, "source_has_text", None)
         if not (self.source.body if has_text is None else has_text):
-            return "no_text"
+            return "no_text" if direct else "paraphrase"
         if self.quote_start is None:
-            return "not_found"
+            return "not_found" if direct else "paraphrase"
         return "found_case" if self.quote_case_differs else "found"
 
     @property

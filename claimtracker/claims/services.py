@@ -32,7 +32,7 @@ from claimtracker.claims.models import (
     Topic,
 )
 from claimtracker.lib.dates import Precision, fits
-from claimtracker.lib.quotes import Haystack, locate
+from claimtracker.lib.quotes import Haystack, locate, locate_near
 
 
 class DomainError(Exception):
@@ -90,8 +90,13 @@ def _lock_claim(claim_id: int) -> Claim:
 # --- Sources and quotes ----------------------------------------------------------------
 
 
-def _apply_quote_location(attribution: Attribution, body: str | Haystack) -> None:
-    selector = body.locate(attribution.quote) if isinstance(body, Haystack) else locate(body, attribution.quote)
+def _apply_quote_location(attribution: Attribution, body: str | Haystack, near: int | None = None) -> None:
+    if isinstance(body, Haystack):
+        selector = body.locate(attribution.quote)
+    elif near is not None:
+        selector = locate_near(body, attribution.quote, near)
+    else:
+        selector = locate(body, attribution.quote)
     if selector is None:
         attribution.quote_start = attribution.quote_end = None
         attribution.quote_prefix = attribution.quote_suffix = ""
@@ -249,8 +254,11 @@ def add_attribution(
     quote: str = "",
     quote_kind: str = QuoteKind.DIRECT,
     via: Actor | None = None,
+    quote_near: int | None = None,
 ) -> Attribution:
-    """Record an actor's stance on a claim; it enters the review queue as pending."""
+    """Record an actor's stance on a claim; it enters the review queue as pending.
+    ``quote_near`` is where in the source's text the editor selected the quote,
+    when they did: a passage found twice is anchored there."""
     _require_fit(stated_on, stated_on_precision, "statement date")
     if via is not None and via.pk == actor.pk:
         raise DomainError("The intermediary must be another actor than the speaker.")
@@ -267,7 +275,7 @@ def add_attribution(
         stated_on_precision=stated_on_precision,
         created_by=by,
     )
-    _apply_quote_location(attribution, source.body)
+    _apply_quote_location(attribution, source.body, quote_near)
     attribution._history_user = by  # type: ignore[attr-defined]
     attribution.save()
     return attribution

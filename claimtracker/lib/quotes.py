@@ -370,6 +370,32 @@ def locate(body: str, quote: str) -> QuoteSelector | None:
     return _prepared(body).locate(quote)
 
 
+NEAR_SLACK = 64  # characters around a reader's selection searched first
+
+
+def locate_near(body: str, quote: str, near: int) -> QuoteSelector | None:
+    """Where ``quote`` stands in ``body`` at or just after ``near`` (the place a
+    reader selected it: a passage that occurs twice is anchored where it was
+    chosen), or anywhere else when it is not there."""
+    if body and quote.strip() and 0 <= near < len(body):
+        # From the place itself first; then a little before it, as the page's
+        # count of characters may drift (UTF-16 units, trimmed white space).
+        for start in (near, max(0, near - NEAR_SLACK)):
+            found = locate(body[start : near + len(quote) * 2 + NEAR_SLACK], quote)
+            if found is not None:
+                break
+        if found is not None:
+            begin, end = found.start + start, found.end + start
+            return QuoteSelector(
+                start=begin,
+                end=end,
+                prefix=body[max(0, begin - CONTEXT_CHARS) : begin],
+                suffix=body[end : end + CONTEXT_CHARS],
+                case_differs=found.case_differs,
+            )
+    return locate(body, quote)
+
+
 def passage(body: str, start: int, end: int, context: int = 160) -> tuple[str, str, str]:
     """The text before ``body[start:end]``, the quote itself and the text after.
 

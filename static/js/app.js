@@ -58,10 +58,29 @@ function takeSelection() {
   if (!field || !text) {
     return;
   }
+  field.addEventListener("input", forgetPlace, { once: true });
   field.value = text;
+  // Where the passage starts in the text, so that one found twice is anchored here.
+  var range = selection.getRangeAt(0);
+  var before = document.createRange();
+  before.selectNodeContents(body);
+  before.setEnd(range.startContainer, range.startOffset);
+  var raw = selection.toString();
+  var at = field.form && field.form.elements.namedItem("quote_at");
+  if (at) {
+    at.value = before.toString().length + (raw.length - raw.replace(/^\s+/, "").length);
+  }
   var note = document.getElementById("selection-note");
   if (note) {
     note.textContent = "Passage taken from your selection (" + text.length + " characters).";
+  }
+}
+
+// A passage typed over after selecting it no longer says where it was selected.
+function forgetPlace(event) {
+  var at = event.target.form && event.target.form.elements.namedItem("quote_at");
+  if (at) {
+    at.value = "";
   }
 }
 

@@ -93,6 +93,7 @@ def record_from_source(request: HttpRequest, pk: int) -> HttpResponse:
                     claim,
                     by=user,
                     source=source,
+                    quote_near=data["quote_at"],
                     **{name: data[name] for name in services.ATTRIBUTION_FIELDS if name != "source"},
                 )
                 saved = f"Attribution recorded on “{claim}”; it waits for a reviewer."
