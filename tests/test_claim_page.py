@@ -104,6 +104,8 @@ def test_htmx_add_attribution_returns_the_refreshed_claim_body(claim: Claim, edi
     assert response["HX-Retarget"] == "#claim-body"
     assert html.lstrip().startswith('<article class="claim" id="claim-body">')
     assert "Jake Sullivan</strong></a> confirms" in html
+    # Said beside the form, where focus goes after the swap.
+    assert 'role="status" tabindex="-1" data-focus-after-swap>Attribution added; it waits for a reviewer.' in html
     assert Attribution.objects.filter(actor__name="Jake Sullivan", claim=claim).count() == 1
 
 

@@ -118,8 +118,7 @@ def add_attribution(request: HttpRequest, pk: int) -> HttpResponse:
         with transaction.atomic():
             if submissions.record(data["submission"], user, claim.get_absolute_url()):
                 services.add_attribution(claim, by=user, **{name: data[name] for name in services.ATTRIBUTION_FIELDS})
-                messages.success(request, "Attribution added; it waits for a reviewer.")
-        return _back_to_claim(request, claim, "attribution-form")
+        return _back_to_claim(request, claim, "attribution-form", "Attribution added; it waits for a reviewer.")
     return _claim_form_errors(request, pk, "claims/claim_detail.html#attribution-form", attribution_form=form)
 
 
@@ -143,22 +142,24 @@ def propose_status_change(request: HttpRequest, pk: int) -> HttpResponse:
                         corrects=data["corrects"],
                         by=user,
                     )
-                    messages.success(request, "Status change proposed; it waits for a reviewer.")
         except services.DomainError as error:
             form.add_error(None, str(error))
         else:
-            return _back_to_claim(request, claim, "status-form")
+            return _back_to_claim(request, claim, "status-form", "Status change proposed; it waits for a reviewer.")
     return _claim_form_errors(request, pk, "claims/claim_detail.html#status-form", status_form=form)
 
 
-def _back_to_claim(request: HttpRequest, claim: Claim, anchor: str) -> HttpResponse:
+def _back_to_claim(request: HttpRequest, claim: Claim, anchor: str, said: str) -> HttpResponse:
     url = f"{claim.get_absolute_url()}#{anchor}"
     if is_htmx(request):
-        # Reload the page in place so the timeline, the chart and the form all show the change.
-        response = render(request, "claims/claim_detail.html#claim-body", _claim_page_context(request, claim.pk))
+        # Reload the page in place so the timeline, the chart and the form all show the
+        # change; what was saved is said beside the form, where focus goes.
+        context = _claim_page_context(request, claim.pk) | {"saved": said, "saved_in": anchor}
+        response = render(request, "claims/claim_detail.html#claim-body", context)
         response["HX-Retarget"] = "#claim-body"
         response["HX-Reswap"] = "outerHTML"
         return response
+    messages.success(request, said)
     return HttpResponseRedirect(url)
 
 
