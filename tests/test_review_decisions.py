@@ -144,3 +144,29 @@ def test_a_status_change_is_approved_only_on_approved_evidence(source: Source, e
     change.refresh_from_db()
     claim.refresh_from_db()
     assert (change.review_state, claim.current_status.slug) == ("approved", "confirmed")
+
+
+def test_a_resubmitted_entry_shows_what_it_was_sent_back_for(source: Source, editor: User, reviewer: User) -> None:
+    item = _add(ClaimFactory(), source, editor, "about 10,000 troops had moved")
+    services.reject(item, by=reviewer, note="Say who at the Pentagon said it.")
+    services.revise_attribution(item, by=editor, quote="The Pentagon said on Monday")
+    html = _item(client_for(reviewer).get(reverse("claims:review")).content.decode(), "attribution", item.pk)
+    assert "Resubmitted, round 2" in html
+    assert "sent back for: “Say who at the Pentagon said it.”" in html
+
+
+def test_a_correction_shows_what_it_corrects(source: Source, editor: User, reviewer: User) -> None:
+    original = _add(ClaimFactory(), source, editor, "about 10,000 troops had moved")
+    services.approve(original, by=reviewer)
+    correction = services.correct_attribution(
+        original,
+        by=editor,
+        actor=original.actor,
+        source=source,
+        stance="qualifies",
+        stated_on=DAY,
+        quote="about 10,000 troops had moved",
+    )
+    html = _item(client_for(reviewer).get(reverse("claims:review")).content.decode(), "attribution", correction.pk)
+    assert "It corrects, once approved:" in html
+    assert f"<del><strong>{original.actor.name}</strong> asserts" in html

@@ -14,6 +14,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
 )
 from django.db.models.functions import Greatest, Substr
@@ -75,15 +76,25 @@ def review_queue(after: int | None = None) -> tuple[list[ReviewGroup], int | Non
 PASSAGE_CHARS = 160  # characters of the source shown on each side of a quote under review
 
 
+def _earlier_note(model: type[Attribution] | type[StatusChange]) -> Subquery:
+    """The note of the entry's last rejection, kept in its history: what a
+    resubmitted entry was sent back for."""
+    rejected = model.history.filter(id=OuterRef("pk"), review_state=ReviewState.REJECTED)
+    return Subquery(rejected.order_by("-history_date").values("review_note")[:1])
+
+
 def _for_review(attributions: QuerySet[Attribution]) -> QuerySet[Attribution]:
     """Attributions with what a reviewer needs: whether the source has text, and
     the passage around the quote, cut from the body in SQL (a body may be 500 KB)."""
     start, end = F("quote_start"), F("quote_end")
     lead = Greatest(start - PASSAGE_CHARS, Value(0))
     return (
-        attributions.select_related("claim__current_status", "actor", "via", "source", "created_by", "corrects")
-        .defer("source__body")
+        attributions.select_related(
+            "claim__current_status", "actor", "via", "source", "created_by", "corrects__actor", "corrects__source"
+        )
+        .defer("source__body", "corrects__source__body")
         .annotate(
+            earlier_note=_earlier_note(Attribution),
             source_has_text=_has_text(),
             passage_before=Substr("source__body", lead + 1, start - lead),
             passage_quote=Substr("source__body", start + 1, end - start),
@@ -100,7 +111,7 @@ def _changes_for_review(changes: QuerySet[StatusChange]) -> QuerySet[StatusChang
     return (
         changes.select_related("claim__current_status", "status", "recorded_by", "corrects__status")
         .prefetch_related(Prefetch("evidence_links", queryset=evidence))
-        .annotate(evidence_unreviewed=Exists(unreviewed))
+        .annotate(evidence_unreviewed=Exists(unreviewed), earlier_note=_earlier_note(StatusChange))
     )
 
 
