@@ -136,3 +136,15 @@ def test_a_passage_that_occurs_twice_is_anchored_where_it_was_selected(editor: U
     selected, typed = Attribution.objects.order_by("pk")
     assert (selected.quote_start, selected.quote_suffix[:7]) == (second, " again.")
     assert typed.quote_start == body.index("moved closer to Ukraine")  # typed, not selected: the first one
+
+
+def test_without_javascript_a_lookup_that_misses_names_the_closest_records(
+    editor: User, source: Source, nis: Actor
+) -> None:
+    claim = ClaimFactory(text="North Korean troops have engaged in combat in Kursk")
+    response = client_for(editor).post(
+        record_url(source), passage(claim="troops engaged in combat Kursk", actor="Intelligence")
+    )
+    html = response.content.decode()
+    assert f"Did you mean “North Korean troops have engaged in combat in Kursk [#{claim.pk}]”?" in html
+    assert "No actor is called “Intelligence”. Did you mean “National Intelligence Service”?" in html

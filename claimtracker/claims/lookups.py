@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse_lazy
 
 from claimtracker.claims.models import Actor, ActorAlias, Claim, Source
+from claimtracker.claims.search import similar_claims
 from claimtracker.lib.numbers import whole_number
 
 SUGGESTIONS = 12
@@ -46,6 +47,14 @@ def claims_matching(text: str) -> QuerySet[Claim]:
     return Claim.objects.filter(text__icontains=text).order_by("-id")
 
 
+CLOSEST = 3  # near matches named in a lookup's error, for a form sent without JavaScript
+
+
+def _closest(labels: list[str]) -> str:
+    """Near matches, written out so that they can be typed (or pasted) exactly."""
+    return f" Did you mean {' or '.join(f'“{label}”' for label in labels)}?" if labels else ""
+
+
 def find_actor(text: str) -> Actor:
     text = text.strip()
     if (number := whole_number(text)) is not None:
@@ -62,7 +71,10 @@ def find_actor(text: str) -> Actor:
         return matches[0]
     if len(matches) > 1:
         raise ValidationError(f"“{text}” names more than one actor; type the full name.")
-    raise ValidationError(f"No actor is called “{text}”. Pick one from the suggestions, or add it with New actor.")
+    raise ValidationError(
+        f"No actor is called “{text}”.{_closest([a.name for a in actors_matching(text)[:CLOSEST]])} "
+        "Pick one, or add it with New actor."
+    )
 
 
 def find_source(text: str) -> Source:
@@ -80,7 +92,8 @@ def find_source(text: str) -> Source:
                 raise ValidationError("Several sources have this title; pick one from the suggestions.")
             found = titled[0] if titled else None
     if found is None:
-        raise ValidationError(f"No source matches “{text}”. Pick one from the suggestions, or add it with New source.")
+        closest = [source_label(s) for s in sources_matching(text).defer("body")[:CLOSEST]] if text else []
+        raise ValidationError(f"No source matches “{text}”.{_closest(closest)} Pick one, or add it with New source.")
     return found
 
 
@@ -96,7 +109,8 @@ def find_claim(text: str) -> Claim:
             raise ValidationError("Several claims have this wording; pick one from the suggestions.")
         found = matches[0] if matches else None
     if found is None:
-        raise ValidationError(f"No claim matches “{text[:80]}”. Pick one from the suggestions, or write a new claim.")
+        closest = [claim_label(c) for c in similar_claims(text, limit=CLOSEST)] if text and not by_id else []
+        raise ValidationError(f"No claim matches “{text[:80]}”.{_closest(closest)} Pick one, or write a new claim.")
     return found
 
 
