@@ -148,3 +148,12 @@ def test_without_javascript_a_lookup_that_misses_names_the_closest_records(
     html = response.content.decode()
     assert f"Did you mean “North Korean troops have engaged in combat in Kursk [#{claim.pk}]”?" in html
     assert "No actor is called “Intelligence”. Did you mean “National Intelligence Service”?" in html
+
+
+def test_a_dialog_form_has_ids_of_its_own(editor: User) -> None:
+    """Opened from the actor page's own form (a parent made in place), the dialog's
+    fields must not repeat the page's ids, or their labels name nothing."""
+    html = client_for(editor).get(reverse("claims:actor_create"), {"dialog": "id_parent"}, HTTP_HX_REQUEST="true")
+    text = html.content.decode()
+    assert 'id="dialog_name"' in text and 'for="dialog_name"' in text and 'id="dialog-similar-actors"' in text
+    assert 'id="id_name"' not in text and 'id="similar-actors"' not in text

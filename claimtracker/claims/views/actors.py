@@ -68,7 +68,9 @@ def _actor_form(request: HttpRequest, actor: Actor | None) -> HttpResponse:
         if (draft is not None and draft.field == "publisher") or drafts.in_dialog(request) == "id_publisher":
             initial["kind"] = Actor.Kind.MEDIA_OUTLET
     initial.update(drafts.filled(request))
-    form = ActorForm(request.POST or None, instance=actor, initial=initial)
+    # In a dialog the form sits on a page that may hold the same form: its own ids.
+    auto_id = "dialog_%s" if drafts.in_dialog(request) else "id_%s"
+    form = ActorForm(request.POST or None, auto_id=auto_id, instance=actor, initial=initial)
     if request.method == "POST":
         if drafts.wants_new(request):
             return drafts.stash(request, request.get_full_path(), "actor-form")
@@ -98,6 +100,7 @@ def _actor_form(request: HttpRequest, actor: Actor | None) -> HttpResponse:
         "actor": actor,
         "draft": draft,
         "dialog": dialog,
+        "ids": "dialog-" if dialog else "",
         "similar": _similar(typed, actor.pk if actor else None),
     }
     template = "claims/actor_form.html#form" if dialog else "claims/actor_form.html"
@@ -120,4 +123,5 @@ def similar_actors(request: HttpRequest) -> HttpResponse:
     """Actors already recorded under a like name or alias, shown as the editor types."""
     require(request, can_edit, "record actors")
     similar = _similar(request.GET.get("name", ""), whole_number(request.GET.get("exclude", "")))
-    return render(request, "claims/actor_form.html#similar", {"similar": similar})
+    ids = "dialog-" if request.GET.get("ids") == "dialog-" else ""
+    return render(request, "claims/actor_form.html#similar", {"similar": similar, "ids": ids})

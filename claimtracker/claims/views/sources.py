@@ -128,7 +128,9 @@ def _source_form(request: HttpRequest, source: Source | None) -> HttpResponse:
     draft = drafts.get(request, request.GET.get("draft", "") or request.POST.get("draft", ""))
     initial: dict[str, Any] = {"title": draft.typed if draft else drafts.typed_name(request)} if source is None else {}
     initial.update(drafts.filled(request))
-    form = SourceForm(request.POST or None, instance=source, initial=initial)
+    # In a dialog the form sits on a page that may hold the same form: its own ids.
+    auto_id = "dialog_%s" if drafts.in_dialog(request) else "id_%s"
+    form = SourceForm(request.POST or None, auto_id=auto_id, instance=source, initial=initial)
     if request.method == "POST":
         if drafts.wants_new(request):
             return drafts.stash(request, request.get_full_path(), "source-form")
@@ -157,6 +159,7 @@ def _source_form(request: HttpRequest, source: Source | None) -> HttpResponse:
         "source": source,
         "draft": draft,
         "dialog": dialog,
+        "ids": "dialog-" if dialog else "",
         "similar": similar,
     }
     return render(request, template, context, status=status)
@@ -169,4 +172,5 @@ def similar_sources(request: HttpRequest) -> HttpResponse:
     matches = queries.sources_like(
         request.GET.get("title", ""), request.GET.get("url", ""), exclude=whole_number(request.GET.get("exclude", ""))
     )
-    return render(request, "claims/source_form.html#similar", {"similar": matches})
+    ids = "dialog-" if request.GET.get("ids") == "dialog-" else ""
+    return render(request, "claims/source_form.html#similar", {"similar": matches, "ids": ids})
