@@ -157,3 +157,46 @@ def test_a_dialog_form_has_ids_of_its_own(editor: User) -> None:
     text = html.content.decode()
     assert 'id="dialog_name"' in text and 'for="dialog_name"' in text and 'id="dialog-similar-actors"' in text
     assert 'id="id_name"' not in text and 'id="similar-actors"' not in text
+
+
+def test_withdrawing_asks_first(editor: User, source: Source, nis: Actor) -> None:
+    from claimtracker.claims import services
+
+    item = services.add_attribution(
+        ClaimFactory(), actor=nis, source=source, stance="asserts", stated_on=datetime.date(2024, 10, 26), by=editor
+    )
+    client = client_for(editor)
+    url = reverse("claims:withdraw_entry", args=["attribution", item.pk])
+    asked = client.get(url).content.decode()
+    assert "Withdraw your entry?" in asked and "it cannot be edited or resubmitted afterwards" in asked
+    item.refresh_from_db()
+    assert item.review_state == "pending"  # asking changed nothing
+    client.post(url)
+    item.refresh_from_db()
+    assert item.review_state == "withdrawn"
+
+
+def test_the_source_list_searches_and_shows_times_where_published(editor: User, source: Source) -> None:
+    SourceFactory(title="Kremlin readout")
+    html = client_for(editor).get(reverse("claims:source_list"), {"q": source.title}).content.decode()
+    assert source.title in html and "Kremlin readout" not in html
+    assert '26 Oct 2024 02:09 <span class="note">Asia/Seoul</span>' in html
+
+
+def test_a_publisher_that_is_not_a_media_outlet_is_refused_in_plain_words(editor: User) -> None:
+    ActorFactory(name="Ministry of National Defense", kind="government_body")
+    response = client_for(editor).post(
+        reverse("claims:source_create"),
+        {
+            "submission": "c0ffee00-0000-4000-8000-000000000009",
+            "title": "MND briefing",
+            "publisher": "Ministry of National Defense",
+            "language": "en",
+            "kind": "official_statement",
+        },
+    )
+    html = response.content.decode()
+    assert "“Ministry of National Defense” is recorded as government body, and a publisher is a media outlet" in html
+    assert "is not a valid choice" not in html
+    assert "This is a different source with the same title" not in html  # offered only for a title already recorded
+    assert not Source.objects.filter(title="MND briefing").exists()

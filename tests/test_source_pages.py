@@ -272,7 +272,10 @@ def test_publisher_must_be_a_media_outlet(editor: User) -> None:
         reverse("claims:source_create"), source_data(publisher="Government of South Korea")
     )
     assert response.status_code == 400
-    assert "The publisher must be an actor of kind media outlet." in response.content.decode()
+    assert (
+        "“Government of South Korea” is recorded as government, and a publisher is a media outlet"
+        in response.content.decode()
+    )
     assert not Source.objects.exists()
 
 

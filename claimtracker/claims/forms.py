@@ -328,6 +328,17 @@ class SourceForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Source]):
         if local is not None:
             self.fields["published_local"].initial = local.replace(tzinfo=None)
 
+    duplicate_title = False  # set when the title is already recorded: the form then offers the box
+
+    def clean_publisher(self) -> Actor | None:
+        publisher: Actor | None = self.cleaned_data.get("publisher")
+        if publisher is not None and publisher.kind != Actor.Kind.MEDIA_OUTLET:
+            raise ValidationError(
+                f"“{publisher.name}” is recorded as {publisher.get_kind_display().lower()}, and a publisher is a "
+                "media outlet: pick the outlet, or change that actor's kind on its page."
+            )
+        return publisher
+
     def clean_body(self) -> str:
         # One newline character, as the browser's text shows it: offsets of a
         # passage selected on the page then match the stored text.
@@ -361,6 +372,7 @@ class SourceForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Source]):
         if title and not cleaned.get("different_source"):
             same = Source.objects.filter(title__iexact=title).exclude(pk=self.instance.pk).first()
             if same is not None:
+                self.duplicate_title = True
                 self.add_error(
                     "title",
                     f"A source with this title is already recorded (source #{same.pk}). "

@@ -266,7 +266,9 @@ def test_a_follow_up_story_from_sources_to_a_reviewed_timeline(page: Page, demo_
     expect(page.locator("ol.timeline")).to_contain_text("declines to comment")
     page.goto(f"{base}/mine/?state=pending")
     late = page.locator(".review-item", has_text="We have nothing to add")
-    late.get_by_role("button", name="Withdraw").click()
+    late.get_by_role("link", name="Withdraw…").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Withdraw your entry?")
+    page.get_by_role("button", name="Withdraw").click()
     expect(page.locator(".messages")).to_contain_text("Withdrawn")
     assert Attribution.objects.get(quote="We have nothing to add").review_state == "withdrawn"
     assert Source.objects.filter(title="Kremlin readout of 5 November").exists()

@@ -99,9 +99,13 @@ def source_history(source: Source) -> list[Any]:
     return list(source.history.select_related("history_user").defer("body").order_by("-history_date")[:HISTORY_LIMIT])
 
 
-def sources_for_list() -> QuerySet[Source]:
-    return Source.objects.select_related("publisher").annotate(
-        attribution_count=Count("attributions", filter=Q(attributions__review_state=ReviewState.APPROVED))
+def sources_for_list(q: str = "") -> QuerySet[Source]:
+    """Sources with their number of approved attributions; ``q`` matches titles and URLs."""
+    sources = Source.objects.filter(Q(title__icontains=q) | Q(url__icontains=q)) if q else Source.objects.all()
+    return (
+        sources.select_related("publisher")
+        .defer("body")
+        .annotate(attribution_count=Count("attributions", filter=Q(attributions__review_state=ReviewState.APPROVED)))
     )
 
 

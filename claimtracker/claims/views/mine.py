@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from claimtracker.accounts.roles import can_edit
 from claimtracker.claims import queries, services, submissions
@@ -146,10 +146,13 @@ def correct_attribution(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def withdraw_entry(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """GET asks to confirm (there is no undo on the pages); POST withdraws."""
     user = require(request, can_edit, "withdraw your entries")
     item = _own(user, kind, pk)
+    if request.method == "GET":
+        return render(request, "claims/withdraw_confirm.html", {"item": item, "kind": kind})
     try:
         services.withdraw(item, by=user)
     except services.DomainError as error:

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claimtracker.accounts.roles import can_edit, can_view
-from claimtracker.claims import drafts, queries, services, submissions
+from claimtracker.claims import drafts, queries, search, services, submissions
 from claimtracker.claims.forms import SourceForm, WorkbenchForm, already_recorded
 from claimtracker.claims.models import Source
 from claimtracker.claims.pagecache import cached_page
@@ -23,10 +23,10 @@ from claimtracker.lib.numbers import whole_number
 @cached_page
 def source_list(request: HttpRequest) -> HttpResponse:
     require(request, can_view, "read sources")
-    page = Paginator(queries.sources_for_list().order_by("-published_at", "title"), 50).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "claims/source_list.html", {"page": page})
+    q = search.clean_query(request.GET.get("q", ""), 500)
+    sources = queries.sources_for_list(q).order_by("-published_at", "title", "id")  # source_published_idx
+    page = Paginator(sources, 50).get_page(request.GET.get("page"))
+    return render(request, "claims/source_list.html", {"page": page, "q": q})
 
 
 def _workbench_context(request: HttpRequest, source: Source, form: WorkbenchForm | None = None) -> dict[str, Any]:
