@@ -85,3 +85,12 @@ def test_a_successful_login_resets_the_count(viewer: User) -> None:
     for _ in range(4):
         assert login(client, viewer.username, "wrong") == 200  # four more: still under the limit
     assert login(client, viewer.username, PASSWORD) == 302
+
+
+def test_logged_in_pages_are_not_kept_by_the_browser(editor: User) -> None:
+    """Back must not bring a page back as it was before work done in place on it."""
+    client = client_for(editor)
+    for url in [reverse("claims:list"), reverse("claims:mine"), reverse("claims:source_list")]:
+        first, again = client.get(url), client.get(url)  # the second is served by the page cache
+        for response in (first, again):
+            assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"], url
