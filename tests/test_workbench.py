@@ -263,7 +263,9 @@ def test_viewer_cannot_record_from_a_source(viewer: User, source: Source, nis: A
 # --- With htmx: the next passage ----------------------------------------------------------------------
 
 
-def test_htmx_post_answers_the_workbench_with_the_claim_kept_and_the_date_reset(editor: User, source: Source, nis: Actor) -> None:
+def test_htmx_post_answers_the_workbench_with_the_claim_kept_and_the_date_reset(
+    editor: User, source: Source, nis: Actor
+) -> None:
     claim = ClaimFactory(text="North Korea will send 10,000 troops")
 
     response = client_for(editor).post(

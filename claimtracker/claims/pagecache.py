@@ -69,9 +69,18 @@ View = Callable[..., HttpResponse]
 # --- Seeing writes ---------------------------------------------------------------------------------------
 
 
+_counter_ready: set[str] = set()
+
+
 def _bump(alias: str) -> None:
     from claimtracker.claims.models import WriteGeneration
 
+    if alias not in _counter_ready:
+        # A fresh `migrate` writes before the migration that makes the counter has run:
+        # there is no page to keep fresh yet. Asked once per process and database.
+        if WriteGeneration._meta.db_table not in connections[alias].introspection.table_names():
+            return
+        _counter_ready.add(alias)
     WriteGeneration.objects.using(alias).filter(pk=WriteGeneration.ROW).update(value=F("value") + 1)
 
 
