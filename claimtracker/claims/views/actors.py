@@ -3,18 +3,20 @@ new and edit pages."""
 
 from typing import Any
 
+from django import forms
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from claimtracker.accounts.roles import can_edit, can_view
-from claimtracker.claims import drafts, lookups, queries, search, services, submissions
+from claimtracker.claims import drafts, lookups, queries, search, services
 from claimtracker.claims.forms import ActorForm
 from claimtracker.claims.models import Actor
 from claimtracker.claims.pagecache import cached_page
 from claimtracker.claims.views.common import require
+from claimtracker.claims.views.records import RecordPage, record_form, similar_ids
 from claimtracker.lib.numbers import whole_number
 
 STANCES_PAGE_SIZE = 25
@@ -59,53 +61,34 @@ def actor_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _actor_form(request, get_object_or_404(Actor, pk=pk))
 
 
+def _save(form: forms.ModelForm[Any], user: User) -> Actor:
+    return services.save_actor(form.save(commit=False), by=user, aliases=form.cleaned_data["aliases"])
+
+
+def _similar_to_typed(request: HttpRequest, actor: Any, initial: dict[str, Any]) -> list[Actor]:
+    typed = request.POST.get("name", "") if request.method == "POST" else str(initial.get("name") or "")
+    return _similar(typed, actor.pk if actor else None)
+
+
+PAGE = RecordPage(
+    model=Actor,
+    form_class=ActorForm,
+    template="claims/actor_form.html",
+    noun="actor",
+    list_url="claims:actor_list",
+    save=_save,
+    similar=_similar_to_typed,
+)
+
+
 def _actor_form(request: HttpRequest, actor: Actor | None) -> HttpResponse:
-    user = require(request, can_edit, "record actors")
-    draft = drafts.get(request, request.GET.get("draft", ""))
     initial: dict[str, Any] = {}
     if actor is None:
+        draft = drafts.get(request, request.GET.get("draft", ""))
         initial["name"] = draft.typed if draft else drafts.typed_name(request)
         if (draft is not None and draft.field == "publisher") or drafts.in_dialog(request) == "id_publisher":
             initial["kind"] = Actor.Kind.MEDIA_OUTLET
-    initial.update(drafts.filled(request))
-    # In a dialog the form sits on a page that may hold the same form: its own ids.
-    auto_id = "dialog_%s" if drafts.in_dialog(request) else "id_%s"
-    form = ActorForm(request.POST or None, auto_id=auto_id, instance=actor, initial=initial)
-    if request.method == "POST":
-        if drafts.wants_new(request):
-            return drafts.stash(request, request.get_full_path(), "actor-form")
-        earlier = drafts.already_saved(request, Actor)
-        if isinstance(earlier, Actor):
-            return drafts.created(request, draft, earlier, "Actor saved.")
-        if form.is_valid():
-            saved = None
-            try:
-                with transaction.atomic():
-                    if submissions.record(form.cleaned_data["submission"], user):
-                        saved = services.save_actor(
-                            form.save(commit=False), by=user, aliases=form.cleaned_data["aliases"]
-                        )
-                        submissions.land(form.cleaned_data["submission"], saved.get_absolute_url())
-            except IntegrityError:
-                # A racing save took the name or the Wikidata id between the check and the write.
-                form.add_error(None, "Another actor with this name or Wikidata id was saved meanwhile; check the list.")
-            else:
-                if saved is None:
-                    return redirect(submissions.landing(form.cleaned_data["submission"]) or "claims:actor_list")
-                return drafts.created(request, draft, saved, "Actor saved." if actor else "Actor recorded.")
-    dialog = drafts.in_dialog(request)
-    typed = request.POST.get("name", "") if request.method == "POST" else str(initial.get("name") or "")
-    context = {
-        "form": form,
-        "actor": actor,
-        "draft": draft,
-        "dialog": dialog,
-        "ids": "dialog-" if dialog else "",
-        "similar": _similar(typed, actor.pk if actor else None),
-    }
-    template = "claims/actor_form.html#form" if dialog else "claims/actor_form.html"
-    status = 400 if request.method == "POST" and not dialog else 200
-    return render(request, template, context, status=status)
+    return record_form(request, PAGE, actor, initial)
 
 
 def _similar(text: str, exclude: int | None) -> list[Actor]:
@@ -123,5 +106,4 @@ def similar_actors(request: HttpRequest) -> HttpResponse:
     """Actors already recorded under a like name or alias, shown as the editor types."""
     require(request, can_edit, "record actors")
     similar = _similar(request.GET.get("name", ""), whole_number(request.GET.get("exclude", "")))
-    ids = "dialog-" if request.GET.get("ids") == "dialog-" else ""
-    return render(request, "claims/actor_form.html#similar", {"similar": similar, "ids": ids})
+    return render(request, "claims/actor_form.html#similar", {"similar": similar, "ids": similar_ids(request)})

@@ -3,7 +3,9 @@ the editors' workbench: select a passage of the text and record who said it."""
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +18,7 @@ from claimtracker.claims.forms import SourceForm, WorkbenchForm, already_recorde
 from claimtracker.claims.models import Source
 from claimtracker.claims.pagecache import cached_page
 from claimtracker.claims.views.common import is_htmx, require
+from claimtracker.claims.views.records import RecordPage, record_form, similar_ids
 from claimtracker.lib.numbers import whole_number
 
 
@@ -123,46 +126,34 @@ def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _source_form(request, get_object_or_404(Source, pk=pk))
 
 
+def _save(form: forms.ModelForm[Any], user: User) -> Source:
+    return services.save_source(form.save(commit=False), by=user)
+
+
+def _similar_to_typed(request: HttpRequest, source: Any, initial: dict[str, Any]) -> list[Source]:
+    if request.method != "POST":
+        return []
+    exclude = source.pk if source else None
+    return queries.sources_like(request.POST.get("title", ""), request.POST.get("url", ""), exclude=exclude)
+
+
+PAGE = RecordPage(
+    model=Source,
+    form_class=SourceForm,
+    template="claims/source_form.html",
+    noun="source",
+    list_url="claims:source_list",
+    save=_save,
+    similar=_similar_to_typed,
+)
+
+
 def _source_form(request: HttpRequest, source: Source | None) -> HttpResponse:
-    user = require(request, can_edit, "record sources")
-    draft = drafts.get(request, request.GET.get("draft", "") or request.POST.get("draft", ""))
-    initial: dict[str, Any] = {"title": draft.typed if draft else drafts.typed_name(request)} if source is None else {}
-    initial.update(drafts.filled(request))
-    # In a dialog the form sits on a page that may hold the same form: its own ids.
-    auto_id = "dialog_%s" if drafts.in_dialog(request) else "id_%s"
-    form = SourceForm(request.POST or None, auto_id=auto_id, instance=source, initial=initial)
-    if request.method == "POST":
-        if drafts.wants_new(request):
-            return drafts.stash(request, request.get_full_path(), "source-form")
-        earlier = drafts.already_saved(request, Source)
-        if isinstance(earlier, Source):
-            return drafts.created(request, draft, earlier, "Source saved.")
-        if form.is_valid():
-            with transaction.atomic():
-                saved = None
-                if submissions.record(form.cleaned_data["submission"], user):
-                    saved = services.save_source(form.save(commit=False), by=user)
-                    submissions.land(form.cleaned_data["submission"], saved.get_absolute_url())
-            if saved is None:
-                return redirect(submissions.landing(form.cleaned_data["submission"]) or "claims:source_list")
-            return drafts.created(request, draft, saved, "Source saved." if source else "Source recorded.")
-    dialog = drafts.in_dialog(request)
-    similar = []
-    if request.method == "POST":
-        similar = queries.sources_like(
-            request.POST.get("title", ""), request.POST.get("url", ""), exclude=source.pk if source else None
-        )
-    template = "claims/source_form.html#form" if dialog else "claims/source_form.html"
-    status = 400 if request.method == "POST" and not dialog else 200
-    context = {
-        "form": form,
-        "source": source,
-        "draft": draft,
-        "dialog": dialog,
-        "ids": "dialog-" if dialog else "",
-        "similar": similar,
-    }
-    return render(request, template, context, status=status)
+    initial: dict[str, Any] = {}
+    if source is None:
+        draft = drafts.get(request, request.GET.get("draft", ""))
+        initial["title"] = draft.typed if draft else drafts.typed_name(request)
+    return record_form(request, PAGE, source, initial)
 
 
 @require_GET
@@ -172,5 +163,4 @@ def similar_sources(request: HttpRequest) -> HttpResponse:
     matches = queries.sources_like(
         request.GET.get("title", ""), request.GET.get("url", ""), exclude=whole_number(request.GET.get("exclude", ""))
     )
-    ids = "dialog-" if request.GET.get("ids") == "dialog-" else ""
-    return render(request, "claims/source_form.html#similar", {"similar": matches, "ids": ids})
+    return render(request, "claims/source_form.html#similar", {"similar": matches, "ids": similar_ids(request)})
