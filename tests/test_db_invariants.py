@@ -74,6 +74,7 @@ def approved_change(editor: User, reviewer: User) -> StatusChange:
         evidence=[attribution],
         by=editor,
     )
+    services.approve(attribution, by=reviewer)  # a change is approved on approved evidence
     services.approve(change, by=reviewer)
     return change
 
