@@ -72,6 +72,7 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "password_change": ("get", READ | {"stranger": 200}),
     "password_change_done": ("get", READ | {"stranger": 200}),
     "healthz": ("get", ANYONE),
+    "favicon": ("get", dict.fromkeys(ROLES, 301)),
 }
 
 
