@@ -37,11 +37,11 @@ def get(client: Client, url: str, **headers: Any) -> tuple[str, int]:
     return response.content.decode(), len(queries.captured_queries)
 
 
-def test_a_page_seen_again_costs_three_queries(claim: Claim, editor: User) -> None:
+def test_a_page_seen_again_costs_five_queries(claim: Claim, editor: User) -> None:
     client = client_for(editor)
     first, rendering = get(client, url_of(claim))
     again, serving = get(client, url_of(claim))
-    assert serving == 3  # the session, the user, the write generation
+    assert serving == 5  # the session, the user, the role (two), the write generation
     assert rendering > 10
     assert _without_tokens(again) == _without_tokens(first)
 
@@ -118,6 +118,21 @@ def test_a_role_change_shows_on_the_next_view(claim: Claim, viewer: User) -> Non
     assert "Add attribution" in get(client, url_of(claim))[0]
 
 
+def test_a_role_taken_away_outside_django_takes_the_stored_page_away_at_once(reviewer: User) -> None:
+    """No write through Django bumps the generation here: the role is asked before serving."""
+    from django.db import connection
+
+    client = client_for(reviewer)
+    assert get(client, "/review/")[0]  # rendered and stored
+    assert client.get("/review/").status_code == 200  # served from the page cache
+    # The DB-API connection itself, under Django's SQL wrappers, as psql would be.
+    raw = connection.connection.cursor()
+    placeholder = "%s" if connection.vendor == "postgresql" else "?"
+    raw.execute(f"DELETE FROM auth_user_groups WHERE user_id = {placeholder}", [reviewer.pk])
+    raw.close()
+    assert client.get("/review/").status_code == 403
+
+
 def test_another_browser_of_the_same_user_gets_its_own_csrf_tokens(claim: Claim, editor: User) -> None:
     first = client_for(editor)
     get(first, url_of(claim))
@@ -139,7 +154,7 @@ def test_a_stored_page_gets_fresh_one_time_tokens_on_every_serve(claim: Claim, e
     client = client_for(editor)
     first, _ = get(client, url_of(claim))
     second, queries = get(client, url_of(claim))
-    assert queries == 3
+    assert queries == 5  # served from the cache: session, user, role (two), write generation
     assert len(_tokens(first)) == len(_tokens(second)) == 2
     assert not set(_tokens(first)) & set(_tokens(second))
     # Two tabs opened from the same stored page each save their attribution.

@@ -142,12 +142,23 @@ def _fresh_tokens(content: bytes) -> bytes:
     return _SUBMISSION_TOKEN.sub(lambda m: m.group(1) + str(uuid.uuid4()).encode() + m.group(2), content)
 
 
-def cached_page(view: View) -> View:
-    """Serve the view's answer from the page cache while nothing was written."""
+def cached_page(allowed: Callable[[Any], bool]) -> Callable[[View], View]:
+    """Serve the view's answer from the page cache while nothing was written,
+    to a user who is ``allowed`` the page now. The role is asked before any
+    stored page is served: a role taken away, by whatever means (the admin, SQL
+    outside Django), takes the page away at once. Otherwise the view answers,
+    and refuses, itself."""
 
+    def decorate(view: View) -> View:
+        return _cached(view, allowed)
+
+    return decorate
+
+
+def _cached(view: View, allowed: Callable[[Any], bool]) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        key = _key(request)
+        key = _key(request) if allowed(request.user) else None
         if key is None:
             return view(request, *args, **kwargs)
         cache = caches[CACHE_ALIAS]

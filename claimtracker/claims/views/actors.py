@@ -24,7 +24,7 @@ SIMILAR = 8
 
 
 @require_GET
-@cached_page
+@cached_page(can_view)
 def actor_list(request: HttpRequest) -> HttpResponse:
     require(request, can_view, "read actors")
     q = search.clean_query(request.GET.get("q", ""))
@@ -33,7 +33,7 @@ def actor_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cached_page
+@cached_page(can_view)
 def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, can_view, "read actors")
     actor = get_object_or_404(Actor.objects.select_related("parent").prefetch_related("aliases"), pk=pk)

@@ -32,7 +32,7 @@ COUNT_CAP = 10_000  # the list counts matches up to here, then says "more than"
 
 
 @require_GET
-@cached_page
+@cached_page(can_view)
 def claim_list(request: HttpRequest) -> HttpResponse:
     require(request, can_view, "read claims")
     filterset = ClaimFilter(request.GET, queryset=queries.claims_for_list())
@@ -97,7 +97,7 @@ def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str
 
 
 @require_GET
-@cached_page
+@cached_page(can_view)
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, can_view, "read claims")
     return render(request, "claims/claim_detail.html", _claim_page_context(request, pk))

@@ -27,7 +27,7 @@ _KINDS: dict[str, type[Attribution] | type[StatusChange]] = {"attribution": Attr
 
 
 @require_GET
-@cached_page
+@cached_page(can_edit)
 def my_work(request: HttpRequest) -> HttpResponse:
     user = require(request, can_edit, "record work of your own")
     counts = queries.my_counts(user)

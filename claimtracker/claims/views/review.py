@@ -20,7 +20,7 @@ from claimtracker.lib.retry import atomic_with_retry
 
 
 @require_GET
-@cached_page
+@cached_page(can_review)
 def review_queue(request: HttpRequest) -> HttpResponse:
     require(request, can_review, "review")
     after = request.GET.get("after", "")

@@ -23,7 +23,7 @@ from claimtracker.lib.numbers import whole_number
 
 
 @require_GET
-@cached_page
+@cached_page(can_view)
 def source_list(request: HttpRequest) -> HttpResponse:
     require(request, can_view, "read sources")
     q = search.clean_query(request.GET.get("q", ""), 500)
@@ -61,7 +61,7 @@ def _next_passage_initial(request: HttpRequest, source: Source, keep: dict[str, 
 
 
 @require_GET
-@cached_page
+@cached_page(can_view)
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, can_view, "read sources")
     source = get_object_or_404(Source.objects.select_related("publisher"), pk=pk)
