@@ -18,6 +18,11 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
 
 
+def unneutralise(value: str) -> str:
+    """The inverse of ``neutralise``, for reading an export back in."""
+    return value[1:] if value.startswith("'") and value[1:2] and value[1:2] in FORMULA_TRIGGERS else value
+
+
 class _Line:
     """A file-like target for csv.writer that hands back what was written."""
 

@@ -1,6 +1,11 @@
 """django-import-export resources for bulk entry of actors and sources in the
 admin (import with a dry-run preview that lists every bad row, and export).
-Rows are saved through claims.services, with the importing user in the history."""
+Rows are saved through claims.services, with the importing user in the history.
+
+Every exported text cell, in every format the admin offers, goes through the
+one formula-neutralising rule of exports/csv.py (a leading apostrophe before =,
++, -, @, tab, carriage return or NUL); an import takes that apostrophe off
+again, so an export imports back unchanged."""
 
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +15,7 @@ from import_export.widgets import ForeignKeyWidget
 
 from claimtracker.claims import services
 from claimtracker.claims.models import Actor, Source
+from claimtracker.exports.csv import neutralise, unneutralise
 
 ALIAS_SEPARATOR = ";"
 
@@ -39,6 +45,17 @@ class _ThroughServices(_ModelResource):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.user: User | None = kwargs.get("user")
+
+    def export_field(self, field: fields.Field, instance: Any, **kwargs: Any) -> Any:
+        # Every exported value passes here, dehydrate_* methods included.
+        value = super().export_field(field, instance, **kwargs)
+        return neutralise(value) if isinstance(value, str) else value
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        super().before_import_row(row, **kwargs)
+        for name, value in row.items():
+            if isinstance(value, str):
+                row[name] = unneutralise(value)
 
     def _by(self) -> User:
         if self.user is None:
