@@ -200,3 +200,48 @@ def test_a_publisher_that_is_not_a_media_outlet_is_refused_in_plain_words(editor
     assert "is not a valid choice" not in html
     assert "This is a different source with the same title" not in html  # offered only for a title already recorded
     assert not Source.objects.filter(title="MND briefing").exists()
+
+
+def test_viewers_see_nothing_of_work_in_review(
+    editor: User, reviewer: User, viewer: User, source: Source, nis: Actor
+) -> None:
+    """Issue 12, part 3: no history line, filter or export tells a viewer of pending,
+    rejected or withdrawn entries."""
+    from claimtracker.claims import services
+
+    claim = ClaimFactory(text="Troops reached the Kursk front")
+    quiet = ClaimFactory(text="Nothing in review here")
+    shown = services.add_attribution(
+        claim, actor=nis, source=source, stance="asserts", stated_on=datetime.date(2024, 10, 26), by=editor
+    )
+    services.approve(shown, by=reviewer)
+    for stance in ("denies", "qualifies", "disputes"):
+        item = services.add_attribution(
+            claim,
+            actor=ActorFactory(name=f"Hidden {stance}"),
+            source=source,
+            stance=stance,
+            stated_on=datetime.date(2024, 10, 26),
+            by=editor,
+        )
+        if stance == "qualifies":
+            services.reject(item, by=reviewer, note="No.")
+        if stance == "disputes":
+            services.withdraw(item, by=editor)
+    client = client_for(viewer)
+
+    page = client.get(claim.get_absolute_url()).content.decode()
+    assert "the attribution of National Intelligence Service" in page
+    assert "Hidden" not in page
+    listed = client.get(reverse("claims:list"), {"pending": "on"}).content.decode()
+    assert "Troops reached the Kursk front" in listed and "Nothing in review here" in listed  # the filter is ignored
+    assert 'name="pending"' not in listed
+    export = b"".join(client.get(reverse("exports:claims_csv")).streaming_content).decode()
+    assert "Hidden" not in export
+    assert client.get(reverse("exports:claims_csv"), {"pending": "1"}).status_code == 403  # the desk's option
+    # The desk still has both.
+    desk = client_for(editor)
+    assert "Hidden denies" in desk.get(claim.get_absolute_url()).content.decode()
+    desk_list = desk.get(reverse("claims:list"), {"pending": "on"}).content.decode()
+    assert "Troops reached the Kursk front" in desk_list and "Nothing in review here" not in desk_list
+    assert quiet.pk

@@ -19,6 +19,7 @@ from claimtracker.accounts.roles import can_edit, can_view
 from claimtracker.claims import queries
 from claimtracker.claims.filters import ClaimFilter
 from claimtracker.claims.models import Claim
+from claimtracker.claims.views.common import list_filters
 from claimtracker.exports import stream, timeline
 from claimtracker.lib import safejson
 from claimtracker.lib.dates import iso_date
@@ -100,7 +101,7 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
         bom, pending = _flags(request)
     except BadExportRequest as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain")
-    filterset = ClaimFilter(request.GET, queryset=queries.claims_for_list())
+    filterset = ClaimFilter(list_filters(request), queryset=queries.claims_for_list())
     if not filterset.is_valid():
         problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
         return HttpResponseBadRequest(f"These filters could not be read: {problems}", content_type="text/plain")

@@ -295,12 +295,14 @@ def schema_sources(stances: list[Said]) -> tuple[list[Actor], list[Source]]:
     return actors, sources
 
 
-def claim_history(claim: Claim, limit: int = 30) -> list[object]:
-    """Edits of the claim and of its attributions, newest first."""
+def claim_history(claim: Claim, *, include_pending: bool = False, limit: int = 30) -> list[object]:
+    """Edits of the claim and of its attributions, newest first. Viewers see the
+    history of approved attributions only: nothing of work in review, rejected
+    or withdrawn."""
     edits = list(claim.history.select_related("history_user").order_by("-history_date")[:limit])
-    edits += list(
-        Attribution.history.filter(claim_id=claim.pk)
-        .select_related("history_user", "actor")
-        .order_by("-history_date")[:limit]
-    )
+    attribution_edits = Attribution.history.filter(claim_id=claim.pk)
+    if not include_pending:
+        approved = Attribution.objects.filter(claim=claim, review_state=ReviewState.APPROVED).values("pk")
+        attribution_edits = attribution_edits.filter(id__in=approved)
+    edits += list(attribution_edits.select_related("history_user", "actor").order_by("-history_date")[:limit])
     return sorted(edits, key=lambda h: h.history_date, reverse=True)[:limit]

@@ -19,7 +19,7 @@ from claimtracker.claims.filters import ClaimFilter
 from claimtracker.claims.forms import AttributionForm, ClaimForm, StatusChangeForm, already_recorded
 from claimtracker.claims.models import Claim, Status
 from claimtracker.claims.pagecache import cached_page
-from claimtracker.claims.views.common import is_htmx, require
+from claimtracker.claims.views.common import is_htmx, list_filters, require
 from claimtracker.exports import jsonld
 from claimtracker.lib import keyset
 from claimtracker.lib.numbers import whole_number
@@ -35,7 +35,7 @@ COUNT_CAP = 10_000  # the list counts matches up to here, then says "more than"
 @cached_page(can_view)
 def claim_list(request: HttpRequest) -> HttpResponse:
     require(request, can_view, "read claims")
-    filterset = ClaimFilter(request.GET, queryset=queries.claims_for_list())
+    filterset = ClaimFilter(list_filters(request), queryset=queries.claims_for_list())
     claims = filterset.qs
     cursor_error = ""
     try:
@@ -85,7 +85,7 @@ def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str
         "events_page": events_page,
         "sides": summary.sides,
         "chart_svg": summary.chart_svg,
-        "history": queries.claim_history(claim),
+        "history": queries.claim_history(claim, include_pending=editor),
         "suggestion": summary.suggestion,
         "suggested_status": suggested_status,
         "can_edit": editor,

@@ -5,7 +5,9 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
+
+from claimtracker.accounts.roles import can_edit
 
 
 def user_of(request: HttpRequest) -> User:
@@ -24,3 +26,18 @@ def require(request: HttpRequest, check: Callable[[Any], bool], what: str) -> Us
 
 def is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
+
+
+# Filters of the claim list that tell of work in review: the desk's only.
+DESK_FILTERS = ("pending",)
+
+
+def list_filters(request: HttpRequest) -> QueryDict:
+    """The claim list's filters as asked, without those that would tell a
+    viewer which claims have work in review."""
+    if can_edit(request.user) or not any(name in request.GET for name in DESK_FILTERS):
+        return request.GET
+    data = request.GET.copy()
+    for name in DESK_FILTERS:
+        data.pop(name, None)
+    return data
