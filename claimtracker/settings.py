@@ -5,7 +5,9 @@ refuses to start without a SECRET_KEY.
 """
 
 import datetime
+import ipaddress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dj_database_url
 import django_stubs_ext
@@ -13,6 +15,9 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from claimtracker.lib.env import env_bool, env_int, env_list, env_str
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 django_stubs_ext.monkeypatch()
 
@@ -169,7 +174,13 @@ SECURE_HSTS_SECONDS = 0 if DEBUG else 31_536_000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 # Preloading is a promise to browsers that is slow to undo: opt in per deployment.
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+# BEHIND_PROXY=1: requests come through TRUSTED_PROXY_COUNT proxies (1 unless
+# set), each of which sets X-Forwarded-Proto and appends the address it was reached
+# from to X-Forwarded-For (nginx: proxy_add_x_forwarded_for). gunicorn trusts
+# those headers only then, and only from FORWARDED_ALLOW_IPS (gunicorn.conf.py).
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1) if BEHIND_PROXY else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -191,6 +202,25 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+
+def client_ip_address(request: "HttpRequest") -> str | None:
+    """The client's address for django-axes (AXES_CLIENT_IP_CALLABLE). Behind
+    TRUSTED_PROXY_COUNT proxies it is the address the outermost one appended to
+    X-Forwarded-For: that many entries from the right. Entries further left were
+    sent by the client, and are not believed; so is the header without a proxy.
+    Read at each request, so tests can change TRUSTED_PROXY_COUNT."""
+    from django.conf import settings
+
+    count: int = settings.TRUSTED_PROXY_COUNT
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    if count and len(hops) >= count:
+        try:
+            return str(ipaddress.ip_address(hops[-count]))
+        except ValueError:  # not an address: a misconfigured proxy; fall back to the connection's
+            pass
+    return request.META.get("REMOTE_ADDR")
+
+
 # Login throttling (django-axes): the AXES_FAILURE_LIMIT-th failed login for one
 # username from one address is refused, and so is every attempt after it, until
 # AXES_COOLOFF_TIME passes or an admin resets it; a successful login resets the count.
@@ -203,7 +233,7 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_PROXY") else 0
+AXES_CLIENT_IP_CALLABLE = client_ip_address
 AXES_VERBOSE = False
 
 LOGGING = {
