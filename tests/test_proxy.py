@@ -1,9 +1,14 @@
 """Behind a proxy and not: which client address login throttling counts
-(django-axes, settings.client_ip_address)."""
+(django-axes, settings.client_ip_address), and which requests gunicorn
+believes came over HTTPS (gunicorn.conf.py)."""
 
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -87,3 +92,63 @@ def test_the_trusted_proxy_count_follows_behind_proxy() -> None:
     assert _settings_value("TRUSTED_PROXY_COUNT", BEHIND_PROXY="1") == "1"
     assert _settings_value("TRUSTED_PROXY_COUNT", BEHIND_PROXY="1", TRUSTED_PROXY_COUNT="2") == "2"
     assert _settings_value("TRUSTED_PROXY_COUNT", TRUSTED_PROXY_COUNT="2") == "0"
+
+
+# --- gunicorn: X-Forwarded-Proto ------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _hsts_over_forwarded_https(tmp_path: Path, **env: str) -> str | None:
+    """Start gunicorn with the repository's config, ask /healthz from 127.0.0.1
+    with X-Forwarded-Proto: https, and return the HSTS header it answers."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"]
+        + ["claimtracker.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "SECRET_KEY": "a-test-secret-of-fifty-characters-or-more-0123456789-abcdefghijklmn",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "0",
+            "DATABASE_URL": "sqlite:///" + str(tmp_path / "unused.sqlite3"),
+            **env,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers={"X-Forwarded-Proto": "https"})
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with urllib.request.urlopen(request, timeout=2) as response:
+                    return response.headers.get("Strict-Transport-Security")  # type: ignore[no-any-return]
+            except urllib.error.HTTPError as error:  # 503 without a database: the headers still count
+                return error.headers.get("Strict-Transport-Security")
+            except (urllib.error.URLError, ConnectionError):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(server.stderr.read().decode() if server.stderr else "") from None
+                time.sleep(0.1)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        if server.stderr:
+            server.stderr.close()
+
+
+def test_gunicorn_believes_forwarded_https_only_behind_a_proxy(tmp_path: Path) -> None:
+    assert _hsts_over_forwarded_https(tmp_path) is None
+    assert _hsts_over_forwarded_https(tmp_path, BEHIND_PROXY="0") is None
+    hsts = _hsts_over_forwarded_https(tmp_path, BEHIND_PROXY="1")
+    assert hsts is not None and hsts.startswith("max-age=31536000")
