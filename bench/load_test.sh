@@ -29,7 +29,7 @@ $PY manage.py collectstatic --noinput -v0
 GUNICORN=
 serve() {  # PAGE_CACHE_SECONDS for the new server
     [ -z "$GUNICORN" ] || { kill "$GUNICORN"; wait "$GUNICORN" 2>/dev/null || true; }
-    PAGE_CACHE_SECONDS=$1 .venv/bin/gunicorn claimtracker.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
+    PAGE_CACHE_SECONDS=$1 .venv/bin/gunicorn -c gunicorn.conf.py claimtracker.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
         --access-logfile /dev/null --error-logfile /tmp/claimtracker-load-gunicorn.log &
     GUNICORN=$!
     for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
