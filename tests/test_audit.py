@@ -11,8 +11,9 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.urls import reverse
 
-from claimtracker.claims.models import Actor, Attribution, Claim, ReviewState, Source, StatusChange
+from claimtracker.claims.models import Actor, Attribution, Claim, ReviewState, Source, Status, StatusChange, Topic
 from tests.conftest import client_for
+from tests.test_admin import claim_form
 from tests.test_claim_forms import claim_data
 from tests.test_claim_page import attribution_data, status_data
 from tests.test_import import HEADER, row
@@ -101,3 +102,42 @@ def test_import_records_the_named_users(demo: None, editor: User, reviewer: User
     assert attribution.history.earliest("history_date").history_user == editor  # the row's recorded author
     assert last_user(attribution.history) == reviewer.username  # approved on import, in the importer's own name
     assert (attribution.created_by, attribution.reviewed_by) == (editor, reviewer)
+
+
+def test_vocabulary_and_topic_list_edits_record_the_acting_user(demo: None, editor: User, superuser: User) -> None:
+    """Statuses, topics and a claim's topic list keep a history too (issue 12): the
+    admin's edits of each name the admin, the pages' edits of the list the editor."""
+    admin = client_for(superuser)
+    status = Status.objects.order_by("pk").first()
+    assert status is not None
+    admin.post(
+        reverse("admin:claims_status_changelist"),
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": status.pk,
+            "form-0-color": "#123456",
+            "form-0-order": status.order,
+            "_save": "Save",
+        },
+    )  # the list's own edit (list_editable colour and order)
+    status.refresh_from_db()
+    assert status.color == "#123456" and last_user(status.history) == superuser.username
+
+    claim = Claim.objects.order_by("pk").first()
+    assert claim is not None
+    topic = Topic.objects.exclude(claims=claim).order_by("pk").first()
+    assert topic is not None
+    before = claim.history.count()
+    admin.post(reverse("admin:claims_claim_change", args=[claim.pk]), claim_form(claim, topics=[topic.pk]))
+    claim.refresh_from_db()
+    assert list(claim.topics.all()) == [topic]
+    latest = claim.history.order_by("-history_date", "-history_id").first()
+    assert latest is not None and [row.topic for row in latest.topics.all()] == [topic]
+    assert claim.history.count() > before + 1  # the save, then the list's change(s)
+    assert last_user(claim.history) == superuser.username  # the admin's save_m2m: from the request (middleware)
+
+    client_for(editor).post(reverse("claims:edit", args=[claim.pk]), claim_data(text=claim.text, version=claim.version))
+    assert not claim.topics.exists()
+    latest = claim.history.order_by("-history_date", "-history_id").first()
+    assert latest is not None and latest.history_user == editor and not latest.topics.exists()

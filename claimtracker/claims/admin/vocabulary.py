@@ -1,22 +1,23 @@
-"""The words admins may change: statuses and topics."""
+"""The words admins may change: statuses and topics, each with its history of edits."""
 
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
 from claimtracker.claims.admin.common import ChecksIds, SubmitOnce
 from claimtracker.claims.models import Status, Topic
 
 
 @admin.register(Status)
-class StatusAdmin(ChecksIds, SubmitOnce, admin.ModelAdmin[Status]):
+class StatusAdmin(ChecksIds, SubmitOnce, SimpleHistoryAdmin):
     list_display = ["label", "slug", "verdict", "color", "order"]
     list_editable = ["color", "order"]
     prepopulated_fields = {"slug": ["label"]}
 
 
 @admin.register(Topic)
-class TopicAdmin(ChecksIds, SubmitOnce, admin.ModelAdmin[Topic]):
+class TopicAdmin(ChecksIds, SubmitOnce, SimpleHistoryAdmin):
     list_display = ["name", "slug", "claim_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
