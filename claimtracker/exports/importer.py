@@ -42,7 +42,7 @@ from claimtracker.claims.models import (
     Stance,
     Status,
 )
-from claimtracker.exports.csv import BOM, FORMULA_TRIGGERS
+from claimtracker.exports.csv import BOM, unneutralise
 from claimtracker.exports.timeline import COLUMNS
 from claimtracker.lib.dates import fits
 
@@ -107,10 +107,6 @@ class Report:
         return text
 
 
-def _unneutralise(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:2] and value[1:2] in FORMULA_TRIGGERS else value
-
-
 def _read(data: bytes, report: Report) -> Iterator[tuple[int, dict[str, str]]]:
     if len(data) > MAX_BYTES:
         report.problems.append(Problem(1, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB"))
@@ -148,7 +144,7 @@ def _read(data: bytes, report: Report) -> Iterator[tuple[int, dict[str, str]]]:
             if len(cells) != len(header):
                 report.problems.append(Problem(start, f"expected {len(header)} cells, found {len(cells)}"))
             else:
-                yield start, {name: _unneutralise(value) for name, value in zip(header, cells, strict=True)}
+                yield start, {name: unneutralise(value) for name, value in zip(header, cells, strict=True)}
             start = reader.line_num + 1
     except csv.Error as error:
         report.problems.append(Problem(reader.line_num, f"broken quoting ({error})"))
