@@ -6,13 +6,12 @@ and small read-only helpers only.
 
 import datetime
 import zoneinfo
-from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length, Now, Trim
 from django.db.models.lookups import Exact, GreaterThan
@@ -312,60 +311,6 @@ class Bound(models.TextChoices):
     AT_MOST = "at_most", "At most"
 
 
-class ClaimHistory(HistoricalRecords):
-    """A claim's history, with its topic list (``m2m_fields``) in each record.
-
-    simple-history records each change of the list (post_add, post_remove,
-    post_clear) as a record of its own. The services save a claim and then set
-    its topics, in one transaction: the list is then written into the record that
-    save made, so that one edit leaves one record, holding the list as the edit
-    left it, and naming the same user. A change of the list that follows no save
-    of the same object in the same transaction (the admin's ``save_m2m``) gets a
-    record of its own, "~", naming the user of ``_history_user`` or of the request.
-    A change made from the topic's side (``topic.claims.add``) is a record of
-    each claim it touches, never a record of the topic."""
-
-    _MEMO = "_history_record_of_this_save"
-
-    def create_historical_record_m2ms(self, history_instance: Any, instance: Any) -> None:
-        super().create_historical_record_m2ms(history_instance, instance)
-        if transaction.get_connection().in_atomic_block:
-            setattr(instance, self._MEMO, history_instance)
-            transaction.on_commit(lambda: instance.__dict__.pop(self._MEMO, None))
-
-    def m2m_changed(self, instance: Any, action: str, attr: str, pk_set: Any, reverse: bool, **kwargs: Any) -> None:
-        if reverse:  # the topic's side: record each claim whose list changed
-            self._record_claims_of_topic(instance, action, pk_set, kwargs.get("model"))
-            return
-        record = getattr(instance, self._MEMO, None)
-        if (
-            record is not None
-            and action in ("post_add", "post_remove", "post_clear")
-            and getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
-            and not hasattr(instance, "skip_history_when_saving")
-            and type(record).objects.filter(pk=record.pk).exists()
-        ):
-            for field in record._history_m2m_fields:
-                self.m2m_models[field].objects.filter(history=record).delete()
-            self.create_historical_record_m2ms(record, instance)
-            return
-        super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
-
-    def _record_claims_of_topic(self, topic: Any, action: str, pk_set: Any, model: Any) -> None:
-        if action == "pre_clear":
-            topic._claims_before_clear = list(topic.claims.values_list("pk", flat=True))
-            return
-        if action not in ("post_add", "post_remove", "post_clear") or model is None:
-            return
-        if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-            return
-        pks = topic.__dict__.pop("_claims_before_clear", []) if action == "post_clear" else pk_set or ()
-        for claim in model.objects.filter(pk__in=list(pks)):
-            if hasattr(topic, "_history_user"):
-                claim._history_user = topic._history_user
-            self.create_historical_record(claim, "~")
-
-
 class Claim(models.Model):
     """One proposition, worded neutrally, that can be true or false."""
 
@@ -396,7 +341,7 @@ class Claim(models.Model):
     search_quotes = models.TextField(blank=True, editable=False)
     search_actors = models.TextField(blank=True, editable=False)
 
-    history = ClaimHistory(
+    history = HistoricalRecords(
         excluded_fields=[
             "current_status",
             "status_since",
@@ -404,7 +349,7 @@ class Claim(models.Model):
             "search_quotes",
             "search_actors",
         ],
-        # The topic list, kept in each record (ClaimHistory says when a change of it is a record of its own).
+        # The topic list: each change of it is a record of its own, naming who changed it.
         m2m_fields=[topics],
     )
 
