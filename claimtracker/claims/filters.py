@@ -27,14 +27,17 @@ from claimtracker.lib.choices import Choices
 from claimtracker.lib.keyset import Key
 
 SORT_KEYS = {
-    "relevance": [Key("rank", descending=True), Key("id", descending=True)],
+    "relevance": [Key("rank", descending=True, kind=float), Key("id", descending=True)],
     # Recording order: ids grow as claims are recorded, and the primary key's index
     # serves both directions (created_at is set by the database, and SQLite writes
     # it in another text format than the one cursors would compare it with).
     "newest": [Key("id", descending=True)],
     "oldest": [Key("id")],
-    "status": [Key("status_since", descending=True, nullable=True), Key("id", descending=True)],
-    "due": [Key("due_on", nullable=True), Key("id")],
+    "status": [
+        Key("status_since", descending=True, nullable=True, kind=datetime.date),
+        Key("id", descending=True),
+    ],
+    "due": [Key("due_on", nullable=True, kind=datetime.date), Key("id")],
 }
 SORTS = {
     "relevance": "Best match",

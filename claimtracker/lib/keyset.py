@@ -5,13 +5,16 @@ A page is found by the sort key of the row it follows (``after``) or precedes
 from an index whatever the depth; OFFSET reads and drops every row before it.
 The last key must be unique (the primary key), which makes the order total.
 Cursors are opaque to users: base64 of the key values as JSON. One that does
-not decode is refused with InvalidCursor, never passed to the database.
+not decode to one value of each key's own type (``Key.kind``: a 64-bit int, a
+finite float, a date, an aware timestamp, a string the databases can store; None
+only for a nullable key) is refused with InvalidCursor, never passed to the database.
 """
 
 import base64
 import binascii
 import datetime
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -21,6 +24,9 @@ from django.db.models.expressions import OrderBy
 
 M = TypeVar("M", bound=Model)
 
+INT64 = range(-(2**63), 2**63)  # what a bigint column holds
+MAX_CURSOR = 2000  # characters; our cursors are a few dozen
+
 
 class InvalidCursor(ValueError):
     pass
@@ -28,11 +34,13 @@ class InvalidCursor(ValueError):
 
 @dataclass(frozen=True)
 class Key:
-    """One sort key. Nullable keys sort their NULLs last, in either direction."""
+    """One sort key, of values of type ``kind`` (int, float, str, datetime.date or
+    datetime.datetime). Nullable keys sort their NULLs last, in either direction."""
 
     field: str
     descending: bool = False
     nullable: bool = False
+    kind: type = int
 
     def ordering(self, reverse: bool = False) -> OrderBy:
         descending = self.descending != reverse
@@ -67,17 +75,35 @@ def _encode_value(value: Any) -> Any:
     return value
 
 
-def _decode_value(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"t"} and isinstance(value["t"], str):
+def _tagged(value: Any, tag: str) -> bool:
+    return isinstance(value, dict) and set(value) == {tag} and isinstance(value[tag], str)
+
+
+def _decode_value(key: Key, value: Any) -> Any:
+    """The value, of the key's own type, or ValueError."""
+    kind = key.kind
+    if value is None:
+        if key.nullable:
+            return None
+        raise ValueError("no value for a key that always has one")
+    if kind is datetime.datetime and _tagged(value, "t"):
         parsed = datetime.datetime.fromisoformat(value["t"])
         if parsed.tzinfo is None:
             raise ValueError("naive timestamp")
-        return parsed
-    if isinstance(value, dict) and set(value) == {"d"} and isinstance(value["d"], str):
+        try:
+            return parsed.astimezone(datetime.UTC)  # as the database compares it
+        except OverflowError as error:
+            raise ValueError("timestamp out of range") from error
+    if kind is datetime.date and _tagged(value, "d"):
         return datetime.date.fromisoformat(value["d"])
-    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+    if kind is int and type(value) is int and value in INT64:  # not bool, a subclass of int
         return value
-    raise ValueError("unexpected value")
+    if kind is float and type(value) is float and math.isfinite(value):
+        return value
+    if kind is str and type(value) is str and "\x00" not in value:
+        value.encode()  # UnicodeEncodeError (a ValueError) for a lone surrogate
+        return value
+    raise ValueError(f"not a {kind.__name__}")
 
 
 def encode(keys: Sequence[Key], row: Model) -> str:
@@ -87,12 +113,14 @@ def encode(keys: Sequence[Key], row: Model) -> str:
 
 def decode(keys: Sequence[Key], cursor: str) -> list[Any]:
     try:
+        if len(cursor) > MAX_CURSOR:
+            raise ValueError("too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)
         if not isinstance(values, list) or len(values) != len(keys):
             raise ValueError("wrong number of values")
-        decoded = [_decode_value(value) for value in values]
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError) as error:
+        decoded = [_decode_value(key, value) for key, value in zip(keys, values, strict=True)]
+    except (ValueError, TypeError, binascii.Error, RecursionError) as error:
         raise InvalidCursor("That page link is broken or comes from another sort order.") from error
     if decoded[-1] is None:
         raise InvalidCursor("That page link is broken or comes from another sort order.")
