@@ -7,7 +7,7 @@ Moderate and minor findings are not failures here; they are printed (run with
 import datetime
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
