@@ -245,3 +245,15 @@ def test_viewers_see_nothing_of_work_in_review(
     desk_list = desk.get(reverse("claims:list"), {"pending": "on"}).content.decode()
     assert "Troops reached the Kursk front" in desk_list and "Nothing in review here" not in desk_list
     assert quiet.pk
+
+
+def test_without_javascript_the_next_passage_starts_on_the_same_claim(editor: User, source: Source, nis: Actor) -> None:
+    claim = ClaimFactory(text="North Korea will send 10,000 troops")
+    client = client_for(editor)
+    response = client.post(record_url(source), passage(claim=f"#{claim.pk}"))
+    assert (
+        response.status_code == 302
+        and response["Location"] == f"{source.get_absolute_url()}?claim={claim.pk}#record-form"
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert f'value="North Korea will send 10,000 troops [#{claim.pk}]"' in page

@@ -161,7 +161,7 @@ def test_passage_with_an_existing_claim_is_recorded_pending(editor: User, source
     response = client_for(editor).post(record_url(source), passage(claim=typed))
 
     assert response.status_code == 302
-    assert response["Location"] == f"{source.get_absolute_url()}#record-form"
+    assert response["Location"] == f"{source.get_absolute_url()}?claim={claim.pk}#record-form"  # the next passage
     attribution = Attribution.objects.get()
     assert (attribution.claim, attribution.actor, attribution.source, attribution.review_state) == (
         claim,

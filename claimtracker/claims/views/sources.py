@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from claimtracker.accounts.roles import can_edit, can_view
 from claimtracker.claims import drafts, queries, search, services, submissions
 from claimtracker.claims.forms import SourceForm, WorkbenchForm, already_recorded
-from claimtracker.claims.models import Source
+from claimtracker.claims.models import Claim, Source
 from claimtracker.claims.pagecache import cached_page
 from claimtracker.claims.views.common import is_htmx, require
 from claimtracker.claims.views.records import RecordPage, record_form, similar_ids
@@ -54,6 +54,9 @@ def _workbench_context(request: HttpRequest, source: Source, form: WorkbenchForm
 
 def _next_passage_initial(request: HttpRequest, source: Source, keep: dict[str, Any] | None = None) -> dict[str, Any]:
     initial: dict[str, Any] = {"stated_on": source.published_on}
+    claim_id = whole_number(request.GET.get("claim", ""))
+    if claim_id is not None and (claim := Claim.objects.filter(pk=claim_id).first()) is not None:
+        initial["claim"] = claim
     initial.update(drafts.filled(request))
     if keep:
         initial.update(keep)
@@ -109,7 +112,8 @@ def record_from_source(request: HttpRequest, pk: int) -> HttpResponse:
             return render(request, "claims/source_detail.html#workbench", context)
         if saved:
             messages.success(request, saved)
-        return redirect(f"{source.get_absolute_url()}#record-form")
+        # Without JavaScript too, the next passage starts on the same claim.
+        return redirect(f"{source.get_absolute_url()}?claim={claim.pk}#record-form")
     context = _workbench_context(request, source, form)
     if is_htmx(request):
         return render(request, "claims/source_detail.html#workbench", context)
