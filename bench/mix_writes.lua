@@ -46,7 +46,9 @@ function request()
       "source=" .. source,
       "quote=" .. escape(string.format("load %s %d %d", run, id, written)),
       "quote_kind=reported", "via=",
-      "stated_on=2024-11-01", "stated_on_precision=day",
+      -- Before every synthetic source's publication (from 2020-01-01): a statement
+      -- dated after the source that reports it is refused.
+      "stated_on=2019-12-31", "stated_on_precision=day",
     }
     return wrk.format("POST", claim_path .. "attributions/", {
       ["Cookie"] = editor_cookie,
