@@ -50,6 +50,8 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from claimtracker.accounts.roles import holds_now
+
 CACHE_ALIAS = "pages"
 
 # Tables whose writes do not change what a page shows.
@@ -142,28 +144,28 @@ def _fresh_tokens(content: bytes) -> bytes:
     return _SUBMISSION_TOKEN.sub(lambda m: m.group(1) + str(uuid.uuid4()).encode() + m.group(2), content)
 
 
-def cached_page(allowed: Callable[[Any], bool]) -> Callable[[View], View]:
+def cached_page(perm: str) -> Callable[[View], View]:
     """Serve the view's answer from the page cache while nothing was written,
-    to a user who is ``allowed`` the page now. The role is asked before any
-    stored page is served: a role taken away, by whatever means (the admin, SQL
-    outside Django), takes the page away at once. Otherwise the view answers,
-    and refuses, itself."""
+    to a user who holds ``perm`` now (accounts.roles.VIEW, EDIT, REVIEW). The
+    role is asked, in one query, before any stored page is served: a role taken
+    away, by whatever means (the admin, SQL outside Django), takes the page
+    away at once. Otherwise the view answers, and refuses, itself."""
 
     def decorate(view: View) -> View:
-        return _cached(view, allowed)
+        return _cached(view, perm)
 
     return decorate
 
 
-def _cached(view: View, allowed: Callable[[Any], bool]) -> View:
+def _cached(view: View, perm: str) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        key = _key(request) if allowed(request.user) else None
+        key = _key(request)
         if key is None:
             return view(request, *args, **kwargs)
         cache = caches[CACHE_ALIAS]
         stored = cache.get(key)
-        if stored is not None:
+        if stored is not None and holds_now(request.user, perm):
             content, headers = stored
             return HttpResponse(_fresh_tokens(content), headers=headers)
         response = view(request, *args, **kwargs)

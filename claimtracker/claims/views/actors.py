@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from claimtracker.accounts.roles import can_edit, can_view
+from claimtracker.accounts.roles import VIEW, can_edit, can_view
 from claimtracker.claims import drafts, lookups, queries, search, services
 from claimtracker.claims.forms import ActorForm
 from claimtracker.claims.models import Actor
@@ -24,7 +24,7 @@ SIMILAR = 8
 
 
 @require_GET
-@cached_page(can_view)
+@cached_page(VIEW)
 def actor_list(request: HttpRequest) -> HttpResponse:
     require(request, can_view, "read actors")
     q = search.clean_query(request.GET.get("q", ""))
@@ -33,7 +33,7 @@ def actor_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cached_page(can_view)
+@cached_page(VIEW)
 def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, can_view, "read actors")
     actor = get_object_or_404(Actor.objects.select_related("parent").prefetch_related("aliases"), pk=pk)

@@ -12,7 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from claimtracker.accounts.roles import can_edit, can_view
+from claimtracker.accounts.roles import VIEW, can_edit, can_view
 from claimtracker.claims import drafts, lookups, queries, search, services, submissions
 from claimtracker.claims import summary as claim_summary
 from claimtracker.claims.filters import ClaimFilter
@@ -32,7 +32,7 @@ COUNT_CAP = 10_000  # the list counts matches up to here, then says "more than"
 
 
 @require_GET
-@cached_page(can_view)
+@cached_page(VIEW)
 def claim_list(request: HttpRequest) -> HttpResponse:
     require(request, can_view, "read claims")
     filterset = ClaimFilter(list_filters(request), queryset=queries.claims_for_list())
@@ -97,7 +97,7 @@ def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str
 
 
 @require_GET
-@cached_page(can_view)
+@cached_page(VIEW)
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, can_view, "read claims")
     return render(request, "claims/claim_detail.html", _claim_page_context(request, pk))

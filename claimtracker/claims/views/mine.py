@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from claimtracker.accounts.roles import can_edit
+from claimtracker.accounts.roles import EDIT, can_edit
 from claimtracker.claims import queries, services, submissions
 from claimtracker.claims.forms import AttributionForm, StatusChangeForm
 from claimtracker.claims.models import Attribution, ReviewState, StatusChange
@@ -27,7 +27,7 @@ _KINDS: dict[str, type[Attribution] | type[StatusChange]] = {"attribution": Attr
 
 
 @require_GET
-@cached_page(can_edit)
+@cached_page(EDIT)
 def my_work(request: HttpRequest) -> HttpResponse:
     user = require(request, can_edit, "record work of your own")
     counts = queries.my_counts(user)

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from claimtracker.accounts.roles import can_review
+from claimtracker.accounts.roles import REVIEW, can_review
 from claimtracker.claims import queries, services
 from claimtracker.claims.forms import ReviewForm
 from claimtracker.claims.models import Attribution, StatusChange
@@ -20,7 +20,7 @@ from claimtracker.lib.retry import atomic_with_retry
 
 
 @require_GET
-@cached_page(can_review)
+@cached_page(REVIEW)
 def review_queue(request: HttpRequest) -> HttpResponse:
     require(request, can_review, "review")
     after = request.GET.get("after", "")

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from claimtracker.accounts.roles import can_edit, can_view
+from claimtracker.accounts.roles import VIEW, can_edit, can_view
 from claimtracker.claims import drafts, queries, search, services, submissions
 from claimtracker.claims.forms import SourceForm, WorkbenchForm, already_recorded
 from claimtracker.claims.models import Claim, Source
@@ -23,7 +23,7 @@ from claimtracker.lib.numbers import whole_number
 
 
 @require_GET
-@cached_page(can_view)
+@cached_page(VIEW)
 def source_list(request: HttpRequest) -> HttpResponse:
     require(request, can_view, "read sources")
     q = search.clean_query(request.GET.get("q", ""), 500)
@@ -64,7 +64,7 @@ def _next_passage_initial(request: HttpRequest, source: Source, keep: dict[str, 
 
 
 @require_GET
-@cached_page(can_view)
+@cached_page(VIEW)
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, can_view, "read sources")
     source = get_object_or_404(Source.objects.select_related("publisher"), pk=pk)
