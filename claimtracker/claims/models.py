@@ -611,6 +611,12 @@ class Attribution(Reviewable):
         return format_date(self.stated_on, self.stated_on_precision)
 
     @property
+    def _source_has_text(self) -> bool:
+        # Pages that list many attributions annotate source_has_text instead of reading each body.
+        has_text = getattr(self, "source_has_text", None)
+        return bool(self.source.body if has_text is None else has_text)
+
+    @property
     def quote_check(self) -> str:
         """found, found_case, not_found, no_text (the source has no text) or
         paraphrase; empty when there is no quote to check. Only a direct quote
@@ -622,9 +628,7 @@ class Attribution(Reviewable):
         if self.quote_kind == QuoteKind.PARAPHRASE:
             return "paraphrase"
         direct = self.quote_kind == QuoteKind.DIRECT
-        # Pages that list many attributions annotate source_has_text instead of reading each body.
-        has_text = getattr(self, "source_has_text", None)
-        if not (self.source.body if has_text is None else has_text):
+        if not self._source_has_text:
             return "no_text" if direct else "paraphrase"
         if self.quote_start is None:
             return "not_found" if direct else "paraphrase"
@@ -633,8 +637,7 @@ class Attribution(Reviewable):
     @property
     def quote_found(self) -> bool | None:
         """True or False when the source has a body to look in, else None."""
-        has_text = getattr(self, "source_has_text", None)
-        if not (self.source.body if has_text is None else has_text):
+        if not self._source_has_text:
             return None
         return self.quote_start is not None
 

@@ -81,6 +81,26 @@ def _require_fit(value: datetime.date, precision: str, what: str) -> None:
         raise DomainError(f"The {what} {value.isoformat()} does not fit {precision} precision.")
 
 
+def _check_attribution(actor_id: int, via_id: int | None, stated_on: datetime.date, precision: str) -> None:
+    """The rules every attribution keeps, added or revised."""
+    _require_fit(stated_on, precision, "statement date")
+    if via_id is not None and via_id == actor_id:
+        raise DomainError("The intermediary must be another actor than the speaker.")
+
+
+def _checked_status_change(
+    claim_id: int, effective_on: datetime.date, precision: str, rationale: str, evidence: Iterable[Attribution]
+) -> list[Attribution]:
+    """The rules every status change keeps, proposed or revised; its evidence as a list."""
+    _require_fit(effective_on, precision, "effective date")
+    if not rationale.strip():
+        raise DomainError("A status change needs a rationale.")
+    cited = list(evidence)
+    if any(attribution.claim_id != claim_id for attribution in cited):
+        raise DomainError("Evidence must be attributions of the same claim.")
+    return cited
+
+
 def _lock_claim(claim_id: int) -> Claim:
     # Serialises every write that moves a claim's status (PostgreSQL row lock;
     # SQLite holds one writer at a time anyway).
@@ -259,9 +279,7 @@ def add_attribution(
     """Record an actor's stance on a claim; it enters the review queue as pending.
     ``quote_near`` is where in the source's text the editor selected the quote,
     when they did: a passage found twice is anchored there."""
-    _require_fit(stated_on, stated_on_precision, "statement date")
-    if via is not None and via.pk == actor.pk:
-        raise DomainError("The intermediary must be another actor than the speaker.")
+    _check_attribution(actor.pk, via.pk if via else None, stated_on, stated_on_precision)
     attribution = Attribution(
         claim=claim,
         actor=actor,
@@ -310,12 +328,7 @@ def propose_status_change(
     corrects: StatusChange | None = None,
 ) -> StatusChange:
     """Propose a new entry in the claim's status timeline, pending review."""
-    _require_fit(effective_on, effective_on_precision, "effective date")
-    if not rationale.strip():
-        raise DomainError("A status change needs a rationale.")
-    evidence = list(evidence)
-    if any(attribution.claim_id != claim.pk for attribution in evidence):
-        raise DomainError("Evidence must be attributions of the same claim.")
+    evidence = _checked_status_change(claim.pk, effective_on, effective_on_precision, rationale, evidence)
     if corrects is not None:
         if corrects.claim_id != claim.pk:
             raise DomainError("A correction must belong to the same claim as the entry it corrects.")
@@ -464,9 +477,7 @@ def revise_attribution(attribution: Attribution, *, by: User, **fields: Any) -> 
         raise DomainError(f"These attribution fields cannot be edited: {', '.join(sorted(unknown))}.")
     for name, value in fields.items():
         setattr(locked, name, value.strip() if name == "quote" else value)
-    _require_fit(locked.stated_on, locked.stated_on_precision, "statement date")
-    if locked.via_id is not None and locked.via_id == locked.actor_id:
-        raise DomainError("The intermediary must be another actor than the speaker.")
+    _check_attribution(locked.actor_id, locked.via_id, locked.stated_on, locked.stated_on_precision)
     _resubmit(locked)
     _apply_quote_location(locked, locked.source.body)
     locked._history_user = by  # type: ignore[attr-defined]
@@ -489,12 +500,7 @@ def revise_status_change(
     revise_attribution does; its evidence is replaced."""
     locked = _lock_own(change, by)
     assert isinstance(locked, StatusChange)
-    _require_fit(effective_on, effective_on_precision, "effective date")
-    if not rationale.strip():
-        raise DomainError("A status change needs a rationale.")
-    evidence = list(evidence)
-    if any(attribution.claim_id != locked.claim_id for attribution in evidence):
-        raise DomainError("Evidence must be attributions of the same claim.")
+    evidence = _checked_status_change(locked.claim_id, effective_on, effective_on_precision, rationale, evidence)
     locked.status = status
     locked.effective_on, locked.effective_on_precision = effective_on, effective_on_precision
     locked.rationale = rationale.strip()

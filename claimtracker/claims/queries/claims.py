@@ -248,12 +248,9 @@ def voices(stances: list[Said]) -> assessment.Voices:
 def effective_changes(claim: Claim) -> QuerySet[StatusChange]:
     """The claim's approved status changes that no approved correction replaces,
     latest first: the first one is the claim's current status."""
-    corrected = StatusChange.objects.filter(review_state=ReviewState.APPROVED, corrects__isnull=False).values(
-        "corrects_id"
-    )
     return (
         StatusChange.objects.filter(claim=claim, review_state=ReviewState.APPROVED)
-        .exclude(pk__in=corrected)
+        .exclude(corrected(StatusChange))
         .order_by("-effective_on", "-recorded_at", "-id")
     )
 
