@@ -104,6 +104,16 @@ def already_recorded(claim: Claim | None, data: dict[str, Any]) -> str:
     return f"This attribution is already recorded on this claim ({state}); it is not added twice."
 
 
+def _check_statement(form: forms.Form, source: Source | None) -> None:
+    """What the attribution form and the workbench both check: the date against
+    its precision and the source, and the intermediary against the speaker."""
+    _check_fit(form, "stated_on", "stated_on_precision")
+    _check_said_before_published(form, source)
+    actor, via = form.cleaned_data.get("actor"), form.cleaned_data.get("via")
+    if actor is not None and via is not None and actor == via:
+        form.add_error("via", "The intermediary must be another actor than the speaker.")
+
+
 def _check_said_before_published(form: forms.Form, source: Source | None) -> None:
     """Nobody is quoted in a source before saying it. Dates are local to the
     speaker and to the publisher, so a day's difference is allowed."""
@@ -173,11 +183,7 @@ class AttributionForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Attribution
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        _check_fit(self, "stated_on", "stated_on_precision")
-        _check_said_before_published(self, cleaned.get("source"))
-        actor, via = cleaned.get("actor"), cleaned.get("via")
-        if actor is not None and via is not None and actor == via:
-            self.add_error("via", "The intermediary must be another actor than the speaker.")
+        _check_statement(self, cleaned.get("source"))
         return cleaned
 
     def _post_clean(self) -> None:
@@ -454,11 +460,7 @@ class WorkbenchForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Attribution])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        _check_fit(self, "stated_on", "stated_on_precision")
-        actor, via = cleaned.get("actor"), cleaned.get("via")
-        if actor is not None and via is not None and actor == via:
-            self.add_error("via", "The intermediary must be another actor than the speaker.")
-        _check_said_before_published(self, self.source)
+        _check_statement(self, self.source)
         claim, new_claim = cleaned.get("claim"), (cleaned.get("new_claim") or "").strip()
         if "claim" not in self.errors and "new_claim" not in self.errors:
             if claim is None and not new_claim:
