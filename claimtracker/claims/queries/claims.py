@@ -11,12 +11,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
     F,
-    IntegerField,
     OuterRef,
     Prefetch,
     QuerySet,
     Subquery,
-    Value,
 )
 
 from claimtracker.claims import assessment, chart
@@ -41,6 +39,8 @@ from claimtracker.claims.queries.common import (
     _has_text,
     _visible,
     corrected,
+    entry_keys,
+    ids_by_kind,
     standing_attributions,
 )
 from claimtracker.lib.dates import format_date
@@ -107,23 +107,9 @@ def timeline_page(claim: Claim, number: str | None, *, include_pending: bool = F
     review (or rejected) as well."""
     said = _visible(Attribution.objects.filter(claim=claim), include_pending)
     assessed = _visible(StatusChange.objects.filter(claim=claim), include_pending)
-    keys = (
-        said.annotate(day=F("stated_on"), kind=Value(_ATTRIBUTION, IntegerField()))
-        .order_by()
-        .values_list("day", "kind", "pk")
-        .union(
-            assessed.annotate(day=F("effective_on"), kind=Value(_CHANGE, IntegerField()))
-            .order_by()
-            .values_list("day", "kind", "pk"),
-            all=True,
-        )
-        .order_by("day", "kind", "pk")
-    )
-    paginator = Paginator(keys, TIMELINE_PAGE_SIZE)
+    paginator = Paginator(entry_keys(said, "stated_on", assessed, "effective_on"), TIMELINE_PAGE_SIZE)
     page = paginator.get_page(number or paginator.num_pages)
-    wanted: dict[int, list[int]] = {_ATTRIBUTION: [], _CHANGE: []}
-    for _, kind, pk in page.object_list:
-        wanted[kind].append(pk)
+    wanted = ids_by_kind(page.object_list)
     attributions = (
         Attribution.objects.select_related("actor", "via", "source__publisher", "created_by", "reviewed_by")
         .defer("source__body")

@@ -2,13 +2,17 @@
 which count, and the row a timeline or a list of entries is made of."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db.models import (
     Exists,
+    F,
+    IntegerField,
     OuterRef,
     QuerySet,
+    Value,
 )
 
 from claimtracker.claims.models import (
@@ -74,3 +78,36 @@ HISTORY_LIMIT = 30
 def entry_history(item: Attribution | StatusChange) -> list[Any]:
     """An entry's versions, newest first: each review round's decision and note stay here."""
     return list(item.history.select_related("history_user", "reviewed_by").order_by("-history_date")[:HISTORY_LIMIT])
+
+
+def entry_keys(
+    said: QuerySet[Attribution],
+    said_at: str,
+    assessed: QuerySet[StatusChange],
+    assessed_at: str,
+    *,
+    newest_first: bool = False,
+) -> QuerySet[Any]:
+    """(at, kind, pk) of attributions and status changes together, ordered by
+    the given date of each (then attributions before status changes, then id),
+    for paging both in SQL before reading a page's rows."""
+    keys = (
+        said.annotate(at=F(said_at), kind=Value(_ATTRIBUTION, IntegerField()))
+        .order_by()
+        .values_list("at", "kind", "pk")
+        .union(
+            assessed.annotate(at=F(assessed_at), kind=Value(_CHANGE, IntegerField()))
+            .order_by()
+            .values_list("at", "kind", "pk"),
+            all=True,
+        )
+    )
+    return keys.order_by("-at", "-kind", "-pk") if newest_first else keys.order_by("at", "kind", "pk")
+
+
+def ids_by_kind(keys: Iterable[tuple[Any, int, int]]) -> dict[int, list[int]]:
+    """A page of entry_keys as the ids of each kind to read."""
+    wanted: dict[int, list[int]] = {_ATTRIBUTION: [], _CHANGE: []}
+    for _, kind, pk in keys:
+        wanted[kind].append(pk)
+    return wanted

@@ -9,7 +9,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -26,7 +25,7 @@ from claimtracker.claims.models import (
     ReviewState,
     StatusChange,
 )
-from claimtracker.claims.queries.common import _ATTRIBUTION, _CHANGE, Event, _has_text
+from claimtracker.claims.queries.common import _ATTRIBUTION, _CHANGE, Event, _has_text, entry_keys, ids_by_kind
 
 # --- Review queue -----------------------------------------------------------------------------
 
@@ -165,22 +164,9 @@ def my_entries(user: User, state: str, number: str | None) -> tuple[Page[Any], l
     status changes together (keys paged in SQL, then the page's rows read)."""
     said = Attribution.objects.filter(created_by=user, review_state=state)
     assessed = StatusChange.objects.filter(recorded_by=user, review_state=state)
-    keys = (
-        said.annotate(at=F("created_at"), kind=Value(_ATTRIBUTION, IntegerField()))
-        .order_by()
-        .values_list("at", "kind", "pk")
-        .union(
-            assessed.annotate(at=F("recorded_at"), kind=Value(_CHANGE, IntegerField()))
-            .order_by()
-            .values_list("at", "kind", "pk"),
-            all=True,
-        )
-        .order_by("-at", "-kind", "-pk")
-    )
+    keys = entry_keys(said, "created_at", assessed, "recorded_at", newest_first=True)
     page = Paginator(keys, MINE_PAGE_SIZE).get_page(number)
-    wanted: dict[int, list[int]] = {_ATTRIBUTION: [], _CHANGE: []}
-    for _, kind, pk in page.object_list:
-        wanted[kind].append(pk)
+    wanted = ids_by_kind(page.object_list)
     attributions = (
         Attribution.objects.select_related("claim", "actor", "via", "source", "reviewed_by")
         .defer("source__body", "claim__search_quotes", "claim__search_actors")
