@@ -12,6 +12,11 @@ is believed; on, the proxy's addresses in FORWARDED_ALLOW_IPS (comma-separated,
 
 import os
 
-from claimtracker.lib.env import env_bool
+from claimtracker.lib.env import env_bool, env_int
 
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1") if env_bool("BEHIND_PROXY") else ""
+
+# A worker that takes longer than this on one request is restarted. The longest
+# requests are the admin's CSV imports of up to IMPORT_ADMIN_MAX_ROWS rows (about
+# 80 s); the proxy in front must wait as long (nginx: proxy_read_timeout).
+timeout = env_int("GUNICORN_TIMEOUT", 120)

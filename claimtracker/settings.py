@@ -6,6 +6,7 @@ refuses to start without a SECRET_KEY.
 
 import datetime
 import ipaddress
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -149,7 +150,20 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+    # Timeline CSV files between the import's dry run and its confirming click
+    # (claimtracker/exports/uploads.py). Several app servers need one shared folder.
+    "imports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env_str("IMPORT_UPLOAD_DIR") or str(Path(tempfile.gettempdir()) / "claimtracker-imports")
+        },
+    },
 }
+IMPORT_UPLOAD_HOURS = env_int("IMPORT_UPLOAD_HOURS", 24)
+# The most rows the admin's Import button writes in one request (about 80 s at
+# the ~190 rows a second measured, within gunicorn.conf.py's timeout); larger
+# files, up to the importer's 50 MB, go through `manage.py import_csv`.
+IMPORT_ADMIN_MAX_ROWS = env_int("IMPORT_ADMIN_MAX_ROWS", 15_000)
 
 # Caches are per process (each gunicorn worker has its own). Both are safe that
 # way: the claim summary's key is a fingerprint read from the database, the page

@@ -133,7 +133,7 @@ def test_a_double_click_on_import_imports_once(demo: None, superuser: User) -> N
     client = client_for(superuser)
     content = (HEADER + "\r\n" + row(claim="A claim imported once", quote="imported words")).encode()
     data = _checked_import(client, content)
-    assert data.get("submission")
+    assert data.get("upload")
     url = reverse("admin:claims_claim_import_csv")
 
     first, second = client.post(url, data), client.post(url, data)

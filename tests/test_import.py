@@ -248,7 +248,7 @@ def test_admin_checks_then_imports_a_valid_file(demo: None, superuser: User) -> 
 
     reviewer = User.objects.get(username="reviewer")
     # A form that names another reviewer (as the old one did) names nobody: the one who imports approves.
-    done = client.post(url, {"checked": checked.context["checked"], "_import": "1", "reviewer": reviewer.pk})
+    done = client.post(url, {"upload": checked.context["upload"], "_import": "1", "reviewer": reviewer.pk})
     assert done.status_code == 302
     imported = Attribution.objects.get(quote="admin import quote")
     editor = User.objects.get(username="editor")
@@ -266,5 +266,5 @@ def test_admin_import_page_carries_the_checked_file_once(demo: None, superuser: 
         reverse("admin:claims_claim_import_csv"), {"file": SimpleUploadedFile("good.csv", good), "_check": "1"}
     )
     html = response.content.decode()
-    assert html.count('name="checked"') == 1
+    assert html.count('name="upload"') == 1
     assert 'name="_import"' in html

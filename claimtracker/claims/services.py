@@ -7,8 +7,10 @@ in step with the approved status changes. Validation of user input belongs to
 forms; these raise ``DomainError`` only for a broken rule of the domain.
 """
 
+import contextlib
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
@@ -169,8 +171,38 @@ def save_actor(actor: Actor, *, by: User, aliases: Iterable[str] | None = None) 
 # --- Search documents ---------------------------------------------------------------------
 
 
+# Claims whose search documents and current status wait to be rebuilt once, at
+# the end of a bulk write (refreshed_once); None outside one.
+_deferred: ContextVar[tuple[set[int], set[int]] | None] = ContextVar("deferred_refreshes", default=None)
+
+
+@contextlib.contextmanager
+def refreshed_once() -> Iterator[None]:
+    """Within the block, rebuild each touched claim's search documents and
+    current status once, at its end, instead of after every entry: a bulk
+    write (the CSV import) of many entries per claim. Use it inside the
+    bulk write's transaction; what the block reads of those two fields may be
+    stale until it ends."""
+    if _deferred.get() is not None:  # already inside one: the outer block refreshes
+        yield
+        return
+    search: set[int] = set()
+    status: set[int] = set()
+    token = _deferred.set((search, status))
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    refresh_search(search)
+    for claim in Claim.objects.filter(pk__in=status):
+        refresh_current_status(claim)
+
+
 def refresh_search(claim_ids: Iterable[int]) -> None:
     """Rebuild the claims' search documents from their approved attributions."""
+    if (deferred := _deferred.get()) is not None:
+        deferred[0].update(claim_ids)
+        return
     for claim_id in set(claim_ids):
         attributions = (
             queries.standing_attributions()
@@ -377,6 +409,9 @@ def correct_status_change(
 def refresh_current_status(claim: Claim) -> None:
     """Set the claim's denormalised current status from its timeline. Call inside
     the transaction (and under the claim lock) of the change that moves it."""
+    if (deferred := _deferred.get()) is not None:
+        deferred[1].add(claim.pk)
+        return
     latest = queries.effective_changes(claim).first()
     fields: dict[str, Any] = {
         "current_status": latest.status_id if latest else None,

@@ -36,6 +36,11 @@ def record(token: uuid.UUID, user: User, redirect_to: str = "") -> bool:
     return True
 
 
+def taken(token: uuid.UUID) -> bool:
+    """Whether a request has taken the token."""
+    return Submission.objects.filter(token=token).exists()
+
+
 def land(token: uuid.UUID, redirect_to: str) -> None:
     """Say where the request that took the token landed."""
     Submission.objects.filter(token=token).update(redirect_to=redirect_to)

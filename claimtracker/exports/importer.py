@@ -18,10 +18,13 @@ stayed pending and why.
 
 import csv
 import datetime
+import hashlib
 import io
+import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -51,6 +54,7 @@ REQUIRED = ("claim", "event_date", "date_precision", "event")
 IMPORTED_STATES = (ReviewState.APPROVED, ReviewState.PENDING, ReviewState.REJECTED)
 MAX_BYTES = 50 * 1024 * 1024
 MAX_CELL = 10_000
+MAX_PROBLEMS = 200  # kept and shown; the rest are counted
 
 
 @dataclass
@@ -72,11 +76,15 @@ NO_OTHER_AUTHOR = (
 
 @dataclass
 class Report:
+    # The first MAX_PROBLEMS problems, in the order of the file; problem_count counts them all.
     problems: list[Problem] = field(default_factory=list)
-    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    problem_count: int = 0
+    rows: int = 0  # valid rows
     claims: int = 0
     attributions: int = 0
     status_changes: int = 0
+    # Valid rows by what they are marked (review_state) and who recorded them (recorded_by).
+    marks: Counter[tuple[str, str]] = field(default_factory=Counter)
     # What the rows become for the importing user (known when check is given one).
     importer: str = ""
     approved: int = 0
@@ -86,13 +94,23 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problem_count
+
+    def add(self, problem: Problem) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+
+    @property
+    def unshown(self) -> int:
+        """Problems counted but not kept."""
+        return self.problem_count - len(self.problems)
 
     def summary(self) -> str:
-        if self.problems:
-            return f"{len(self.problems)} problem(s); nothing was imported."
+        if self.problem_count:
+            return f"{self.problem_count} problem(s); nothing was imported."
         text = (
-            f"{len(self.rows)} rows: {self.claims} new claim(s), {self.attributions} attribution(s), "
+            f"{self.rows} rows: {self.claims} new claim(s), {self.attributions} attribution(s), "
             f"{self.status_changes} status change(s)."
         )
         return f"{text} {self.outcome()}" if self.importer else text
@@ -107,29 +125,51 @@ class Report:
         return text
 
 
-def _read(data: bytes, report: Report) -> Iterator[tuple[int, dict[str, str]]]:
-    if len(data) > MAX_BYTES:
-        report.problems.append(Problem(1, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB"))
+def size_of(file: IO[bytes]) -> int:
+    """The length of a seekable file, which is left at its start."""
+    size = file.seek(0, io.SEEK_END)
+    file.seek(0)
+    return size
+
+
+def _lines(file: IO[bytes], report: Report) -> Iterator[str]:
+    """The file's lines, decoded one at a time (a lone CR ends a line too), until
+    the first line that is not UTF-8 or holds a NUL byte, which is reported."""
+    number = 0
+    for raw in file:
+        if number == 0:
+            raw = raw.removeprefix(BOM.encode())
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            report.add(
+                Problem(number + 1, "wrong encoding: the file is not UTF-8 (save it from the spreadsheet as CSV UTF-8)")
+            )
+            return
+        for line in filter(None, _LONE_CR.split(text)) if "\r" in text else (text,):
+            number += 1
+            if "\x00" in line:
+                report.add(Problem(number, "NUL bytes are not allowed"))
+                return
+            yield line
+
+
+_LONE_CR = re.compile(r"(?<=\r)(?!\n)")
+
+
+def _read(file: IO[bytes], report: Report) -> Iterator[tuple[int, dict[str, str]]]:
+    """The file's rows with the line each starts on, read as they come: memory
+    stays flat whatever the file's size. Bad rows are reported and skipped."""
+    file.seek(0)
+    if size_of(file) > MAX_BYTES:
+        report.add(Problem(1, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB"))
         return
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        report.problems.append(
-            Problem(line, "wrong encoding: the file is not UTF-8 (save it from the spreadsheet as CSV UTF-8)")
-        )
-        return
-    text = text.removeprefix(BOM)
-    for number, text_line in enumerate(text.split("\n"), start=1):
-        if "\x00" in text_line:
-            report.problems.append(Problem(number, "NUL bytes are not allowed"))
-    if report.problems:
-        return
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(_lines(file, report), strict=True)
     try:
         header = next(reader, None)
         if header is None:
-            report.problems.append(Problem(1, "the file is empty"))
+            if not report.problem_count:
+                report.add(Problem(1, "the file is empty"))
             return
         missing = [name for name in REQUIRED if name not in header]
         unknown = [name for name in header if name not in COLUMNS]
@@ -137,17 +177,17 @@ def _read(data: bytes, report: Report) -> Iterator[tuple[int, dict[str, str]]]:
             parts = [f"missing {', '.join(missing)}"] if missing else []
             parts += [f"unknown {', '.join(unknown)}"] if unknown else []
             detail = "; ".join(parts)
-            report.problems.append(Problem(1, f"the header does not match the export's columns ({detail})"))
+            report.add(Problem(1, f"the header does not match the export's columns ({detail})"))
             return
         start = reader.line_num + 1
         for cells in reader:
             if len(cells) != len(header):
-                report.problems.append(Problem(start, f"expected {len(header)} cells, found {len(cells)}"))
+                report.add(Problem(start, f"expected {len(header)} cells, found {len(cells)}"))
             else:
                 yield start, {name: unneutralise(value) for name, value in zip(header, cells, strict=True)}
             start = reader.line_num + 1
     except csv.Error as error:
-        report.problems.append(Problem(reader.line_num, f"broken quoting ({error})"))
+        report.add(Problem(reader.line_num, f"broken quoting ({error})"))
 
 
 def _date(value: str, precision: str) -> datetime.date:
@@ -172,7 +212,7 @@ class _Context:
     create_missing: bool
     actors: dict[str, Actor]
     statuses: dict[str, Status]
-    seen: set[tuple[Any, ...]]
+    seen: set[bytes]  # a digest of each row's identity, to find duplicates
 
 
 def _actors_by_name() -> dict[str, Actor]:
@@ -243,91 +283,110 @@ def _check_row(row: dict[str, str], context: _Context) -> str:
         key = ("s", row["claim"], row["status"], row["event_date"], row["rationale"])
     else:
         raise ValueError(f"bad event {event!r} (attribution or status_change)")
-    if key in context.seen:
+    digest = hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
+    if digest in context.seen:
         raise ValueError("duplicate of an earlier row")
-    context.seen.add(key)
+    context.seen.add(digest)
     return event
 
 
-def check(data: bytes, *, create_missing: bool = False, by: User | None = None) -> Report:
+def check(file: IO[bytes] | bytes, *, create_missing: bool = False, by: User | None = None) -> Report:
     """Read and validate the whole file; write nothing. Given the importing
     user, the report also says what the rows would become for them."""
+    if isinstance(file, bytes):
+        file = io.BytesIO(file)
     report = Report()
     context = _Context(create_missing, _actors_by_name(), _statuses_by_name(), set())
-    existing_claims = set(Claim.objects.values_list("text", flat=True))
-    new_claims: set[str] = set()
-    for line, row in _read(data, report):
+    claims: set[str] = set()
+    for line, row in _read(file, report):
         try:
             event = _check_row(row, context)
         except ValueError as error:
-            report.problems.append(Problem(line, str(error)))
+            report.add(Problem(line, str(error)))
             continue
-        report.rows.append((line, row))
-        if row["claim"] not in existing_claims:
-            new_claims.add(row["claim"])
+        report.rows += 1
+        report.marks[row.get("review_state") or ReviewState.APPROVED, row.get("recorded_by", "")] += 1
+        claims.add(row["claim"])
         if event == "attribution":
             report.attributions += 1
         else:
             report.status_changes += 1
-    report.claims = len(new_claims)
-    if not report.rows and not report.problems:
-        report.problems.append(Problem(2, "the file has no rows"))
+    report.claims = len(claims) - _existing(claims)
+    if not report.rows and not report.problem_count:
+        report.add(Problem(2, "the file has no rows"))
     if by is not None and report.ok:
         _plan(report, by)
     return report
 
 
+def _existing(texts: set[str]) -> int:
+    """How many of the claims are already stored (asked in batches)."""
+    ordered = sorted(texts)
+    return sum(
+        Claim.objects.filter(text__in=ordered[at : at + 500]).values("text").distinct().count()
+        for at in range(0, len(ordered), 500)
+    )
+
+
 @dataclass
-class _Entry:
-    author: User
-    state: str  # what the row becomes: approved, rejected or pending
+class _Plan:
+    """Who is each row's author and what it becomes when ``by`` imports it.
+    Only ``by`` approves or rejects, and never their own work."""
+
+    by: User
+    reviews: bool
+    users: dict[str, User]
+
+    def entry(self, marked: str, recorded_by: str) -> tuple[User, str, str | None]:
+        """The row's author, the state it gets, and why it stays pending when it is marked reviewed."""
+        author = self.users.get(recorded_by, self.by)
+        reason = None
+        if not self.reviews:
+            author, reason = self.by, CANNOT_REVIEW
+        elif author.pk == self.by.pk:
+            reason = OWN_WORK if recorded_by == self.by.get_username() else NO_OTHER_AUTHOR
+        return author, marked if reason is None else ReviewState.PENDING, reason
 
 
-def _plan(report: Report, by: User) -> list[_Entry]:
-    """Who is each row's author and what it becomes when ``by`` imports it,
-    counted in the report. Only ``by`` approves or rejects, and never their own work."""
+def _plan(report: Report, by: User) -> _Plan:
+    """The plan for ``by``, with what the rows become counted in the report."""
     reviews = can_review(by)
-    named = {row.get("recorded_by", "") for _, row in report.rows} - {""}
+    named = {recorded_by for _, recorded_by in report.marks} - {""}
     users = {user.get_username(): user for user in User.objects.filter(username__in=named)} if reviews else {}
+    plan = _Plan(by, reviews, users)
     report.importer = by.get_username()
     report.approved = report.rejected = report.pending = 0
     report.held = {}
-    plan = []
-    for _, row in report.rows:
-        marked = row.get("review_state") or ReviewState.APPROVED
-        author = users.get(row.get("recorded_by", ""), by)
-        reason = None
-        if not reviews:
-            author, reason = by, CANNOT_REVIEW
-        elif author.pk == by.pk:
-            reason = OWN_WORK if row.get("recorded_by") == by.get_username() else NO_OTHER_AUTHOR
-        state = marked if reason is None else ReviewState.PENDING
+    for (marked, recorded_by), count in report.marks.items():
+        _author, state, reason = plan.entry(marked, recorded_by)
         if marked != ReviewState.PENDING and reason is not None:
             held = reason.format(user=report.importer)
-            report.held[held] = report.held.get(held, 0) + 1
-        report.approved += state == ReviewState.APPROVED
-        report.rejected += state == ReviewState.REJECTED
-        report.pending += state == ReviewState.PENDING
-        plan.append(_Entry(author, state))
+            report.held[held] = report.held.get(held, 0) + count
+        report.approved += count * (state == ReviewState.APPROVED)
+        report.rejected += count * (state == ReviewState.REJECTED)
+        report.pending += count * (state == ReviewState.PENDING)
     return plan
 
 
-def load(data: bytes, *, by: User, create_missing: bool = False) -> Report:
+def load(file: IO[bytes] | bytes, *, by: User, create_missing: bool = False) -> Report:
     """Import the file when every row is valid, through the services, in one
     transaction, as ``by``: rows marked approved or rejected are reviewed by
     ``by`` when they may review and the row is another user's work (its
-    ``recorded_by``); every other row stays pending."""
-    report = check(data, create_missing=create_missing)
+    ``recorded_by``); every other row stays pending. The file is read twice
+    (checked, then written), never held whole."""
+    if isinstance(file, bytes):
+        file = io.BytesIO(file)
+    report = check(file, create_missing=create_missing)
     if not report.ok:
         return report
     plan = _plan(report, by)
-    with transaction.atomic():
-        _write(report, plan, by=by)
+    with transaction.atomic(), services.refreshed_once():
+        _write(_read(file, Report()), plan, by=by)
     return report
 
 
-def _write(report: Report, plan: list[_Entry], *, by: User) -> None:
-    claims = {claim.text: claim for claim in Claim.objects.all()}
+def _write(rows: Iterator[tuple[int, dict[str, str]]], plan: _Plan, *, by: User) -> None:
+    claims: dict[str, Claim] = {}
     actors = _actors_by_name()
     statuses = _statuses_by_name()
     sources: dict[tuple[str, str], Source] = {}
@@ -360,10 +419,12 @@ def _write(report: Report, plan: list[_Entry], *, by: User) -> None:
             sources[key] = found
         return sources[key]
 
-    for (_line, row), entry in zip(report.rows, plan, strict=True):
+    for _line, row in rows:
+        author, state, _reason = plan.entry(row.get("review_state") or ReviewState.APPROVED, row.get("recorded_by", ""))
         claim = claims.get(row["claim"])
         if claim is None:
-            claim = claims[row["claim"]] = services.create_claim(text=row["claim"], by=by)
+            claim = Claim.objects.filter(text=row["claim"]).first() or services.create_claim(text=row["claim"], by=by)
+            claims[row["claim"]] = claim
         precision = row["date_precision"]
         day = _date(row["event_date"], precision)
         item: Any
@@ -379,7 +440,7 @@ def _write(report: Report, plan: list[_Entry], *, by: User) -> None:
                 quote_kind=row.get("quote_kind") or QuoteKind.DIRECT,
                 stated_on=day,
                 stated_on_precision=precision,
-                by=entry.author,
+                by=author,
             )
         else:
             item = services.propose_status_change(
@@ -388,9 +449,9 @@ def _write(report: Report, plan: list[_Entry], *, by: User) -> None:
                 effective_on=day,
                 effective_on_precision=precision,
                 rationale=row["rationale"],
-                by=entry.author,
+                by=author,
             )
-        if entry.state == ReviewState.APPROVED:
+        if state == ReviewState.APPROVED:
             services.approve(item, by=by, note="Imported.")
-        elif entry.state == ReviewState.REJECTED:
+        elif state == ReviewState.REJECTED:
             services.reject(item, by=by, note="Imported as rejected.")

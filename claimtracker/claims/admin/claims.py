@@ -1,10 +1,10 @@
 """Claims, with their attributions and status changes, and the CSV import of timelines."""
 
-import base64
 import uuid
-from typing import Any
+from typing import IO, Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth.models import User
@@ -25,7 +25,7 @@ from claimtracker.claims import services, submissions
 from claimtracker.claims.admin.common import ChecksIds, SubmitOnce, _attribution_fields, _become, _user
 from claimtracker.claims.admin.entry_rules import EDITABLE_STATES, FollowsEntryRules
 from claimtracker.claims.models import Attribution, Claim, StatusChange
-from claimtracker.exports import importer
+from claimtracker.exports import importer, uploads
 
 
 def _add_attribution(claim: Claim, unsaved: Attribution, user: User) -> Attribution:
@@ -171,21 +171,11 @@ class ClaimAdminForm(forms.ModelForm[Claim]):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label="Timeline CSV (UTF-8, the export's columns)", required=False)
-    checked = forms.CharField(widget=forms.HiddenInput, required=False)
+    # The token of a file that passed the dry run and waits on the server (exports.uploads).
+    upload = forms.CharField(widget=forms.HiddenInput, required=False)
     create_missing = forms.BooleanField(
         label="Create actors and sources the file names that do not exist yet", required=False
     )
-
-    def content(self) -> bytes | None:
-        upload = self.cleaned_data.get("file")
-        if upload is not None:
-            return bytes(upload.read())
-        if self.cleaned_data.get("checked"):
-            try:
-                return base64.b64decode(self.cleaned_data["checked"], validate=True)
-            except ValueError:
-                return None
-        return None
 
 
 def _entries(claim: Claim) -> int:
@@ -260,35 +250,38 @@ class ClaimAdmin(FollowsEntryRules, ChecksIds, SubmitOnce, SimpleHistoryAdmin):
         ]
 
     def import_csv_view(self, request: HttpRequest) -> HttpResponse:
-        """Bulk entry: check the file (dry run) and show every bad row; import only a valid file."""
+        """Bulk entry: check the file (dry run) and show its bad rows; import only a
+        valid file. The file is sent once: a valid one waits on the server, and the
+        Import button sends its token (exports.uploads)."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         user = _user(request)
         form = ImportForm(request.POST or None, request.FILES or None)
         report = None
-        checked = ""
+        token = None
         if request.method == "POST" and form.is_valid():
-            data = form.content()
             options = {"create_missing": form.cleaned_data["create_missing"]}
-            if data is None:
+            upload, sent = form.cleaned_data["file"], form.cleaned_data["upload"]
+            token = submissions.parse(sent) if sent else None
+            if upload is not None:
+                report = importer.check(upload.file, by=user, **options)
+                token = uploads.keep(upload.file, user) if report.ok and not self._too_long(report) else None
+            elif not sent:
                 form.add_error("file", "Choose a CSV file.")
-            elif "_import" in request.POST:
-                token = submissions.parse(request.POST.get("submission"))
-                with transaction.atomic():
-                    # A second click on Import, or a racing one, finds the token taken.
-                    if token is not None and not submissions.record(token, user):
-                        self.message_user(request, "This file was already imported; it was not imported again.")
-                        return HttpResponseRedirect(reverse("admin:claims_claim_changelist"))
-                    # Approved, if at all, by the user who imports, in their own name (DESIGN 8.2).
-                    report = importer.load(data, by=user, **options)
-                    transaction.set_rollback(not report.ok)  # gives the token back with the refused rows
-                if report.ok:
-                    self.message_user(request, f"Imported {report.summary()}", messages.SUCCESS)
+            elif token is None or (kept := uploads.kept(token, user)) is None:
+                if (
+                    token is not None and "_import" in request.POST and submissions.taken(token)
+                ):  # the first click imported it
+                    self.message_user(request, "This file was already imported; it was not imported again.")
                     return HttpResponseRedirect(reverse("admin:claims_claim_changelist"))
+                token = None
+                form.add_error("file", "This file was already imported, or it expired: choose it again.")
             else:
-                report = importer.check(data, by=user, **options)
-                if report.ok:
-                    checked = base64.b64encode(data).decode("ascii")
+                with kept:
+                    if "_import" not in request.POST:
+                        report = importer.check(kept, by=user, **options)
+                    elif (report := self._import_kept(request, kept, token, options)) is None or report.ok:
+                        return HttpResponseRedirect(reverse("admin:claims_claim_changelist"))
         return TemplateResponse(
             request,
             "admin/claims/claim/import_csv.html",
@@ -299,10 +292,37 @@ class ClaimAdmin(FollowsEntryRules, ChecksIds, SubmitOnce, SimpleHistoryAdmin):
                 "opts": self.model._meta,
                 "form": form,
                 "report": report,
-                "checked": checked,
-                "submission_token": uuid.uuid4(),
+                "upload": token if report is not None and report.ok else None,
+                "too_long": report is not None and report.ok and self._too_long(report),
+                "max_rows": settings.IMPORT_ADMIN_MAX_ROWS,
+                "max_mb": importer.MAX_BYTES // (1024 * 1024),
             },
         )
+
+    @staticmethod
+    def _too_long(report: importer.Report) -> bool:
+        """More rows than one request imports: the command imports the file."""
+        return report.rows > settings.IMPORT_ADMIN_MAX_ROWS
+
+    def _import_kept(
+        self, request: HttpRequest, file: IO[bytes], token: uuid.UUID, options: dict[str, Any]
+    ) -> importer.Report | None:
+        """Import a file that passed the dry run; its token is the one-time form
+        token. None when it was imported already."""
+        user = _user(request)
+        with transaction.atomic():
+            # A second click on Import, or a racing one, finds the token taken.
+            if not submissions.record(token, user):
+                self.message_user(request, "This file was already imported; it was not imported again.")
+                return None
+            # Approved, if at all, by the user who imports, in their own name (DESIGN 8.2).
+            report = importer.load(file, by=user, **options)
+            transaction.set_rollback(not report.ok)  # gives the token back with the refused rows
+            if report.ok:
+                transaction.on_commit(lambda: uploads.discard(token, user))
+        if report.ok:
+            self.message_user(request, f"Imported {report.summary()}", messages.SUCCESS)
+        return report  # refused: what was stored changed since the dry run (an actor was removed)
 
     @admin.display(description="Attributions", ordering="attribution_count")
     def attribution_count(self, obj: Claim) -> int:

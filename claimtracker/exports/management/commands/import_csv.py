@@ -32,19 +32,22 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"Cannot read {path}: {error.strerror}") from error
         by = User.objects.filter(username=options["user"]).first()
         if by is None:
             raise CommandError(f"No user named {options['user']!r}.")
-        if options["dry_run"]:
-            report = importer.check(data, create_missing=options["create_missing"], by=by)
-        else:
-            report = importer.load(data, by=by, create_missing=options["create_missing"])
+        try:
+            file = path.open("rb")
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error.strerror}") from error
+        with file:
+            if options["dry_run"]:
+                report = importer.check(file, create_missing=options["create_missing"], by=by)
+            else:
+                report = importer.load(file, by=by, create_missing=options["create_missing"])
         for problem in report.problems:
             self.stderr.write(str(problem))
+        if report.unshown:
+            self.stderr.write(f"... and {report.unshown} more: fix these and check the file again to see the rest.")
         if not report.ok:
             raise CommandError(report.summary())
         prefix = "Dry run, nothing imported: " if options["dry_run"] else "Imported "
