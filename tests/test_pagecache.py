@@ -37,11 +37,11 @@ def get(client: Client, url: str, **headers: Any) -> tuple[str, int]:
     return response.content.decode(), len(queries.captured_queries)
 
 
-def test_a_page_seen_again_costs_four_queries(claim: Claim, editor: User) -> None:
+def test_a_page_seen_again_costs_three_queries(claim: Claim, editor: User) -> None:
     client = client_for(editor)
     first, rendering = get(client, url_of(claim))
     again, serving = get(client, url_of(claim))
-    assert serving == 4  # the session, the user, the write generation, the role (one query)
+    assert serving == 3  # the session, the user, and the write generation with the role in one query
     assert rendering > 10
     assert _without_tokens(again) == _without_tokens(first)
 
@@ -154,7 +154,7 @@ def test_a_stored_page_gets_fresh_one_time_tokens_on_every_serve(claim: Claim, e
     client = client_for(editor)
     first, _ = get(client, url_of(claim))
     second, queries = get(client, url_of(claim))
-    assert queries == 4  # served from the cache: session, user, write generation, role
+    assert queries == 3  # served from the cache: session, user, write generation with the role
     assert len(_tokens(first)) == len(_tokens(second)) == 2
     assert not set(_tokens(first)) & set(_tokens(second))
     # Two tabs opened from the same stored page each save their attribution.

@@ -46,11 +46,11 @@ from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import F
+from django.db.models import Expression, F, Value
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from claimtracker.accounts.roles import holds_now
+from claimtracker.accounts.roles import holding
 
 CACHE_ALIAS = "pages"
 
@@ -117,27 +117,37 @@ def watch(connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
 
 
 def generation(using: str = DEFAULT_DB_ALIAS) -> tuple[int, int]:
+    return _generation_and(Value(True), using)[0]
+
+
+def _generation_and(held: Expression, using: str = DEFAULT_DB_ALIAS) -> tuple[tuple[int, int], bool]:
+    """The write generation, and ``held`` (accounts.roles.holding) asked in the same query."""
     from claimtracker.claims.models import WriteGeneration
 
-    # The row is made by a migration; a flushed database gets it back here.
-    row, _ = WriteGeneration.objects.using(using).only("value").get_or_create(pk=WriteGeneration.ROW)
-    return row.value, _local_generation
+    rows = WriteGeneration.objects.using(using).filter(pk=WriteGeneration.ROW).annotate(held=held)
+    row = rows.values_list("value", "held").first()
+    if row is None:  # the row is made by a migration; a flushed database gets it back here
+        WriteGeneration.objects.using(using).get_or_create(pk=WriteGeneration.ROW)
+        return generation(using), False
+    return (row[0], _local_generation), bool(row[1])
 
 
 # --- Serving pages ---------------------------------------------------------------------------------------
 
 
-def _key(request: HttpRequest) -> str | None:
+def _key(request: HttpRequest, perm: str) -> tuple[str | None, bool]:
+    """The stored page's key, and whether the user holds ``perm`` now (asked in
+    the same query as the write generation); no key for what is not kept."""
     if settings.PAGE_CACHE_SECONDS <= 0 or request.method != "GET" or not request.user.is_authenticated:
-        return None
+        return None, False
     csrf_secret = request.META.get("CSRF_COOKIE")
     if not csrf_secret or len(get_messages(request)):
-        return None
-    current = generation()
+        return None, False
+    current, held = _generation_and(holding(request.user, perm))
     htmx = sorted((name, value) for name, value in request.headers.items() if name.lower().startswith("hx-"))
     page = request.build_absolute_uri()  # the JSON-LD names the page's own address
     parts = (request.user.pk, csrf_secret, page, htmx, timezone.localdate().isoformat(), current)
-    return "page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    return "page:" + hashlib.sha256(repr(parts).encode()).hexdigest(), held
 
 
 def _fresh_tokens(content: bytes) -> bytes:
@@ -147,9 +157,9 @@ def _fresh_tokens(content: bytes) -> bytes:
 def cached_page(perm: str) -> Callable[[View], View]:
     """Serve the view's answer from the page cache while nothing was written,
     to a user who holds ``perm`` now (accounts.roles.VIEW, EDIT, REVIEW). The
-    role is asked, in one query, before any stored page is served: a role taken
-    away, by whatever means (the admin, SQL outside Django), takes the page
-    away at once. Otherwise the view answers, and refuses, itself."""
+    role is asked before any stored page is served, in the query that reads
+    the write generation: a role taken away, by whatever means (the admin, SQL
+    outside Django), takes the page away at once. Otherwise the view answers, and refuses, itself."""
 
     def decorate(view: View) -> View:
         return _cached(view, perm)
@@ -160,12 +170,12 @@ def cached_page(perm: str) -> Callable[[View], View]:
 def _cached(view: View, perm: str) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        key = _key(request)
+        key, held = _key(request, perm)
         if key is None:
             return view(request, *args, **kwargs)
         cache = caches[CACHE_ALIAS]
-        stored = cache.get(key)
-        if stored is not None and holds_now(request.user, perm):
+        stored = cache.get(key) if held else None
+        if stored is not None:
             content, headers = stored
             return HttpResponse(_fresh_tokens(content), headers=headers)
         response = view(request, *args, **kwargs)
