@@ -5,7 +5,7 @@ names, so that a superuser or a custom group with the same permissions works.
 """
 
 from django.contrib.auth.models import AnonymousUser, Permission, User
-from django.db.models import Exists, Expression, Q, QuerySet, Value
+from django.db.models import Exists, Q, QuerySet, Value
 
 VIEWER = "Viewer"
 EDITOR = "Editor"
@@ -67,7 +67,7 @@ def holds_now(user: AnyUser, perm: str) -> bool:
     return bool(held.value) if isinstance(held, Value) else _granted(user, perm).exists()
 
 
-def holding(user: AnyUser, perm: str) -> Expression:
+def holding(user: AnyUser, perm: str) -> Exists | Value:
     """SQL that says whether the user holds ``perm`` now, to ask inside another
     query: the page cache asks it with the write counter before serving a
     stored page, so that the role check costs no query of its own."""

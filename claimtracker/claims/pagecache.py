@@ -46,7 +46,7 @@ from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Expression, F, Value
+from django.db.models import Exists, F, Value
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -120,7 +120,7 @@ def generation(using: str = DEFAULT_DB_ALIAS) -> tuple[int, int]:
     return _generation_and(Value(True), using)[0]
 
 
-def _generation_and(held: Expression, using: str = DEFAULT_DB_ALIAS) -> tuple[tuple[int, int], bool]:
+def _generation_and(held: Exists | Value, using: str = DEFAULT_DB_ALIAS) -> tuple[tuple[int, int], bool]:
     """The write generation, and ``held`` (accounts.roles.holding) asked in the same query."""
     from claimtracker.claims.models import WriteGeneration
 
