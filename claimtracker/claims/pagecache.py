@@ -46,11 +46,11 @@ from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Exists, F, Value
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from claimtracker.accounts.roles import holding
+from claimtracker.accounts.roles import holding_sql
 
 CACHE_ALIAS = "pages"
 
@@ -117,15 +117,19 @@ def watch(connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
 
 
 def generation(using: str = DEFAULT_DB_ALIAS) -> tuple[int, int]:
-    return _generation_and(Value(True), using)[0]
+    return _generation_and(("1 = 1", []), using)[0]
 
 
-def _generation_and(held: Exists | Value, using: str = DEFAULT_DB_ALIAS) -> tuple[tuple[int, int], bool]:
-    """The write generation, and ``held`` (accounts.roles.holding) asked in the same query."""
+def _generation_and(held: tuple[str, list[int | str]], using: str = DEFAULT_DB_ALIAS) -> tuple[tuple[int, int], bool]:
+    """The write generation, and the condition ``held`` (accounts.roles.holding_sql)
+    asked in the same statement."""
     from claimtracker.claims.models import WriteGeneration
 
-    rows = WriteGeneration.objects.using(using).filter(pk=WriteGeneration.ROW).annotate(held=held)
-    row = rows.values_list("value", "held").first()
+    condition, params = held
+    table = WriteGeneration._meta.db_table
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT value, {condition} FROM {table} WHERE id = %s", [*params, WriteGeneration.ROW])
+        row = cursor.fetchone()
     if row is None:  # the row is made by a migration; a flushed database gets it back here
         WriteGeneration.objects.using(using).get_or_create(pk=WriteGeneration.ROW)
         return generation(using), False
@@ -143,7 +147,7 @@ def _key(request: HttpRequest, perm: str) -> tuple[str | None, bool]:
     csrf_secret = request.META.get("CSRF_COOKIE")
     if not csrf_secret or len(get_messages(request)):
         return None, False
-    current, held = _generation_and(holding(request.user, perm))
+    current, held = _generation_and(holding_sql(request.user, perm))
     htmx = sorted((name, value) for name, value in request.headers.items() if name.lower().startswith("hx-"))
     page = request.build_absolute_uri()  # the JSON-LD names the page's own address
     parts = (request.user.pk, csrf_secret, page, htmx, timezone.localdate().isoformat(), current)
