@@ -256,6 +256,8 @@ def test_timeline_json_has_the_claim_and_the_same_events(troops: Claim, viewer: 
         "current_verdict": "true",
         "status_since": "2024-10-25",
         "status_since_precision": "day",
+        "status": "corroborated",
+        "forecast": None,  # no due date
     }
     assert data["claim"]["url"].endswith(f"/claims/{troops.pk}/")
     assert [{k: str(v) for k, v in event.items()} for event in data["events"]] == rows

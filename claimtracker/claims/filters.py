@@ -6,10 +6,11 @@ from typing import Any
 import django_filters
 import django_filters.fields
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from claimtracker.claims import search
+from claimtracker.claims.forecast import Outcome
 from claimtracker.claims.lookups import ActorField
 from claimtracker.claims.models import (
     Actor,
@@ -107,6 +108,9 @@ class ClaimFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         method="filter_overdue", label="Overdue forecasts", widget=forms.CheckboxInput
     )
+    outcome = django_filters.ChoiceFilter(
+        choices=Outcome.choices, method="filter_outcome", label="Forecast", empty_label="Any"
+    )
     sort = django_filters.ChoiceFilter(
         choices=list(SORTS.items()), method="filter_noop", label="Sort", empty_label=None
     )
@@ -143,12 +147,28 @@ class ClaimFilter(django_filters.FilterSet):
         )
 
     def filter_overdue(self, queryset: QuerySet[Claim], name: str, value: bool) -> QuerySet[Claim]:
-        if not value:
-            return queryset
+        return self.filter_outcome(queryset, name, Outcome.OVERDUE) if value else queryset
+
+    def filter_outcome(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
+        """Claims whose forecast has this outcome today (the rules of claims.forecast.judge)."""
         today = timezone.localdate()
-        return queryset.filter(
-            Q(current_status__isnull=True) | Q(current_status__verdict=Verdict.OPEN), due_on__lt=today
+        undecided = Q(current_status__isnull=True) | Q(current_status__verdict=Verdict.OPEN)
+        true = Q(current_status__verdict=Verdict.TRUE, resolved_on__isnull=False)
+        condition = (
+            {
+                Outcome.OPEN: undecided & Q(due_on__gte=today),
+                Outcome.OVERDUE: undecided & Q(due_on__lt=today),
+                Outcome.FAILED: Q(current_status__verdict__in=[Verdict.FALSE, Verdict.WITHDRAWN]),
+                Outcome.RESOLVED_EARLY: true & Q(resolved_on__lt=F("due_on")),
+                Outcome.RESOLVED_ON_TIME: true & Q(resolved_on=F("due_on")),
+                Outcome.RESOLVED_LATE: true & Q(resolved_on__gt=F("due_on")),
+            }.get(Outcome(value))
+            if value in Outcome.values
+            else None
         )
+        if condition is None:
+            return queryset
+        return queryset.filter(condition, due_on__isnull=False)
 
     def filter_queryset(self, queryset: QuerySet[Claim]) -> QuerySet[Claim]:
         queryset = super().filter_queryset(queryset)

@@ -6,6 +6,7 @@ and small read-only helpers only.
 
 import datetime
 import zoneinfo
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -16,10 +17,14 @@ from django.db.models import Q
 from django.db.models.functions import Length, Now, Trim
 from django.db.models.lookups import Exact, GreaterThan
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from claimtracker.claims import validators
 from claimtracker.lib.dates import Precision, fits, format_date, precision_constraints
+
+if TYPE_CHECKING:
+    from claimtracker.claims.forecast import Forecast
 
 # Limits of the long texts, shown beside their fields (a browser's maxlength
 # would cut a paste without a word, so forms check them and say so).
@@ -331,6 +336,9 @@ class Claim(models.Model):
     current_status = models.ForeignKey(Status, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     status_since = models.DateField(null=True, blank=True)
     status_since_precision = models.CharField(max_length=5, choices=Precision, default=Precision.DAY)
+    # The day the claim's current run of true statuses began (None unless its verdict is
+    # true): when a forecast came true (claims.forecast).
+    resolved_on = models.DateField(null=True, blank=True, editable=False)
 
     version = models.PositiveIntegerField(default=1, help_text="Optimistic lock: bumped by every edit.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -346,6 +354,7 @@ class Claim(models.Model):
             "current_status",
             "status_since",
             "status_since_precision",
+            "resolved_on",
             "search_quotes",
             "search_actors",
         ],
@@ -385,6 +394,14 @@ class Claim(models.Model):
     @property
     def status_since_display(self) -> str:
         return format_date(self.status_since, self.status_since_precision)
+
+    @property
+    def forecast(self) -> "Forecast | None":
+        """The forecast's outcome today; None without a due date (claims.forecast)."""
+        from claimtracker.claims.forecast import judge
+
+        verdict = self.current_status.verdict if self.current_status_id is not None else None  # type: ignore[union-attr]
+        return judge(self.due_on, verdict, self.resolved_on, timezone.localdate())
 
     def clean(self) -> None:
         has_quantity = self.quantity is not None

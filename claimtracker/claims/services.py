@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from claimtracker.claims import queries
+from claimtracker.claims import forecast, queries
 from claimtracker.claims.models import (
     Actor,
     Attribution,
@@ -412,15 +412,29 @@ def refresh_current_status(claim: Claim) -> None:
     if (deferred := _deferred.get()) is not None:
         deferred[1].add(claim.pk)
         return
-    latest = queries.effective_changes(claim).first()
+    changes = list(
+        queries.effective_changes(claim).values_list(
+            "effective_on", "effective_on_precision", "status_id", "status__verdict"
+        )
+    )  # latest first
+    latest = changes[0] if changes else None
     fields: dict[str, Any] = {
-        "current_status": latest.status_id if latest else None,
-        "status_since": latest.effective_on if latest else None,
-        "status_since_precision": latest.effective_on_precision if latest else Precision.DAY,
+        "current_status": latest[2] if latest else None,
+        "status_since": latest[0] if latest else None,
+        "status_since_precision": latest[1] if latest else Precision.DAY,
+        "resolved_on": forecast.resolved_on((day, verdict) for day, _, _, verdict in reversed(changes)),
     }
     Claim.objects.filter(pk=claim.pk).update(**fields)
     for name, value in fields.items():
         setattr(claim, "current_status_id" if name == "current_status" else name, value)
+
+
+def refresh_claims_with_status(status: Status) -> None:
+    """Refresh the claims whose timeline uses the status, after its verdict changed."""
+    with transaction.atomic():
+        using = StatusChange.objects.filter(status=status).values("claim_id")
+        for claim in Claim.objects.filter(pk__in=using).select_for_update():
+            refresh_current_status(claim)
 
 
 # --- Review -----------------------------------------------------------------------------------

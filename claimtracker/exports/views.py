@@ -89,6 +89,8 @@ def timeline_json(request: HttpRequest, pk: int) -> HttpResponse:
                 "current_verdict": status.verdict if status else None,
                 "status_since": iso_date(claim.status_since, claim.status_since_precision) or None,
                 "status_since_precision": claim.status_since_precision if claim.status_since else None,
+                "status": status.slug if status else None,
+                "forecast": forecast.as_json() if (forecast := claim.forecast) else None,
             },
             "events": list(timeline.as_dicts(Claim.objects.filter(pk=claim.pk), include_pending=pending)),
         }

@@ -1,10 +1,13 @@
 """The words admins may change: statuses and topics, each with its history of edits."""
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from claimtracker.claims import services
 from claimtracker.claims.admin.common import ChecksIds, SubmitOnce
 from claimtracker.claims.models import Status, Topic
 
@@ -14,6 +17,11 @@ class StatusAdmin(ChecksIds, SubmitOnce, SimpleHistoryAdmin):
     list_display = ["label", "slug", "verdict", "color", "order"]
     list_editable = ["color", "order"]
     prepopulated_fields = {"slug": ["label"]}
+
+    def save_model(self, request: HttpRequest, obj: Status, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "verdict" in form.changed_data:  # when forecasts came true may move
+            services.refresh_claims_with_status(obj)
 
 
 @admin.register(Topic)

@@ -319,7 +319,7 @@ CLAIMS = [
         quantity_unit="troops",
         quantity_bound=Bound.ABOUT,
         due_on=datetime.date(2024, 12, 31),
-        context="A forecast: check again after the due date.",
+        context="A forecast: due by the end of 2024.",
     ),
     ClaimSeed(
         "At least 3,000 North Korean troops were moved to eastern Russia in October 2024",
