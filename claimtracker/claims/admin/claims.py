@@ -294,7 +294,7 @@ class ClaimAdmin(FollowsEntryRules, ChecksIds, SubmitOnce, SimpleHistoryAdmin):
                 "report": report,
                 "upload": token if report is not None and report.ok else None,
                 "too_long": report is not None and report.ok and self._too_long(report),
-                "max_rows": settings.IMPORT_ADMIN_MAX_ROWS,
+                "max_rows": f"{settings.IMPORT_ADMIN_MAX_ROWS:,}",
                 "max_mb": importer.MAX_BYTES // (1024 * 1024),
             },
         )
