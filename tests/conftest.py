@@ -119,7 +119,7 @@ def flushable_db(transactional_db: None) -> Iterator[None]:
 
     trigger_sets = [
         import_module("claimtracker.claims.migrations.0003_triggers"),
-        import_module("claimtracker.claims.migrations.0013_frozen_attributions"),
+        import_module("claimtracker.claims.migrations.0016_attribution_figures"),  # 0013's, with the figures
     ]
     import_module("claimtracker.claims.migrations.0002_default_statuses").create_statuses(apps, None)
     import_module("claimtracker.accounts.migrations.0001_roles").create_roles(apps, None)

@@ -60,7 +60,7 @@ def table_columns(table: str) -> set[str]:
 
 
 APPEND_ONLY_MESSAGE = import_module("claimtracker.claims.migrations.0003_triggers").APPEND_ONLY_MESSAGE
-FROZEN = import_module("claimtracker.claims.migrations.0013_frozen_attributions")
+FROZEN = import_module("claimtracker.claims.migrations.0016_attribution_figures")  # 0013's, with the figures
 
 
 @pytest.fixture
@@ -195,6 +195,9 @@ ATTRIBUTION_VALUES: dict[str, Callable[[], object]] = {
     "reviewed_at": lambda: "2020-01-01 00:00:00",
     "review_note": lambda: "A different note.",
     "review_round": lambda: 2,
+    "figure": lambda: 10_000,
+    "figure_bound": lambda: "at_least",
+    "figure_unit": lambda: "soldiers",
 }
 # The quote's place in the source follows edits of the source's text (services.save_source).
 QUOTE_PLACE_VALUES: dict[str, object] = {
@@ -209,7 +212,10 @@ QUOTE_PLACE_VALUES: dict[str, object] = {
 def reviewed_pair(editor: User, reviewer: User) -> tuple[Attribution, Attribution]:
     """An approved attribution and a rejected one (the control), dated 1 January
     so that a coarser precision fits the date too."""
-    approved, rejected = (AttributionFactory(created_by=editor, stated_on=datetime.date(2024, 1, 1)) for _ in "ab")
+    figure = {"figure": 3000, "figure_bound": "about", "figure_unit": "troops"}  # each column may then change alone
+    approved, rejected = (
+        AttributionFactory(created_by=editor, stated_on=datetime.date(2024, 1, 1), **figure) for _ in "ab"
+    )
     services.approve(approved, by=reviewer)
     services.reject(rejected, by=reviewer, note="Wrong speaker.")
     return approved, rejected
@@ -273,7 +279,7 @@ def test_approved_attribution_quote_place_may_move(editor: User, reviewer: User)
 
 
 def test_pending_attribution_can_still_be_edited_and_deleted(editor: User) -> None:
-    pending = AttributionFactory(created_by=editor)
+    pending = AttributionFactory(created_by=editor, figure=3000, figure_bound="about", figure_unit="troops")
     for column, make in ATTRIBUTION_VALUES.items():
         if column.startswith("review") or column in {"id", "stated_on_precision"}:
             continue  # a pending row has no review to change; the precision needs its own date

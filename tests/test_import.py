@@ -146,11 +146,11 @@ def test_round_trip_export_import_export_loses_nothing(demo: None, tmp_path: Pat
     from claimtracker.claims.models import Evidence
 
     exported = b"".join(timeline_csv(Claim.objects.all()))
-    # Empty the database; the append-only (0003) and frozen-attribution (0013)
+    # Empty the database; the append-only (0003) and frozen-attribution (0013, 0016)
     # triggers must step aside for that.
     trigger_sets = [
         import_module(f"claimtracker.claims.migrations.{name}").STATEMENTS[connection.vendor]
-        for name in ("0003_triggers", "0013_frozen_attributions")
+        for name in ("0003_triggers", "0016_attribution_figures")
     ]
     with connection.cursor() as cursor:
         for _, drop in trigger_sets:

@@ -104,10 +104,36 @@ def already_recorded(claim: Claim | None, data: dict[str, Any]) -> str:
     return f"This attribution is already recorded on this claim ({state}); it is not added twice."
 
 
+class FigureField(forms.DecimalField):
+    """A number as people type it: "10,000" and "10 000" are 10000."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.replace(",", "").replace("\u00a0", "").replace(" ", "")
+        return super().to_python(value)
+
+
+FIGURE_FIELDS = ["figure_bound", "figure", "figure_unit"]
+FIGURE_LABELS = {"figure_bound": "Given as", "figure": "Number", "figure_unit": "Unit"}
+
+
+def _check_figure(form: forms.Form) -> None:
+    """A number has its bound ("about"); a bound or unit has its number."""
+    data = form.cleaned_data
+    if any(name in form.errors for name in FIGURE_FIELDS):
+        return
+    if data.get("figure") is None and (data.get("figure_bound") or (data.get("figure_unit") or "").strip()):
+        form.add_error("figure", "Give the number, or clear how it is given and its unit.")
+    elif data.get("figure") is not None and not data.get("figure_bound"):
+        form.add_error("figure_bound", "Say how the number is given: exactly, about, at least, more than or up to.")
+
+
 def _check_statement(form: forms.Form, source: Source | None) -> None:
     """What the attribution form and the workbench both check: the date against
-    its precision and the source, and the intermediary against the speaker."""
+    its precision and the source, the intermediary against the speaker, and the
+    figure's parts."""
     _check_fit(form, "stated_on", "stated_on_precision")
+    _check_figure(form)
     _check_said_before_published(form, source)
     actor, via = form.cleaned_data.get("actor"), form.cleaned_data.get("via")
     if actor is not None and via is not None and actor == via:
@@ -177,8 +203,15 @@ class AttributionForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Attribution
             "via",
             "stated_on",
             "stated_on_precision",
+            *FIGURE_FIELDS,
         ]
-        labels = {"stated_on": "Stated on", "stated_on_precision": "Date precision", "via": "Via (intermediary)"}
+        labels = {
+            "stated_on": "Stated on",
+            "stated_on_precision": "Date precision",
+            "via": "Via (intermediary)",
+            **FIGURE_LABELS,
+        }
+        field_classes = {"figure": FigureField}
         widgets = {"quote": forms.Textarea(attrs={"rows": 3}), "stated_on": DateInput}
 
     def clean(self) -> dict[str, Any]:
@@ -453,8 +486,24 @@ class WorkbenchForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Attribution])
 
     class Meta:
         model = Attribution
-        fields = ["quote", "actor", "stance", "certainty", "quote_kind", "via", "stated_on", "stated_on_precision"]
-        labels = {"stated_on": "Stated on", "stated_on_precision": "Date precision", "quote": "Passage (quote)"}
+        fields = [
+            "quote",
+            "actor",
+            "stance",
+            "certainty",
+            "quote_kind",
+            "via",
+            "stated_on",
+            "stated_on_precision",
+            *FIGURE_FIELDS,
+        ]
+        labels = {
+            "stated_on": "Stated on",
+            "stated_on_precision": "Date precision",
+            "quote": "Passage (quote)",
+            **FIGURE_LABELS,
+        }
+        field_classes = {"figure": FigureField}
         help_texts = {"quote": "Select a passage in the text, or type or paste it here."}
         widgets = {"quote": forms.Textarea(attrs={"rows": 3}), "stated_on": DateInput}
 

@@ -6,6 +6,7 @@ and small read-only helpers only.
 
 import datetime
 import zoneinfo
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -316,6 +317,24 @@ class Bound(models.TextChoices):
     AT_MOST = "at_most", "At most"
 
 
+class FigureBound(models.TextChoices):
+    """How a figure in a statement is hedged: "about 10,000", "more than 3,000"."""
+
+    EXACTLY = "exactly", "exactly"
+    ABOUT = "about", "about"
+    AT_LEAST = "at_least", "at least"
+    MORE_THAN = "more_than", "more than"
+    UP_TO = "up_to", "up to"
+
+
+def format_figure(figure: Decimal | None, bound: str, unit: str) -> str:
+    """ "about 10,000 troops", "3,000 troops" (exactly); empty without a figure."""
+    if figure is None:
+        return ""
+    words = "" if bound == FigureBound.EXACTLY else f"{FigureBound(bound).label} "
+    return f"{words}{figure.normalize():,f} {unit}".strip()
+
+
 class Claim(models.Model):
     """One proposition, worded neutrally, that can be true or false."""
 
@@ -575,6 +594,12 @@ class Attribution(Reviewable):
         related_name="corrections",
         help_text="The approved attribution this one corrects; once approved, it replaces it.",
     )
+    # The figure the statement gives, if any: "about 10,000 troops".
+    figure = models.DecimalField(
+        max_digits=20, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    figure_bound = models.CharField(max_length=10, choices=FigureBound, blank=True)
+    figure_unit = models.CharField(max_length=50, blank=True, help_text='What is counted: "troops".')
 
     # Where the quote stands in source.body (TextQuoteSelector: exact + prefix + suffix,
     # with offsets); all empty when the source has no body or the quote is not in it.
@@ -606,6 +631,15 @@ class Attribution(Reviewable):
             ),
             models.CheckConstraint(condition=~Q(via=models.F("actor")), name="attribution_via_not_actor"),
             models.CheckConstraint(condition=~Q(corrects=models.F("id")), name="attribution_not_self_correction"),
+            models.CheckConstraint(
+                condition=Q(figure__isnull=True, figure_bound="", figure_unit="")
+                | Q(figure__isnull=False, figure__gte=0, figure_bound__in=FigureBound.values),
+                name="attribution_figure_complete",
+                violation_error_message=(
+                    "A figure needs how it is given (exactly, about, at least, more than, up to); "
+                    "how it is given and a unit need the figure."
+                ),
+            ),
         ]
         indexes = [
             # Claim page timeline and export: a claim's attributions in date order.
@@ -626,6 +660,14 @@ class Attribution(Reviewable):
     @property
     def stated_on_display(self) -> str:
         return format_date(self.stated_on, self.stated_on_precision)
+
+    @property
+    def figure_display(self) -> str:
+        return format_figure(self.figure, self.figure_bound, self.figure_unit)
+
+    @property
+    def figure_hedged(self) -> bool:
+        return self.figure is not None and self.figure_bound != FigureBound.EXACTLY
 
     @property
     def _source_has_text(self) -> bool:

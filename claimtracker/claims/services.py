@@ -26,6 +26,7 @@ from claimtracker.claims.models import (
     Certainty,
     Claim,
     Evidence,
+    FigureBound,
     QuoteKind,
     ReviewState,
     Source,
@@ -278,7 +279,18 @@ def update_claim(
 
 # --- Attributions ---------------------------------------------------------------------------
 
+
 # The fields a caller gives add_attribution besides the claim and the author.
+def _check_figure(attribution: Attribution) -> None:
+    """A figure has its bound; a bound or unit has its figure."""
+    if attribution.figure is None and (attribution.figure_bound or attribution.figure_unit):
+        raise DomainError("A bound or a unit needs its figure: give the number, or clear them.")
+    if attribution.figure is not None and attribution.figure_bound not in FigureBound.values:
+        raise DomainError("Say how the figure is given: exactly, about, at least, more than or up to.")
+    if attribution.figure is not None and attribution.figure < 0:
+        raise DomainError("A figure cannot be negative.")
+
+
 ATTRIBUTION_FIELDS = (
     "actor",
     "source",
@@ -289,6 +301,9 @@ ATTRIBUTION_FIELDS = (
     "via",
     "stated_on",
     "stated_on_precision",
+    "figure",
+    "figure_bound",
+    "figure_unit",
 )
 
 
@@ -307,6 +322,9 @@ def add_attribution(
     quote_kind: str = QuoteKind.DIRECT,
     via: Actor | None = None,
     quote_near: int | None = None,
+    figure: Decimal | None = None,
+    figure_bound: str = "",
+    figure_unit: str = "",
 ) -> Attribution:
     """Record an actor's stance on a claim; it enters the review queue as pending.
     ``quote_near`` is where in the source's text the editor selected the quote,
@@ -323,8 +341,12 @@ def add_attribution(
         via=via,
         stated_on=stated_on,
         stated_on_precision=stated_on_precision,
+        figure=figure,
+        figure_bound=figure_bound,
+        figure_unit=figure_unit.strip(),
         created_by=by,
     )
+    _check_figure(attribution)
     _apply_quote_location(attribution, source.body, quote_near)
     attribution._history_user = by  # type: ignore[attr-defined]
     attribution.save()
@@ -527,6 +549,7 @@ def revise_attribution(attribution: Attribution, *, by: User, **fields: Any) -> 
     for name, value in fields.items():
         setattr(locked, name, value.strip() if name == "quote" else value)
     _check_attribution(locked.actor_id, locked.via_id, locked.stated_on, locked.stated_on_precision)
+    _check_figure(locked)
     _resubmit(locked)
     _apply_quote_location(locked, locked.source.body)
     locked._history_user = by  # type: ignore[attr-defined]

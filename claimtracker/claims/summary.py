@@ -31,6 +31,7 @@ class Summary:
     sides: dict[str, queries.Side]
     suggestion: assessment.Suggestion
     chart_svg: str
+    figures: list[queries.Said]  # the estimates over time: approved stances that give a figure
     review: dict[str, Any] | None  # ClaimReview without its "url", which depends on the request's host
 
 
@@ -58,6 +59,7 @@ def summary(claim: Claim, statuses: list[Status]) -> Summary:
         sides=queries.sides(stances),
         suggestion=assessment.suggest(queries.voices(stances)),
         chart_svg=chart.svg(drawn) if drawn else "",
+        figures=queries.figures(stances),
         review=jsonld.claim_review(claim, "", *queries.schema_sources(stances)),
     )
     cache.set(key, made, TIMEOUT)

@@ -80,6 +80,7 @@ class AttributionInline(_AttributionRows):
         ("source", "quote_kind", "via"),
         "quote",
         ("stated_on", "stated_on_precision"),
+        ("figure_bound", "figure", "figure_unit"),
         ("review_state", "created_by", "quote_located"),
     ]
     readonly_fields = ["review_state", "created_by", "quote_located"]
@@ -116,6 +117,7 @@ class OwnAttributionInline(_AttributionRows):
         ("source", "quote_kind", "via"),
         "quote",
         ("stated_on", "stated_on_precision"),
+        ("figure_bound", "figure", "figure_unit"),
         ("review_state", "quote_located"),
         "review_note",
     ]

@@ -84,6 +84,7 @@ class AttributionAdmin(FollowsEntryRules, ChecksIds, SubmitOnce, ReviewActionsMi
             },
         ),
         ("Date", {"fields": [("stated_on", "stated_on_precision")]}),
+        ("Figure stated", {"fields": [("figure_bound", "figure", "figure_unit")]}),
         ("Quote in source", {"fields": [("quote_start", "quote_end"), ("quote_prefix", "quote_suffix")]}),
         (
             "Review",

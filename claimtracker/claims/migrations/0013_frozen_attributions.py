@@ -43,80 +43,86 @@ CONTENT_COLUMNS = (
     "review_round",
 )
 
-_SQLITE_CHANGED = " OR ".join(f"NEW.{column} IS NOT OLD.{column}" for column in CONTENT_COLUMNS)
-_OLD = ", ".join(f"OLD.{column}" for column in CONTENT_COLUMNS)
-_NEW = ", ".join(f"NEW.{column}" for column in CONTENT_COLUMNS)
 
-SQLITE_CREATE = [
-    f"""
-    CREATE TRIGGER attribution_approved_no_update
-    BEFORE UPDATE ON claims_attribution
-    WHEN OLD.review_state = 'approved' AND ({_SQLITE_CHANGED})
-    BEGIN SELECT RAISE(ABORT, '{FROZEN_MESSAGE}'); END
-    """,
-    f"""
-    CREATE TRIGGER attribution_approved_no_delete
-    BEFORE DELETE ON claims_attribution
-    WHEN OLD.review_state = 'approved'
-    BEGIN SELECT RAISE(ABORT, '{FROZEN_MESSAGE}'); END
-    """,
-]
-SQLITE_DROP = [
-    "DROP TRIGGER IF EXISTS attribution_approved_no_update",
-    "DROP TRIGGER IF EXISTS attribution_approved_no_delete",
-]
+def statements(columns: tuple[str, ...]) -> dict[str, tuple[list[str], list[str]]]:
+    """The triggers' SQL for each database (create, drop), freezing ``columns``;
+    migration 0016 makes them again with the figure columns."""
+    sqlite_changed = " OR ".join(f"NEW.{column} IS NOT OLD.{column}" for column in columns)
+    old = ", ".join(f"OLD.{column}" for column in columns)
+    new = ", ".join(f"NEW.{column}" for column in columns)
+    sqlite_create = [
+        f"""
+        CREATE TRIGGER attribution_approved_no_update
+        BEFORE UPDATE ON claims_attribution
+        WHEN OLD.review_state = 'approved' AND ({sqlite_changed})
+        BEGIN SELECT RAISE(ABORT, '{FROZEN_MESSAGE}'); END
+        """,
+        f"""
+        CREATE TRIGGER attribution_approved_no_delete
+        BEFORE DELETE ON claims_attribution
+        WHEN OLD.review_state = 'approved'
+        BEGIN SELECT RAISE(ABORT, '{FROZEN_MESSAGE}'); END
+        """,
+    ]
+    sqlite_drop = [
+        "DROP TRIGGER IF EXISTS attribution_approved_no_update",
+        "DROP TRIGGER IF EXISTS attribution_approved_no_delete",
+    ]
+    postgresql_create = [
+        f"""
+        CREATE FUNCTION claims_refuse_frozen_attribution() RETURNS trigger AS $$
+        BEGIN
+            RAISE EXCEPTION '{FROZEN_MESSAGE}' USING ERRCODE = 'integrity_constraint_violation';
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+        f"""
+        CREATE TRIGGER attribution_approved_no_update
+        BEFORE UPDATE ON claims_attribution
+        FOR EACH ROW WHEN (OLD.review_state = 'approved' AND ROW({old}) IS DISTINCT FROM ROW({new}))
+        EXECUTE FUNCTION claims_refuse_frozen_attribution()
+        """,
+        """
+        CREATE TRIGGER attribution_approved_no_delete
+        BEFORE DELETE ON claims_attribution
+        FOR EACH ROW WHEN (OLD.review_state = 'approved')
+        EXECUTE FUNCTION claims_refuse_frozen_attribution()
+        """,
+    ]
+    postgresql_drop = [
+        "DROP TRIGGER IF EXISTS attribution_approved_no_delete ON claims_attribution",
+        "DROP TRIGGER IF EXISTS attribution_approved_no_update ON claims_attribution",
+        "DROP FUNCTION IF EXISTS claims_refuse_frozen_attribution()",
+    ]
+    return {"sqlite": (sqlite_create, sqlite_drop), "postgresql": (postgresql_create, postgresql_drop)}
 
-POSTGRESQL_CREATE = [
-    f"""
-    CREATE FUNCTION claims_refuse_frozen_attribution() RETURNS trigger AS $$
-    BEGIN
-        RAISE EXCEPTION '{FROZEN_MESSAGE}' USING ERRCODE = 'integrity_constraint_violation';
-    END;
-    $$ LANGUAGE plpgsql
-    """,
-    f"""
-    CREATE TRIGGER attribution_approved_no_update
-    BEFORE UPDATE ON claims_attribution
-    FOR EACH ROW WHEN (OLD.review_state = 'approved' AND ROW({_OLD}) IS DISTINCT FROM ROW({_NEW}))
-    EXECUTE FUNCTION claims_refuse_frozen_attribution()
-    """,
-    """
-    CREATE TRIGGER attribution_approved_no_delete
-    BEFORE DELETE ON claims_attribution
-    FOR EACH ROW WHEN (OLD.review_state = 'approved')
-    EXECUTE FUNCTION claims_refuse_frozen_attribution()
-    """,
-]
-POSTGRESQL_DROP = [
-    "DROP TRIGGER IF EXISTS attribution_approved_no_delete ON claims_attribution",
-    "DROP TRIGGER IF EXISTS attribution_approved_no_update ON claims_attribution",
-    "DROP FUNCTION IF EXISTS claims_refuse_frozen_attribution()",
-]
 
-STATEMENTS = {
-    "sqlite": (SQLITE_CREATE, SQLITE_DROP),
-    "postgresql": (POSTGRESQL_CREATE, POSTGRESQL_DROP),
-}
+STATEMENTS = statements(CONTENT_COLUMNS)
 
 
 def _append_only() -> object:
     return import_module("claimtracker.claims.migrations.0003_triggers")
 
 
-def create_triggers(apps: Apps | None, schema_editor: BaseDatabaseSchemaEditor) -> None:
+Triggers = dict[str, tuple[list[str], list[str]]]
+
+
+def create_triggers(
+    apps: Apps | None, schema_editor: BaseDatabaseSchemaEditor, triggers: Triggers = STATEMENTS
+) -> None:
     vendor = schema_editor.connection.vendor
-    if vendor not in STATEMENTS:
+    if vendor not in triggers:
         raise NotImplementedError(f"Claim Tracker's triggers exist for SQLite and PostgreSQL, not {vendor}.")
     if vendor == "sqlite":
         append_only = _append_only()
         append_only.drop_triggers(apps, schema_editor)  # type: ignore[attr-defined]
         append_only.create_triggers(apps, schema_editor)  # type: ignore[attr-defined]
-    for statement in STATEMENTS[vendor][0]:
+    for statement in triggers[vendor][0]:
         schema_editor.execute(statement)
 
 
-def drop_triggers(apps: Apps | None, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    for statement in STATEMENTS[schema_editor.connection.vendor][1]:
+def drop_triggers(apps: Apps | None, schema_editor: BaseDatabaseSchemaEditor, triggers: Triggers = STATEMENTS) -> None:
+    for statement in triggers[schema_editor.connection.vendor][1]:
         schema_editor.execute(statement)
 
 

@@ -5,6 +5,7 @@ thousands of events is paged, summarised or capped in SQL."""
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.core.paginator import Page, Paginator
@@ -26,11 +27,13 @@ from claimtracker.claims.models import (
     Certainty,
     Claim,
     Evidence,
+    FigureBound,
     Polarity,
     ReviewState,
     Source,
     Stance,
     StatusChange,
+    format_figure,
 )
 from claimtracker.claims.queries.common import (
     _ATTRIBUTION,
@@ -151,6 +154,9 @@ class Said(NamedTuple):
     actor_id: int
     actor_name: str
     source_id: int
+    figure: Decimal | None
+    figure_bound: str
+    figure_unit: str
     root_id: int  # the top of the actor's affiliations, at most MAX_AFFILIATION_DEPTH up
 
     @property
@@ -164,6 +170,19 @@ class Said(NamedTuple):
     def get_stance_display(self) -> str:
         return STANCE_LABELS[self.stance]
 
+    @property
+    def figure_display(self) -> str:
+        return format_figure(self.figure, self.figure_bound, self.figure_unit)
+
+    @property
+    def figure_hedged(self) -> bool:
+        return self.figure is not None and self.figure_bound != FigureBound.EXACTLY
+
+
+def figures(stances: list[Said]) -> list[Said]:
+    """The stances that give a figure, in date order: the estimates over time."""
+    return [stance for stance in stances if stance.figure is not None]
+
 
 def approved_stances(claim: Claim) -> list[Said]:
     """The claim's approved attributions in date order, in one query (and one for
@@ -174,7 +193,17 @@ def approved_stances(claim: Claim) -> list[Said]:
         .filter(claim=claim)
         .order_by("stated_on", "id")
         .values_list(
-            "pk", "stated_on", "stated_on_precision", "stance", "certainty", "actor_id", "actor__name", "source_id"
+            "pk",
+            "stated_on",
+            "stated_on_precision",
+            "stance",
+            "certainty",
+            "actor_id",
+            "actor__name",
+            "source_id",
+            "figure",
+            "figure_bound",
+            "figure_unit",
         )
     )
     parents: dict[int, int] = dict(Actor.objects.filter(parent__isnull=False).values_list("pk", "parent_id"))

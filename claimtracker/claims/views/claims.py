@@ -85,6 +85,7 @@ def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str
         "events_page": events_page,
         "sides": summary.sides,
         "chart_svg": summary.chart_svg,
+        "figures": summary.figures,
         "history": queries.claim_history(claim, include_pending=editor),
         "suggestion": summary.suggestion,
         "suggested_status": suggested_status,

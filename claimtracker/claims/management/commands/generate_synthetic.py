@@ -391,9 +391,9 @@ class Command(BaseCommand):
     @transaction.atomic
     def _hot_actor(self, hot: Actor, author: User, count: int) -> None:
         """Give ``hot`` ``count`` of the generated (approved) stances. Approved
-        attributions are frozen by a trigger (migration 0013), so it steps aside
+        attributions are frozen by a trigger (migrations 0013, 0016), so it steps aside
         for this one UPDATE, in the same transaction, and is made again."""
-        create, drop = import_module("claimtracker.claims.migrations.0013_frozen_attributions").STATEMENTS[
+        create, drop = import_module("claimtracker.claims.migrations.0016_attribution_figures").STATEMENTS[
             connection.vendor
         ]
         with connection.cursor() as cursor:

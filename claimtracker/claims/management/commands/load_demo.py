@@ -25,6 +25,7 @@ from claimtracker.claims.models import (
     Bound,
     Certainty,
     Claim,
+    FigureBound,
     QuoteKind,
     Source,
     SourceKind,
@@ -204,6 +205,14 @@ class AttributionSeed:
     stated_on: datetime.date
     precision: str = Precision.DAY
     via: str = ""
+    figure: tuple[int, str, str] | None = None  # number, bound, unit
+
+
+def _figure(figure: tuple[int, str, str] | None) -> dict[str, Any]:
+    if figure is None:
+        return {}
+    number, bound, unit = figure
+    return {"figure": Decimal(number), "figure_bound": bound, "figure_unit": unit}
 
 
 @dataclass
@@ -304,6 +313,7 @@ CLAIMS = [
                 QuoteKind.REPORTED,
                 OCT_2024,
                 Precision.MONTH,
+                figure=(10_000, FigureBound.ABOUT, "troops"),
             ),
         ],
         [
@@ -333,6 +343,7 @@ CLAIMS = [
                 QuoteKind.REPORTED,
                 OCT_2024,
                 Precision.MONTH,
+                figure=(3_000, FigureBound.AT_LEAST, "troops"),
             ),
             AttributionSeed(
                 "National Intelligence Service",
@@ -342,6 +353,7 @@ CLAIMS = [
                 QuoteKind.REPORTED,
                 OCT_2024,
                 Precision.MONTH,
+                figure=(3_000, FigureBound.ABOUT, "troops"),
             ),
         ],
         [
@@ -538,6 +550,7 @@ class Command(BaseCommand):
                 via=actors[a.via] if a.via else None,
                 stated_on=a.stated_on,
                 stated_on_precision=a.precision,
+                **_figure(a.figure),
                 by=editor,
             )
             if attribution.quote_start is None:
