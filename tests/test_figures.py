@@ -45,6 +45,8 @@ def test_the_demo_records_the_seeds_figures(demo: None, viewer: User) -> None:
     )
     assert "National Intelligence Service</a> confirms" in rows[1] and "about 3,000 troops" in rows[1]
     assert '<span class="figure">at least 3,000 troops</span>' in page, "the timeline entry shows it too"
+    forecast = client_for(viewer).get(Claim.objects.get(text=FORECAST).get_absolute_url()).content.decode()
+    assert "<dd>About 10,000 troops</dd>" in forecast, "the claim's own quantity reads the same way"
 
 
 def test_the_service_takes_a_figure_only_whole(demo: None, editor: User) -> None:
@@ -87,6 +89,7 @@ def test_the_claim_pages_form_records_a_figure_and_explains_a_half_one(demo: Non
     lone_unit = client.post(url, attribution_data(figure="", figure_bound="", figure_unit="troops"))
     assert "Give the number, or clear how it is given and its unit." in lone_unit.content.decode()
 
+    assert 'name="figure" inputmode="decimal"' in page.replace('type="text" ', ""), "a text box: it takes a comma"
     done = client.post(url, attribution_data(figure="10,000", figure_bound="about", figure_unit="troops"))
     assert done.status_code == 302, done.content.decode()[:3000]
     assert Attribution.objects.get(claim=claim, actor__name="Jake Sullivan").figure_display == "about 10,000 troops"

@@ -105,7 +105,13 @@ def already_recorded(claim: Claim | None, data: dict[str, Any]) -> str:
 
 
 class FigureField(forms.DecimalField):
-    """A number as people type it: "10,000" and "10 000" are 10000."""
+    """A number as people type it: "10,000" and "10 000" are 10000 (a text box,
+    since a browser's number box refuses the comma)."""
+
+    widget = forms.TextInput
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        return {**super().widget_attrs(widget), "inputmode": "decimal"}
 
     def to_python(self, value: Any) -> Any:
         if isinstance(value, str):

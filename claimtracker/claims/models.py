@@ -415,6 +415,13 @@ class Claim(models.Model):
         return format_date(self.status_since, self.status_since_precision)
 
     @property
+    def quantity_display(self) -> str:
+        """ "About 10,000 troops"; empty without a quantity."""
+        if self.quantity is None:
+            return ""
+        return f"{self.get_quantity_bound_display()} {self.quantity.normalize():,f} {self.quantity_unit}".strip()
+
+    @property
     def forecast(self) -> "Forecast | None":
         """The forecast's outcome today; None without a due date (claims.forecast)."""
         from claimtracker.claims.forecast import judge
