@@ -121,6 +121,8 @@ class FigureField(forms.DecimalField):
 
 FIGURE_FIELDS = ["figure_bound", "figure", "figure_unit"]
 FIGURE_LABELS = {"figure_bound": "Given as", "figure": "Number", "figure_unit": "Unit"}
+# The labels of a statement's date and figure, shared by the attribution form and the workbench.
+STATEMENT_LABELS = {"stated_on": "Stated on", "stated_on_precision": "Date precision", **FIGURE_LABELS}
 
 
 def _check_figure(form: forms.Form) -> None:
@@ -211,12 +213,7 @@ class AttributionForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Attribution
             "stated_on_precision",
             *FIGURE_FIELDS,
         ]
-        labels = {
-            "stated_on": "Stated on",
-            "stated_on_precision": "Date precision",
-            "via": "Via (intermediary)",
-            **FIGURE_LABELS,
-        }
+        labels = {**STATEMENT_LABELS, "via": "Via (intermediary)"}
         field_classes = {"figure": FigureField}
         widgets = {"quote": forms.Textarea(attrs={"rows": 3}), "stated_on": DateInput}
 
@@ -503,12 +500,7 @@ class WorkbenchForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Attribution])
             "stated_on_precision",
             *FIGURE_FIELDS,
         ]
-        labels = {
-            "stated_on": "Stated on",
-            "stated_on_precision": "Date precision",
-            "quote": "Passage (quote)",
-            **FIGURE_LABELS,
-        }
+        labels = {**STATEMENT_LABELS, "quote": "Passage (quote)"}
         field_classes = {"figure": FigureField}
         help_texts = {"quote": "Select a passage in the text, or type or paste it here."}
         widgets = {"quote": forms.Textarea(attrs={"rows": 3}), "stated_on": DateInput}

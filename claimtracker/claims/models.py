@@ -335,6 +335,11 @@ def format_figure(figure: Decimal | None, bound: str, unit: str) -> str:
     return f"{words}{figure.normalize():,f} {unit}".strip()
 
 
+def is_hedged(figure: Decimal | None, bound: str) -> bool:
+    """A figure given with any bound but "exactly"."""
+    return figure is not None and bound != FigureBound.EXACTLY
+
+
 class Claim(models.Model):
     """One proposition, worded neutrally, that can be true or false."""
 
@@ -674,7 +679,7 @@ class Attribution(Reviewable):
 
     @property
     def figure_hedged(self) -> bool:
-        return self.figure is not None and self.figure_bound != FigureBound.EXACTLY
+        return is_hedged(self.figure, self.figure_bound)
 
     @property
     def _source_has_text(self) -> bool:

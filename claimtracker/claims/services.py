@@ -280,7 +280,6 @@ def update_claim(
 # --- Attributions ---------------------------------------------------------------------------
 
 
-# The fields a caller gives add_attribution besides the claim and the author.
 def _check_figure(attribution: Attribution) -> None:
     """A figure has its bound; a bound or unit has its figure."""
     if attribution.figure is None and (attribution.figure_bound or attribution.figure_unit):
@@ -291,6 +290,7 @@ def _check_figure(attribution: Attribution) -> None:
         raise DomainError("A figure cannot be negative.")
 
 
+# The fields a caller gives add_attribution besides the claim and the author.
 ATTRIBUTION_FIELDS = (
     "actor",
     "source",

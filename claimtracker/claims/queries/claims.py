@@ -27,13 +27,13 @@ from claimtracker.claims.models import (
     Certainty,
     Claim,
     Evidence,
-    FigureBound,
     Polarity,
     ReviewState,
     Source,
     Stance,
     StatusChange,
     format_figure,
+    is_hedged,
 )
 from claimtracker.claims.queries.common import (
     _ATTRIBUTION,
@@ -176,7 +176,7 @@ class Said(NamedTuple):
 
     @property
     def figure_hedged(self) -> bool:
-        return self.figure is not None and self.figure_bound != FigureBound.EXACTLY
+        return is_hedged(self.figure, self.figure_bound)
 
 
 def figures(stances: list[Said]) -> list[Said]:
