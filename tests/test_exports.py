@@ -5,6 +5,7 @@ import datetime
 import io
 import json
 import re
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -62,7 +63,8 @@ def test_timeline_csv_has_the_contract_columns_and_one_row_per_event(troops: Cla
         ("2024-10-25", "status_change"),
     ]
     denial = rows[3]
-    assert denial | {"recorded_at": ""} == {
+    the_denial = Attribution.objects.get(claim=troops, stance="denies")
+    assert denial | {"recorded_at": "", "reviewed_at": ""} == {
         "claim_id": str(troops.pk),
         "claim": TROOPS,
         "event_date": "2024-10-21",
@@ -83,9 +85,23 @@ def test_timeline_csv_has_the_contract_columns_and_one_row_per_event(troops: Cla
         "recorded_by": "editor",
         "recorded_at": "",
         "review_state": "approved",
+        "event_id": f"a{the_denial.pk}",
+        "figure": "",
+        "figure_bound": "",
+        "figure_unit": "",
+        "quote_check": "found",
+        "evidence": "",
+        "corrects": "",
+        "reviewed_by": "reviewer",
+        "reviewed_at": "",
+        "relations": "",
     }
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", denial["recorded_at"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", denial["reviewed_at"])
     assert rows[-1]["status"] == "Corroborated" and rows[-1]["rationale"].startswith("Seoul and Washington")
+    # The status change names its evidence by event id.
+    evidence = StatusChange.objects.get(claim=troops, status__slug="disputed").evidence.get()
+    assert rows[4]["event_id"].startswith("s") and rows[4]["evidence"] == f"a{evidence.pk}" == f"a{the_denial.pk}"
 
 
 def test_bom_for_excel_and_korean_text_survives(troops: Claim, viewer: User, editor: User, reviewer: User) -> None:
@@ -217,6 +233,9 @@ def test_every_text_column_is_neutralised_in_the_export(trigger: str, viewer: Us
         quote=f"{payload} quote",
         quote_kind="direct",
         stated_on=datetime.date(2024, 10, 21),
+        figure=Decimal(3000),
+        figure_bound="about",
+        figure_unit=f"{payload} unit",
         created_by=author,
     )
     services.approve(attribution, by=reviewer)
@@ -230,7 +249,7 @@ def test_every_text_column_is_neutralised_in_the_export(trigger: str, viewer: Us
 
     filled = {name for row in rows for name, value in row.items() if value}
     text_columns = set(COLUMNS) - NON_TEXT_COLUMNS
-    assert text_columns - {"stance", "certainty", "quote_kind", "event", "review_state"} <= filled
+    assert text_columns - {"stance", "certainty", "quote_kind", "event", "review_state", "figure_bound"} <= filled
     for row in rows:
         for name in text_columns:
             assert not row[name].startswith(FORMULA_TRIGGERS), (name, row[name])
@@ -258,9 +277,49 @@ def test_timeline_json_has_the_claim_and_the_same_events(troops: Claim, viewer: 
         "status_since_precision": "day",
         "status": "corroborated",
         "forecast": None,  # no due date
+        "relations": [
+            {
+                "kind": "refines",
+                "direction": "incoming",
+                "claim_id": other.pk,
+                "claim": other.text,
+                "status": other.current_status.slug,
+            }
+            for other in Claim.objects.filter(relations_out__to_claim=troops, relations_out__kind="refines").order_by(
+                "pk"
+            )
+        ]
+        + [
+            {
+                "kind": "related",
+                "direction": "incoming",
+                "claim_id": other.pk,
+                "claim": other.text,
+                "status": other.current_status.slug if other.current_status else None,
+            }
+            for other in Claim.objects.filter(relations_out__to_claim=troops, relations_out__kind="related")
+        ],
     }
+    assert len(data["claim"]["relations"]) == 3
     assert data["claim"]["url"].endswith(f"/claims/{troops.pk}/")
-    assert [{k: str(v) for k, v in event.items()} for event in data["events"]] == rows
+    # The same events as the CSV, the figure as one object and the evidence as a list.
+    figures = ("figure", "figure_bound", "figure_unit")
+    for event, row in zip(data["events"], rows, strict=True):
+        assert event["evidence"] == row["evidence"].split()
+        assert event["figure"] is None and not row["figure"]
+        plain = {k: str(v) for k, v in event.items() if k not in ("evidence", "figure")}
+        assert plain == {k: v for k, v in row.items() if k not in ("evidence", "relations", *figures)}
+    assert any(event["evidence"] for event in data["events"])
+
+
+def test_timeline_json_gives_a_figure_as_one_object(demo: None, viewer: User) -> None:
+    claim = Claim.objects.get(text__startswith="At least 3,000")
+    events = client_for(viewer).get(reverse("exports:timeline_json", args=[claim.pk])).json()["events"]
+    assert [e["figure"] for e in events if e["event"] == "attribution"] == [
+        {"value": 3000, "bound": "at_least", "unit": "troops"},
+        {"value": 3000, "bound": "about", "unit": "troops"},
+    ]
+    assert all(e["figure"] is None for e in events if e["event"] == "status_change")
 
 
 def test_unknown_claim_exports_are_404(viewer: User) -> None:

@@ -27,6 +27,7 @@ from claimtracker.claims.forms import (
     ActorForm,
     AttributionForm,
     ClaimForm,
+    RelationForm,
     SourceForm,
     StatusChangeForm,
     WorkbenchForm,
@@ -36,6 +37,7 @@ from claimtracker.claims.models import (
     ActorAlias,
     Attribution,
     Claim,
+    Relation,
     ReviewState,
     Source,
     Status,
@@ -131,6 +133,7 @@ def fingerprint() -> tuple[Any, ...]:
         ActorAlias.objects.count(),
         Topic.objects.count(),
         Status.objects.count(),
+        Relation.objects.count(),
     )
 
 
@@ -166,6 +169,7 @@ def forms(claim: Claim, value: str) -> Iterator[tuple[str, dict[str, Any]]]:
         (reverse("claims:edit", args=[claim.pk]), ClaimForm),
         (reverse("claims:add_attribution", args=[claim.pk]), AttributionForm),
         (reverse("claims:propose_status_change", args=[claim.pk]), StatusChangeForm),
+        (reverse("claims:add_relation", args=[claim.pk]), RelationForm),
     ]:
         yield url, dict.fromkeys(form.base_fields, value) | {"submission": str(uuid.uuid4())}
 
@@ -310,6 +314,7 @@ def test_whole_corpus_through_the_form_cleaning(claim: Claim) -> None:
             SourceForm(dict.fromkeys(SourceForm.base_fields, value) | data),
             ActorForm(dict.fromkeys(ActorForm.base_fields, value) | data),
             WorkbenchForm(dict.fromkeys(WorkbenchForm.base_fields, value) | data),
+            RelationForm(dict.fromkeys(RelationForm.base_fields, value) | data, claim=claim),
         ]:
             if form.is_valid():
                 cleaned = [v for v in form.cleaned_data.values() if isinstance(v, str)]
@@ -343,7 +348,7 @@ def test_generated_text_never_breaks_a_page(value: str, claim: Claim, reviewer: 
     no_nul_stored()
 
 
-ADMIN_FORMS = ["actor", "actoralias", "source", "status", "topic", "claim", "attribution", "statuschange"]
+ADMIN_FORMS = ["actor", "actoralias", "source", "status", "topic", "claim", "attribution", "statuschange", "relation"]
 
 
 def _admin_fields(form: dict[str, Any]) -> list[str]:

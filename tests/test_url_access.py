@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from claimtracker.claims.models import Attribution, Claim
+from claimtracker.claims.models import Attribution, Claim, Relation
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +45,9 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "claims:similar": ("get", EDIT_PAGE),
     "claims:add_attribution": ("post", EDIT_POST),
     "claims:propose_status_change": ("post", EDIT_POST),
+    "claims:add_relation": ("post", EDIT_POST),
+    # Removing needs nothing but the link: the desk's POST removes it.
+    "claims:remove_relation": ("post", REVIEW_POST | {"editor": 302}),
     "claims:review": ("get", REVIEW_PAGE),
     "claims:review_item": ("post", REVIEW_POST),
     "claims:mine": ("get", EDIT_PAGE),
@@ -109,7 +112,10 @@ def _url(name: str, pattern: URLPattern) -> str:
     if name == "claims:lookup":
         return reverse(name, kwargs={"kind": "actors"}) + "?actor=Kirby&field=actor"
     if "pk" in pattern.pattern.converters:
-        if name == "claims:review_item":
+        if name == "claims:remove_relation":
+            relation = Relation.objects.order_by("pk").first()
+            kwargs = {"pk": relation.from_claim_id, "relation_pk": relation.pk}
+        elif name == "claims:review_item":
             kwargs = {"kind": "attribution", "pk": Attribution.objects.filter(review_state="pending").first().pk}
         elif name == "claims:correct_attribution":
             kwargs = {"pk": Attribution.objects.filter(review_state="approved").order_by("pk").first().pk}

@@ -24,6 +24,7 @@ _DOMAIN_MODELS = (
     "statuschange",
     "evidence",
     "status",
+    "relation",
 )
 _EDITED_MODELS = ("actor", "actoralias", "source", "topic", "claim", "attribution", "evidence")
 
@@ -35,6 +36,9 @@ ROLE_PERMISSIONS[EDITOR] = [
     *ROLE_PERMISSIONS[VIEWER],
     *(f"{action}_{model}" for model in _EDITED_MODELS for action in ("add", "change")),
     "add_statuschange",
+    # Links between claims are added and removed, not changed (docs/decisions.md).
+    "add_relation",
+    "delete_relation",
 ]
 ROLE_PERMISSIONS[REVIEWER] = [
     *ROLE_PERMISSIONS[EDITOR],

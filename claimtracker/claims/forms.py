@@ -17,6 +17,7 @@ from claimtracker.claims.models import (
     Actor,
     Attribution,
     Claim,
+    RelationKind,
     ReviewState,
     Source,
     Status,
@@ -313,6 +314,23 @@ class ReviewForm(NoSilentCuts, forms.Form):
         if cleaned.get("decision") == "reject" and not cleaned.get("note", "").strip():
             raise ValidationError("Say why it is rejected, so that its author can mend it.")
         return cleaned
+
+
+class RelationForm(NoSilentCuts, SubmissionMixin, forms.Form):
+    """A link from the claim of the page to another: "this claim refines …"."""
+
+    kind = forms.ChoiceField(label="This claim", choices=RelationKind.choices)
+    other = ClaimField(label="Claim", help_text="Type words of the claim, or its number.")
+
+    def __init__(self, *args: Any, claim: Claim, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.claim = claim
+
+    def clean_other(self) -> Claim:
+        other: Claim = self.cleaned_data["other"]
+        if other.pk == self.claim.pk:
+            raise ValidationError("Pick another claim: a claim cannot be linked to itself.")
+        return other
 
 
 # --- Sources and actors -----------------------------------------------------------------------------

@@ -442,6 +442,51 @@ class Claim(models.Model):
             raise ValidationError({"quantity": "Enter the quantity that this unit or bound describes."})
 
 
+class RelationKind(models.TextChoices):
+    """How one claim stands to another, read from the first: "10,000 by the end of
+    2024" refines "troops were sent"."""
+
+    REFINES = "refines", "Refines"
+    SUPERSEDES = "supersedes", "Supersedes"
+    CONTRADICTS = "contradicts", "Contradicts"
+    RELATED = "related", "Related to"
+
+
+# The same link read from the other claim.
+INVERSE_LABELS = {
+    RelationKind.REFINES: "Refined by",
+    RelationKind.SUPERSEDES: "Superseded by",
+    RelationKind.CONTRADICTS: "Contradicted by",
+    RelationKind.RELATED: "Related to",
+}
+
+
+class Relation(models.Model):
+    """A typed, directed link between two claims. Editors add and remove links
+    from the claim page; every change is kept in the history (docs/decisions.md)."""
+
+    from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_out")
+    to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_in")
+    kind = models.CharField(max_length=12, choices=RelationKind)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "to_claim_id"]
+        constraints = [
+            _choices_constraint("kind", RelationKind, "relation"),
+            models.CheckConstraint(condition=~Q(from_claim=models.F("to_claim")), name="relation_not_to_itself"),
+            # One link between two claims, whichever way it is read (services.add_relation
+            # refuses the reverse of an existing link).
+            models.UniqueConstraint(fields=["from_claim", "to_claim"], name="relation_unique"),
+        ]
+        indexes = [models.Index(fields=["to_claim"], name="relation_to_claim_idx")]
+
+    def __str__(self) -> str:
+        return f"Claim {self.from_claim_id} {self.get_kind_display().lower()} claim {self.to_claim_id}"
+
+
 class ClaimSearch(models.Model):
     """A claim's weighted search document (claim text A, quotes B, actor names C),
     stored so that ranking reads it instead of parsing three texts per match.

@@ -28,6 +28,8 @@ from claimtracker.claims.models import (
     Evidence,
     FigureBound,
     QuoteKind,
+    Relation,
+    RelationKind,
     ReviewState,
     Source,
     Status,
@@ -275,6 +277,48 @@ def update_claim(
     if topics is not None:
         current.topics.set(topics)
     return current
+
+
+# --- Relations between claims ----------------------------------------------------------------
+
+
+def check_relation(from_claim_id: int, to_claim_id: int, kind: str) -> None:
+    """Raise DomainError when the link may not be made: an unknown kind, a claim
+    linked to itself, or two claims already linked (either way round)."""
+    if kind not in RelationKind.values:
+        raise DomainError(f"Unknown kind of link {kind!r}.")
+    if from_claim_id == to_claim_id:
+        raise DomainError("A claim cannot be linked to itself.")
+    existing = Relation.objects.filter(
+        Q(from_claim=from_claim_id, to_claim=to_claim_id) | Q(from_claim=to_claim_id, to_claim=from_claim_id)
+    ).first()
+    if existing is not None:
+        reading = existing.get_kind_display().lower()
+        raise DomainError(
+            f"These claims are already linked (claim {existing.from_claim_id} {reading} claim {existing.to_claim_id}); "
+            "remove that link first to change it."
+        )
+
+
+@transaction.atomic
+def add_relation(from_claim: Claim, to_claim: Claim, *, kind: str, by: User) -> Relation:
+    """Link two claims, read from the first: ``from_claim`` refines ``to_claim``.
+    Two claims have one link, whichever way it is read."""
+    # Lock both claims, in id order, so that two editors linking them at once are serialised.
+    for pk in sorted([from_claim.pk, to_claim.pk]):
+        _lock_claim(pk)
+    check_relation(from_claim.pk, to_claim.pk, kind)
+    relation = Relation(from_claim=from_claim, to_claim=to_claim, kind=kind, created_by=by)
+    relation._history_user = by  # type: ignore[attr-defined]
+    relation.save()
+    return relation
+
+
+@transaction.atomic
+def remove_relation(relation: Relation, *, by: User) -> None:
+    """Unlink two claims; the history keeps who removed the link and when."""
+    relation._history_user = by  # type: ignore[attr-defined]
+    relation.delete()
 
 
 # --- Attributions ---------------------------------------------------------------------------

@@ -42,6 +42,21 @@ def _date(column: str, precision: str) -> str:
     )
 
 
+# Attribution.quote_check, in SQL. The body's length is read from its header, not the text.
+_QUOTE_CHECK = """CASE WHEN a.quote = '' THEN NULL
+         WHEN a.quote_kind = 'paraphrase' THEN 'paraphrase'
+         WHEN octet_length(s.body) = 0 THEN CASE WHEN a.quote_kind = 'direct' THEN 'no_text' ELSE 'paraphrase' END
+         WHEN a.quote_start IS NULL THEN CASE WHEN a.quote_kind = 'direct' THEN 'not_found' ELSE 'paraphrase' END
+         WHEN a.quote_case_differs THEN 'found_case' ELSE 'found' END"""
+
+
+def _relations(claim_id: str) -> str:
+    return (
+        "(SELECT string_agg(r.kind || ':' || r.to_claim_id, ' ' ORDER BY r.kind, r.to_claim_id) "
+        f"FROM claims_relation r WHERE r.from_claim_id = {claim_id})"
+    )
+
+
 def _attributions(text: Any, ts: Any, date: Any) -> str:
     return f"""
     SELECT a.claim_id, {text("c.text")}, {date("a.stated_on", "a.stated_on_precision")},
@@ -49,6 +64,9 @@ def _attributions(text: Any, ts: Any, date: Any) -> str:
            {text("a.stance")}, {text("a.certainty")}, NULL, {text("a.quote")}, {text("a.quote_kind")}, NULL,
            {text("s.title")}, {text("publisher.name")}, {text("s.url")}, {ts("s.published_at")},
            {text("u.username")}, {ts("a.created_at")}, {text("a.review_state")},
+           'a' || a.id, trim_scale(a.figure)::text, {text("a.figure_bound")}, {text("a.figure_unit")},
+           {_QUOTE_CHECK}, NULL, 'a' || a.corrects_id, {text("reviewer.username")}, {ts("a.reviewed_at")},
+           {_relations("a.claim_id")},
            a.stated_on AS sort_date, 0 AS sort_kind, a.id AS sort_id
     FROM claims_attribution a
     JOIN claims_claim c ON c.id = a.claim_id
@@ -57,6 +75,7 @@ def _attributions(text: Any, ts: Any, date: Any) -> str:
     JOIN claims_source s ON s.id = a.source_id
     LEFT JOIN claims_actor publisher ON publisher.id = s.publisher_id
     JOIN auth_user u ON u.id = a.created_by_id
+    LEFT JOIN auth_user reviewer ON reviewer.id = a.reviewed_by_id
     WHERE a.claim_id IN ({{claims}}) AND a.review_state = ANY(%s)
 """
 
@@ -67,11 +86,17 @@ def _status_changes(text: Any, ts: Any, date: Any) -> str:
            sc.effective_on_precision, 'status_change', NULL, NULL, NULL, NULL, {text("st.label")}, NULL, NULL,
            {text("sc.rationale")}, NULL, NULL, NULL, NULL,
            {text("u.username")}, {ts("sc.recorded_at")}, {text("sc.review_state")},
+           's' || sc.id, NULL, NULL, NULL, NULL,
+           (SELECT string_agg('a' || e.attribution_id, ' ' ORDER BY e.attribution_id)
+              FROM claims_evidence e WHERE e.status_change_id = sc.id),
+           's' || sc.corrects_id, {text("reviewer.username")}, {ts("sc.reviewed_at")},
+           {_relations("sc.claim_id")},
            sc.effective_on, 1, sc.id
     FROM claims_statuschange sc
     JOIN claims_claim c ON c.id = sc.claim_id
     JOIN claims_status st ON st.id = sc.status_id
     JOIN auth_user u ON u.id = sc.recorded_by_id
+    LEFT JOIN auth_user reviewer ON reviewer.id = sc.reviewed_by_id
     WHERE sc.claim_id IN ({{claims}}) AND sc.review_state = ANY(%s)
 """
 
@@ -94,7 +119,7 @@ def query(claims: QuerySet[Claim], include_pending: bool, *, plain: bool = False
         f"SELECT {names}, sort_date, sort_kind, sort_id FROM ("
         f"{_attributions(text, ts, date).format(claims=claims_sql)} UNION ALL "
         f"{_status_changes(text, ts, date).format(claims=claims_sql)}"
-        f") AS events (c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20, "
+        f") AS events ({', '.join(_positions())}, "
         f"sort_date, sort_kind, sort_id)) AS named ORDER BY claim_id, sort_date, sort_kind, sort_id"
         f") TO STDOUT WITH (FORMAT csv, HEADER true)"
     )

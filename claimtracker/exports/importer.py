@@ -8,6 +8,13 @@ when the whole file is valid, writes every row through claims.services in one
 transaction. Neutralised cells (a leading apostrophe before =, +, -, @, tab or
 CR) are read back as they were.
 
+The file's ids tie its rows together and are not kept: ``event_id`` names a
+row for the ``evidence`` and ``corrects`` of other rows, ``claim_id`` names a
+claim for the ``relations`` of others; each must name a row (or claim) of the
+same file, and the entries and links are made between what the file's rows
+become. ``quote_check``, ``reviewed_by`` and ``reviewed_at`` are the exporting
+database's own findings and records, read over (DESIGN 8.3; docs/decisions.md).
+
 Approval is given only by the importing user, in their own name (DESIGN 8.2):
 rows load as pending unless the importing user may review. A reviewer's import
 approves (or rejects) the rows so marked, each as the work of the user its
@@ -24,6 +31,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from django.contrib.auth.models import User
@@ -37,17 +45,25 @@ from claimtracker.claims import services
 from claimtracker.claims.models import (
     Actor,
     ActorKind,
+    Attribution,
     Certainty,
     Claim,
+    FigureBound,
     QuoteKind,
+    RelationKind,
     ReviewState,
     Source,
     Stance,
     Status,
+    StatusChange,
 )
 from claimtracker.exports.csv import BOM, unneutralise
 from claimtracker.exports.timeline import COLUMNS
 from claimtracker.lib.dates import fits
+
+_EVENT_ID = re.compile(r"[as][1-9][0-9]{0,18}")
+_CLAIM_ID = re.compile(r"[1-9][0-9]{0,18}")
+_FIGURE = re.compile(r"[0-9]{1,16}(\.[0-9]{1,4})?")  # as Attribution.figure holds it
 
 REQUIRED = ("claim", "event_date", "date_precision", "event")
 # Withdrawn entries are their author's to take back, and the exports leave them out.
@@ -213,6 +229,87 @@ class _Context:
     actors: dict[str, Actor]
     statuses: dict[str, Status]
     seen: set[bytes]  # a digest of each row's identity, to find duplicates
+    events: dict[str, str] = field(default_factory=dict)  # event_id -> its row's claim
+    claim_ids: dict[str, str] = field(default_factory=dict)  # claim_id -> the claim it names in the file
+    # (line, what, event or claim id, the claim of the row that refers): checked once the whole file is read.
+    references: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+
+def _figure(row: dict[str, str]) -> tuple[Decimal | None, str, str]:
+    """The row's figure, how it is given and its unit: all three, or none."""
+    text, bound, unit = row.get("figure", ""), row.get("figure_bound", ""), row.get("figure_unit", "")
+    if not text:
+        if bound or unit:
+            raise ValueError("figure_bound and figure_unit need a figure")
+        return None, "", ""
+    if not _FIGURE.fullmatch(text):
+        raise ValueError(f"bad figure {text[:40]!r} (a number such as 10000 or 2.5, no separators)")
+    if bound not in FigureBound.values:
+        raise ValueError(f"bad figure_bound {bound!r} ({', '.join(FigureBound.values)})")
+    if len(unit) > 50:
+        raise ValueError("figure_unit is longer than 50 characters")
+    try:
+        return Decimal(text), bound, unit
+    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+        raise ValueError(f"bad figure {text!r}") from None
+
+
+def _event_ids(text: str) -> list[str]:
+    ids = text.split()
+    if not all(_EVENT_ID.fullmatch(i) for i in ids):
+        raise ValueError(f"bad event ids {text[:60]!r} (such as a12 or s3, separated by spaces)")
+    return ids
+
+
+def _relations(text: str) -> list[tuple[str, str]]:
+    """``kind:claim_id`` pairs, separated by spaces."""
+    pairs = []
+    for token in text.split():
+        kind, _, claim_id = token.partition(":")
+        if kind not in RelationKind.values or not _CLAIM_ID.fullmatch(claim_id):
+            raise ValueError(
+                f"bad relation {token[:60]!r} (kind:claim_id, the kind one of {', '.join(RelationKind.values)})"
+            )
+        pairs.append((kind, claim_id))
+    return pairs
+
+
+def _check_ids(row: dict[str, str], event: str, line: int, context: _Context) -> None:
+    """The row's own ids, and the ids it refers to (checked at the end of the file)."""
+    claim = row["claim"]
+    if claim_id := row.get("claim_id", ""):
+        if not _CLAIM_ID.fullmatch(claim_id):
+            raise ValueError(f"bad claim_id {claim_id[:40]!r}")
+        if context.claim_ids.setdefault(claim_id, claim) != claim:
+            raise ValueError(f"claim_id {claim_id} names another claim on an earlier row")
+    if event_id := row.get("event_id", ""):
+        if not _EVENT_ID.fullmatch(event_id) or event_id[0] != event[0]:
+            raise ValueError(f"bad event_id {event_id[:40]!r} ({event[0]} and a number, for a row of {event})")
+        if event_id in context.events:
+            raise ValueError(f"event_id {event_id} is given to an earlier row")
+        context.events[event_id] = claim
+    if corrects := row.get("corrects", ""):
+        if not _EVENT_ID.fullmatch(corrects) or corrects[0] != event[0] or corrects == event_id:
+            raise ValueError(f"bad corrects {corrects[:40]!r} (the event_id of another {event} of the claim)")
+        context.references.append((line, "corrects", corrects, claim))
+    if evidence := row.get("evidence", ""):
+        if event != "status_change" or any(i[0] != "a" for i in _event_ids(evidence)):
+            raise ValueError("evidence names attributions (a12 a15), and only on a status change")
+        context.references.extend((line, "evidence", i, claim) for i in evidence.split())
+    for _kind, claim_id in _relations(row.get("relations", "")):
+        if claim_id == row.get("claim_id"):
+            raise ValueError("a claim cannot be related to itself")
+        context.references.append((line, "relations", claim_id, claim))
+
+
+def _check_references(context: _Context, report: Report) -> None:
+    for line, what, target, claim in context.references:
+        named = context.claim_ids if what == "relations" else context.events
+        if target not in named:
+            kind = "claim_id" if what == "relations" else "event_id"
+            report.add(Problem(line, f"{what} names {target}, which no row of the file has as its {kind}"))
+        elif what != "relations" and named[target] != claim:
+            report.add(Problem(line, f"{what} names {target}, an entry of another claim"))
 
 
 def _actors_by_name() -> dict[str, Actor]:
@@ -235,7 +332,7 @@ def _actor(name: str, context: _Context, what: str) -> None:
         raise ValueError(f"unknown {what} {name!r} (add the actor first, or allow creating missing actors)")
 
 
-def _check_row(row: dict[str, str], context: _Context) -> str:
+def _check_row(row: dict[str, str], line: int, context: _Context) -> str:
     for name, value in row.items():
         if len(value) > MAX_CELL:
             raise ValueError(f"{name} is longer than {MAX_CELL} characters")
@@ -266,6 +363,7 @@ def _check_row(row: dict[str, str], context: _Context) -> str:
         if row.get("source_published_at") and parse_datetime(row["source_published_at"]) is None:
             raise ValueError(f"bad source_published_at {row['source_published_at']!r}")
         _actor(row.get("source_publisher", ""), context, "publisher")
+        _figure(row)
         key = (
             "a",
             row["claim"],
@@ -274,15 +372,22 @@ def _check_row(row: dict[str, str], context: _Context) -> str:
             row["stance"],
             row["event_date"],
             row.get("quote"),
+            row.get("figure"),
+            row.get("figure_bound"),
+            row.get("figure_unit"),
+            row.get("corrects"),
         )
     elif event == "status_change":
         if row.get("status", "").casefold() not in context.statuses:
             raise ValueError(f"unknown status {row.get('status')!r}")
         if not row.get("rationale", "").strip():
             raise ValueError("rationale is empty: a status change needs one")
-        key = ("s", row["claim"], row["status"], row["event_date"], row["rationale"])
+        if row.get("figure") or row.get("figure_bound") or row.get("figure_unit"):
+            raise ValueError("a status change gives no figure")
+        key = ("s", row["claim"], row["status"], row["event_date"], row["rationale"], row.get("corrects"))
     else:
         raise ValueError(f"bad event {event!r} (attribution or status_change)")
+    _check_ids(row, event, line, context)
     digest = hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
     if digest in context.seen:
         raise ValueError("duplicate of an earlier row")
@@ -300,7 +405,7 @@ def check(file: IO[bytes] | bytes, *, create_missing: bool = False, by: User | N
     claims: set[str] = set()
     for line, row in _read(file, report):
         try:
-            event = _check_row(row, context)
+            event = _check_row(row, line, context)
         except ValueError as error:
             report.add(Problem(line, str(error)))
             continue
@@ -311,6 +416,7 @@ def check(file: IO[bytes] | bytes, *, create_missing: bool = False, by: User | N
             report.attributions += 1
         else:
             report.status_changes += 1
+    _check_references(context, report)
     report.claims = len(claims) - _existing(claims)
     if not report.rows and not report.problem_count:
         report.add(Problem(2, "the file has no rows"))
@@ -380,9 +486,20 @@ def load(file: IO[bytes] | bytes, *, by: User, create_missing: bool = False) -> 
     if not report.ok:
         return report
     plan = _plan(report, by)
-    with transaction.atomic(), services.refreshed_once():
-        _write(_read(file, Report()), plan, by=by)
+    try:
+        with transaction.atomic(), services.refreshed_once():
+            _write(_read(file, Report()), plan, by=by)
+    except _Failed as failed:
+        report.add(failed.problem)
     return report
+
+
+class _Failed(Exception):
+    """A row the services refused while writing: the whole import is undone."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 def _write(rows: Iterator[tuple[int, dict[str, str]]], plan: _Plan, *, by: User) -> None:
@@ -390,6 +507,11 @@ def _write(rows: Iterator[tuple[int, dict[str, str]]], plan: _Plan, *, by: User)
     actors = _actors_by_name()
     statuses = _statuses_by_name()
     sources: dict[tuple[str, str], Source] = {}
+    # What the file's ids became, and the rows waiting for an entry they refer to.
+    entries: dict[str, Attribution | StatusChange] = {}
+    waiting: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    links: dict[tuple[str, str], str] = {}  # (claim_id, claim_id) -> kind, in the file's ids
+    file_claims: dict[str, Claim] = {}
 
     def get_actor(name: str, kind: str = ActorKind.OTHER) -> Actor:
         if name.casefold() not in actors:
@@ -419,39 +541,88 @@ def _write(rows: Iterator[tuple[int, dict[str, str]]], plan: _Plan, *, by: User)
             sources[key] = found
         return sources[key]
 
-    for _line, row in rows:
-        author, state, _reason = plan.entry(row.get("review_state") or ReviewState.APPROVED, row.get("recorded_by", ""))
+    def get_claim(row: dict[str, str]) -> Claim:
         claim = claims.get(row["claim"])
         if claim is None:
             claim = Claim.objects.filter(text=row["claim"]).first() or services.create_claim(text=row["claim"], by=by)
             claims[row["claim"]] = claim
+        if row.get("claim_id"):
+            file_claims[row["claim_id"]] = claim
+            for kind, other in _relations(row.get("relations", "")):
+                links[row["claim_id"], other] = kind
+        return claim
+
+    def write(line: int, row: dict[str, str]) -> None:
+        claim = claims[row["claim"]]
+        author, state, _reason = plan.entry(row.get("review_state") or ReviewState.APPROVED, row.get("recorded_by", ""))
         precision = row["date_precision"]
         day = _date(row["event_date"], precision)
-        item: Any
+        corrects = entries.get(row.get("corrects", ""))
+        item: Attribution | StatusChange
         if row["event"] == "attribution":
-            item = services.add_attribution(
-                claim,
-                actor=get_actor(row["actor"]),
-                via=get_actor(row["via"]) if row.get("via") else None,
-                source=get_source(row),
-                stance=row["stance"],
-                certainty=row.get("certainty") or Certainty.UNSPECIFIED,
-                quote=row.get("quote", ""),
-                quote_kind=row.get("quote_kind") or QuoteKind.DIRECT,
-                stated_on=day,
-                stated_on_precision=precision,
-                by=author,
-            )
+            figure, bound, unit = _figure(row)
+            fields: dict[str, Any] = {
+                "actor": get_actor(row["actor"]),
+                "via": get_actor(row["via"]) if row.get("via") else None,
+                "source": get_source(row),
+                "stance": row["stance"],
+                "certainty": row.get("certainty") or Certainty.UNSPECIFIED,
+                "quote": row.get("quote", ""),
+                "quote_kind": row.get("quote_kind") or QuoteKind.DIRECT,
+                "stated_on": day,
+                "stated_on_precision": precision,
+                "figure": figure,
+                "figure_bound": bound,
+                "figure_unit": unit,
+                "by": author,
+            }
+            if isinstance(corrects, Attribution):
+                item = services.correct_attribution(corrects, **fields)
+            else:
+                item = services.add_attribution(claim, **fields)
         else:
+            cited = [entries[i] for i in row.get("evidence", "").split()]
             item = services.propose_status_change(
                 claim,
                 status=statuses[row["status"].casefold()],
                 effective_on=day,
                 effective_on_precision=precision,
                 rationale=row["rationale"],
+                evidence=[a for a in cited if isinstance(a, Attribution)],
+                corrects=corrects if isinstance(corrects, StatusChange) else None,
                 by=author,
             )
         if state == ReviewState.APPROVED:
             services.approve(item, by=by, note="Imported.")
         elif state == ReviewState.REJECTED:
             services.reject(item, by=by, note="Imported as rejected.")
+        if event_id := row.get("event_id"):
+            entries[event_id] = item
+            for later in waiting.pop(event_id, []):
+                take(*later)
+
+    def take(line: int, row: dict[str, str]) -> None:
+        """Write the row, or keep it until the entries it refers to are written."""
+        needed = [row.get("corrects", ""), *row.get("evidence", "").split()]
+        missing = next((i for i in needed if i and i not in entries), None)
+        if missing is not None:
+            waiting.setdefault(missing, []).append((line, row))
+            return
+        try:
+            write(line, row)
+        except services.DomainError as error:
+            raise _Failed(Problem(line, str(error))) from None
+
+    for line, row in rows:
+        get_claim(row)  # claims are made in the order of the file, whichever rows wait
+        take(line, row)
+    for rows_waiting in waiting.values():  # only a cycle of corrections is left waiting
+        line, _ = rows_waiting[0]
+        raise _Failed(Problem(line, "the rows' corrects go round in a circle"))
+    for (first, second), kind in links.items():
+        try:
+            services.add_relation(file_claims[first], file_claims[second], kind=kind, by=by)
+        except services.DomainError as error:
+            existing = file_claims[first].relations_out.filter(to_claim=file_claims[second], kind=kind).exists()
+            if not existing:  # linked already as the file has it: nothing to add
+                raise _Failed(Problem(1, f"claims {first} and {second}: {error}")) from None

@@ -1,20 +1,35 @@
 """Claim timelines as rows: one per attribution and per status change, in the
-columns and order of DESIGN.md section 5. Every export (CSV, JSON, the export
-command) reads them from here.
+columns and order of DESIGN.md sections 5 and 8.3. Every export (CSV, JSON, the
+export command) reads them from here.
 
-Rows are produced by streaming two queries (attributions, status changes), each
-ordered by claim and date, and merging them, so memory stays flat however many
-claims are exported.
+Rows are produced by streaming three queries (attributions, status changes, the
+claims' links), each ordered by claim, and merging them, so memory stays flat
+however many claims are exported.
+
+Entries are named by event ids, ``a<id>`` for an attribution and ``s<id>`` for
+a status change, which ``evidence`` and ``corrects`` refer to; ``relations``
+gives the claim's own links (read from it) as ``kind:claim_id`` separated by
+spaces, on each of its rows, as ``claim`` is.
 """
 
 import datetime
 import heapq
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
-from claimtracker.claims.models import DESK_STATES, Attribution, Claim, ReviewState, StatusChange
+from claimtracker.claims.models import (
+    DESK_STATES,
+    Attribution,
+    Claim,
+    Evidence,
+    Relation,
+    ReviewState,
+    Source,
+    StatusChange,
+)
 from claimtracker.lib.dates import iso_date
 
 COLUMNS = (
@@ -38,9 +53,37 @@ COLUMNS = (
     "recorded_by",
     "recorded_at",
     "review_state",
+    "event_id",
+    "figure",
+    "figure_bound",
+    "figure_unit",
+    "quote_check",
+    "evidence",
+    "corrects",
+    "reviewed_by",
+    "reviewed_at",
+    "relations",
 )
+# Who recorded and reviewed an entry, and when: what a copy of the data in another
+# database does not keep (an import records its own).
+RECORDING_COLUMNS = ("recorded_by", "recorded_at", "reviewed_by", "reviewed_at")
 # Written by the app, not typed by users: never neutralised.
-NON_TEXT_COLUMNS = frozenset({"claim_id", "event_date", "date_precision", "source_published_at", "recorded_at"})
+NON_TEXT_COLUMNS = frozenset(
+    {
+        "claim_id",
+        "event_date",
+        "date_precision",
+        "source_published_at",
+        "recorded_at",
+        "event_id",
+        "figure",
+        "quote_check",
+        "evidence",
+        "corrects",
+        "reviewed_at",
+        "relations",
+    }
+)
 TEXT_COLUMN_INDEXES = frozenset(i for i, name in enumerate(COLUMNS) if name not in NON_TEXT_COLUMNS)
 
 CHUNK_SIZE = 2000
@@ -55,6 +98,15 @@ def timestamp(value: datetime.datetime | None) -> str:
     return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def figure_text(value: Decimal | None) -> str:
+    """A figure as the CSV writes it: plain digits, no separators, no trailing zeros."""
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def _user(user: object) -> str:
+    return user.get_username() if user is not None else ""  # type: ignore[attr-defined]
+
+
 def _states(include_pending: bool) -> list[str]:
     return list(DESK_STATES) if include_pending else [ReviewState.APPROVED]
 
@@ -64,7 +116,9 @@ def _attribution_rows(
 ) -> Iterator[tuple[tuple[int, Any, int, int], Row]]:
     attributions = (
         Attribution.objects.filter(claim__in=claim_ids, review_state__in=_states(include_pending))
-        .select_related("claim", "actor", "via", "source__publisher", "created_by")
+        .select_related("claim", "actor", "via", "source__publisher", "created_by", "reviewed_by")
+        .defer("source__body")
+        .annotate(source_has_text=Exists(Source.objects.filter(pk=OuterRef("source_id")).exclude(body="")))
         .order_by("claim_id", "stated_on", "id")
     )
     for a in attributions.iterator(chunk_size=CHUNK_SIZE):
@@ -89,6 +143,15 @@ def _attribution_rows(
             a.created_by.get_username(),
             timestamp(a.created_at),
             a.review_state,
+            f"a{a.pk}",
+            figure_text(a.figure),
+            a.figure_bound,
+            a.figure_unit,
+            a.quote_check,
+            "",
+            f"a{a.corrects_id}" if a.corrects_id else "",
+            _user(a.reviewed_by),
+            timestamp(a.reviewed_at),
         )
         # On the same date, what was said comes before the desk's assessment of it.
         yield (a.claim_id, a.stated_on, 0, a.pk), row
@@ -99,7 +162,8 @@ def _status_change_rows(
 ) -> Iterator[tuple[tuple[int, Any, int, int], Row]]:
     changes = (
         StatusChange.objects.filter(claim__in=claim_ids, review_state__in=_states(include_pending))
-        .select_related("claim", "status", "recorded_by")
+        .select_related("claim", "status", "recorded_by", "reviewed_by")
+        .prefetch_related(Prefetch("evidence_links", queryset=Evidence.objects.order_by("attribution_id")))
         .order_by("claim_id", "effective_on", "id")
     )
     for c in changes.iterator(chunk_size=CHUNK_SIZE):
@@ -124,8 +188,32 @@ def _status_change_rows(
             c.recorded_by.get_username(),
             timestamp(c.recorded_at),
             c.review_state,
+            f"s{c.pk}",
+            "",
+            "",
+            "",
+            "",
+            " ".join(f"a{link.attribution_id}" for link in c.evidence_links.all()),
+            f"s{c.corrects_id}" if c.corrects_id else "",
+            _user(c.reviewed_by),
+            timestamp(c.reviewed_at),
         )
         yield (c.claim_id, c.effective_on, 1, c.pk), row
+
+
+def _relations(claim_ids: QuerySet[Claim, Any]) -> Iterator[tuple[int, str]]:
+    """Each claim's own links as the relations cell, by claim id; claims without links are left out."""
+    links = Relation.objects.filter(from_claim__in=claim_ids).order_by("from_claim_id", "kind", "to_claim_id")
+    claim_id: int | None = None
+    cell: list[str] = []
+    for from_id, kind, to_id in links.values_list("from_claim_id", "kind", "to_claim_id").iterator(CHUNK_SIZE):
+        if from_id != claim_id:
+            if claim_id is not None:
+                yield claim_id, " ".join(cell)
+            claim_id, cell = from_id, []
+        cell.append(f"{kind}:{to_id}")
+    if claim_id is not None:
+        yield claim_id, " ".join(cell)
 
 
 def rows(claims: QuerySet[Claim], *, include_pending: bool = False) -> Iterator[Row]:
@@ -136,8 +224,12 @@ def rows(claims: QuerySet[Claim], *, include_pending: bool = False) -> Iterator[
         _status_change_rows(claim_ids, include_pending),
         key=lambda keyed: keyed[0],
     )
-    for _, row in merged:
-        yield row
+    links = _relations(claim_ids)
+    linked: tuple[int, str] | None = next(links, None)
+    for (claim_id, *_), row in merged:
+        while linked is not None and linked[0] < claim_id:
+            linked = next(links, None)
+        yield (*row, linked[1] if linked is not None and linked[0] == claim_id else "")
 
 
 def as_dicts(claims: QuerySet[Claim], *, include_pending: bool = False) -> Iterator[dict[str, Any]]:

@@ -2,6 +2,8 @@
 every claim the list's filters select, as one streamed CSV."""
 
 from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import (
@@ -71,6 +73,41 @@ def timeline_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
     return _csv_response(lines, f"claim-{claim.pk}-timeline-{timezone.localdate():%Y-%m-%d}.csv")
 
 
+def _number(text: str) -> int | float:
+    value = Decimal(text)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _json_event(row: dict[str, Any]) -> dict[str, Any]:
+    """A timeline row as the JSON has it (DESIGN 8.3): the figure as one object or
+    null, the evidence as a list; the claim's links are given once, with the claim."""
+    event = {name: value for name, value in row.items() if name not in _FIGURE_COLUMNS and name != "relations"}
+    event["figure"] = (
+        {"value": _number(row["figure"]), "bound": row["figure_bound"], "unit": row["figure_unit"]}
+        if row["figure"]
+        else None
+    )
+    event["evidence"] = row["evidence"].split()
+    return event
+
+
+_FIGURE_COLUMNS = ("figure", "figure_bound", "figure_unit")
+
+
+def _json_relations(claim: Claim) -> list[dict[str, Any]]:
+    links, _ = queries.links(claim)
+    return [
+        {
+            "kind": link.relation.kind,
+            "direction": "outgoing" if link.outgoing else "incoming",
+            "claim_id": link.other.pk,
+            "claim": link.other.text,
+            "status": link.other.current_status.slug if link.other.current_status else None,
+        }
+        for link in links
+    ]
+
+
 @require_GET
 def timeline_json(request: HttpRequest, pk: int) -> HttpResponse:
     try:
@@ -91,8 +128,12 @@ def timeline_json(request: HttpRequest, pk: int) -> HttpResponse:
                 "status_since_precision": claim.status_since_precision if claim.status_since else None,
                 "status": status.slug if status else None,
                 "forecast": forecast.as_json() if (forecast := claim.forecast) else None,
+                "relations": _json_relations(claim),
             },
-            "events": list(timeline.as_dicts(Claim.objects.filter(pk=claim.pk), include_pending=pending)),
+            "events": [
+                _json_event(row)
+                for row in timeline.as_dicts(Claim.objects.filter(pk=claim.pk), include_pending=pending)
+            ],
         }
     )
 

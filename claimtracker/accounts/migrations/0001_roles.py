@@ -5,7 +5,36 @@ from django.contrib.auth.management import create_permissions
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-from claimtracker.accounts.roles import ROLE_PERMISSIONS
+# The groups as they were made (claimtracker.accounts.roles holds today's; later
+# migrations add to them).
+_VIEWER = [
+    f"view_{model}"
+    for model in (
+        "actor",
+        "actoralias",
+        "source",
+        "topic",
+        "claim",
+        "attribution",
+        "statuschange",
+        "evidence",
+        "status",
+    )
+]
+_EDITOR = [
+    *_VIEWER,
+    *(
+        f"{action}_{model}"
+        for model in ("actor", "actoralias", "source", "topic", "claim", "attribution", "evidence")
+        for action in ("add", "change")
+    ),
+    "add_statuschange",
+]
+ROLE_PERMISSIONS = {
+    "Viewer": _VIEWER,
+    "Editor": _EDITOR,
+    "Reviewer": [*_EDITOR, "review_attribution", "review_statuschange"],
+}
 
 
 def create_roles(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:

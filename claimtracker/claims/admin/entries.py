@@ -1,11 +1,12 @@
 """Attributions and status changes on their own (corrections of approved ones
-included), and the evidence that links them, read-only."""
+included), the evidence that links them, read-only, and the links between claims."""
 
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import widgets as admin_widgets
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
@@ -20,7 +21,7 @@ from claimtracker.claims.admin.common import (
     _user,
 )
 from claimtracker.claims.admin.entry_rules import FollowsEntryRules, _editable_by, _to_correct
-from claimtracker.claims.models import Attribution, Evidence, ReviewState, StatusChange
+from claimtracker.claims.models import Attribution, Evidence, Relation, ReviewState, StatusChange
 from claimtracker.lib import choices
 
 
@@ -302,3 +303,48 @@ class StatusChangeAdmin(FollowsEntryRules, ChecksIds, SubmitOnce, ReviewActionsM
         what = "correction" if obj.corrects_id else "status change"
         self.message_user(request, f"The {what} was proposed and waits for a reviewer.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:claims_statuschange_changelist"))
+
+
+class RelationAdminForm(forms.ModelForm[Relation]):
+    class Meta:
+        model = Relation
+        fields = ["from_claim", "kind", "to_claim"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, second, kind = cleaned.get("from_claim"), cleaned.get("to_claim"), cleaned.get("kind")
+        if first is not None and second is not None and kind:
+            try:
+                services.check_relation(first.pk, second.pk, kind)
+            except services.DomainError as error:
+                raise forms.ValidationError(str(error)) from None
+        return cleaned
+
+
+@admin.register(Relation)
+class RelationAdmin(ChecksIds, SubmitOnce, SimpleHistoryAdmin):
+    """Links between claims: added and removed (to change one, remove it and add
+    another), through the services, each change in the history."""
+
+    form = RelationAdminForm
+    list_display = ["from_claim", "kind", "to_claim", "created_by", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["from_claim__text", "to_claim__text"]
+    autocomplete_fields = ["from_claim", "to_claim"]
+    list_select_related = ["from_claim", "to_claim", "created_by"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Relation | None = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Relation, form: Any, change: bool) -> None:
+        if change:  # not offered (has_change_permission); refused should a crafted post try
+            raise PermissionDenied("A link is removed and added again, not changed.")
+        saved = services.add_relation(obj.from_claim, obj.to_claim, kind=obj.kind, by=_user(request))
+        obj.pk, obj.created_at, obj.created_by = saved.pk, saved.created_at, saved.created_by
+
+    def delete_model(self, request: HttpRequest, obj: Relation) -> None:
+        services.remove_relation(obj, by=_user(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for relation in queryset:
+            services.remove_relation(relation, by=_user(request))

@@ -36,6 +36,7 @@ from claimtracker.claims.queries.common import (
     entry_history,
     standing_attributions,
 )
+from claimtracker.claims.queries.relations import LINK_LIMIT, PARENT_LIMIT, Link, links, refined
 from claimtracker.claims.queries.review import (
     MINE_PAGE_SIZE,
     PASSAGE_CHARS,
@@ -64,7 +65,10 @@ __all__ = [
     "Event",
     "FINGERPRINT",
     "HISTORY_LIMIT",
+    "LINK_LIMIT",
+    "Link",
     "MINE_PAGE_SIZE",
+    "PARENT_LIMIT",
     "PASSAGE_CHARS",
     "REVIEW_CLAIMS",
     "REVIEW_ITEMS",
@@ -90,6 +94,8 @@ __all__ = [
     "effective_changes",
     "entry_history",
     "highlighted_body",
+    "links",
+    "refined",
     "source_not_found",
     "my_counts",
     "my_entries",

@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
@@ -16,8 +17,8 @@ from claimtracker.accounts.roles import VIEW, can_edit, can_view
 from claimtracker.claims import drafts, lookups, queries, search, services, submissions
 from claimtracker.claims import summary as claim_summary
 from claimtracker.claims.filters import ClaimFilter
-from claimtracker.claims.forms import AttributionForm, ClaimForm, StatusChangeForm, already_recorded
-from claimtracker.claims.models import Claim, Status
+from claimtracker.claims.forms import AttributionForm, ClaimForm, RelationForm, StatusChangeForm, already_recorded
+from claimtracker.claims.models import Claim, Relation, Status
 from claimtracker.claims.pagecache import cached_page
 from claimtracker.claims.views.common import is_htmx, list_filters, require
 from claimtracker.exports import jsonld
@@ -78,6 +79,7 @@ def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str
     suggested_status = next((s for s in statuses if s.slug == summary.suggestion.slug), None)
     review = summary.review and summary.review | {"url": request.build_absolute_uri(claim.get_absolute_url())}
     events_page, events = queries.timeline_page(claim, request.GET.get("events"), include_pending=editor)
+    links, link_count = queries.links(claim)
     context: dict[str, Any] = {
         "claim": claim,
         "jsonld": jsonld.script_tag(review) if review else "",
@@ -90,11 +92,20 @@ def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str
         "suggestion": summary.suggestion,
         "suggested_status": suggested_status,
         "can_edit": editor,
+        "links": links,
+        "link_count": link_count,
+        "refined": [(parent, _summary_of(parent.pk, statuses).sides) for parent in queries.refined(links)],
     }
     if editor:
         context["attribution_form"] = forms.get("attribution_form") or AttributionForm(initial=drafts.filled(request))
         context["status_form"] = forms.get("status_form") or StatusChangeForm(claim=claim, suggested=suggested_status)
+        context["relation_form"] = forms.get("relation_form") or RelationForm(claim=claim)
     return context
+
+
+def _summary_of(pk: int, statuses: list[Status]) -> claim_summary.Summary:
+    """Another claim's summary (the sides of a claim this one refines), from the cache when unchanged."""
+    return claim_summary.summary(queries.claim_for_page(pk), statuses)
 
 
 @require_GET
@@ -148,6 +159,36 @@ def propose_status_change(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return _back_to_claim(request, claim, "status-form", "Status change proposed; it waits for a reviewer.")
     return _claim_form_errors(request, pk, "claims/claim_detail.html#status-form", status_form=form)
+
+
+@require_POST
+def add_relation(request: HttpRequest, pk: int) -> HttpResponse:
+    user = require(request, can_edit, "link claims")
+    claim = get_object_or_404(Claim, pk=pk)
+    form = RelationForm(request.POST, claim=claim)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                if submissions.record(data["submission"], user, claim.get_absolute_url()):
+                    services.add_relation(claim, data["other"], kind=data["kind"], by=user)
+        except services.DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            return _back_to_claim(request, claim, "relations", "Link added.")
+    return _claim_form_errors(request, pk, "claims/claim_detail.html#relations", relation_form=form)
+
+
+@require_POST
+def remove_relation(request: HttpRequest, pk: int, relation_pk: int) -> HttpResponse:
+    user = require(request, can_edit, "unlink claims")
+    claim = get_object_or_404(Claim, pk=pk)
+    relation = Relation.objects.filter(Q(from_claim=claim) | Q(to_claim=claim), pk=relation_pk).first()
+    if relation is None:
+        # Removed already (another tab, another editor): say so instead of failing.
+        return _back_to_claim(request, claim, "relations", "That link was already removed.")
+    services.remove_relation(relation, by=user)
+    return _back_to_claim(request, claim, "relations", "Link removed.")
 
 
 def _back_to_claim(request: HttpRequest, claim: Claim, anchor: str, said: str) -> HttpResponse:

@@ -27,6 +27,7 @@ from claimtracker.claims.models import (
     Claim,
     FigureBound,
     QuoteKind,
+    RelationKind,
     Source,
     SourceKind,
     Stance,
@@ -436,6 +437,15 @@ CLAIMS = [
 ]
 
 
+# How the claims stand to one another (DESIGN 8.6): the two figures refine the dispatch.
+SENT = "North Korea has sent troops to Russia"
+RELATIONS = [
+    ("North Korea will have sent about 10,000 troops to Russia by the end of 2024", RelationKind.REFINES, SENT),
+    ("At least 3,000 North Korean troops were moved to eastern Russia in October 2024", RelationKind.REFINES, SENT),
+    ("The troops may be used against Ukraine", RelationKind.RELATED, SENT),
+]
+
+
 class Command(BaseCommand):
     help = "Load the demo data (the seed Yonhap report) and the demo users. Safe to run twice."
 
@@ -510,8 +520,12 @@ class Command(BaseCommand):
             by=editor,
         )
         statuses = {status.slug: status for status in Status.objects.all()}
-        for claim_seed in CLAIMS:
-            self._load_claim(claim_seed, actors, source, statuses, editor=editor, reviewer=reviewer)
+        claims = {
+            seed.text: self._load_claim(seed, actors, source, statuses, editor=editor, reviewer=reviewer)
+            for seed in CLAIMS
+        }
+        for first, kind, second in RELATIONS:
+            services.add_relation(claims[first], claims[second], kind=kind, by=editor)
 
     def _load_claim(
         self,

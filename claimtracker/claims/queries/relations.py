@@ -1,0 +1,47 @@
+"""The links between claims, as the claim page shows them: both ends of every
+link the claim is part of, each with the other claim's current status."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from claimtracker.claims.models import INVERSE_LABELS, Claim, Relation, RelationKind
+
+LINK_LIMIT = 50  # links shown on a claim page; the rest are counted
+PARENT_LIMIT = 3  # claims this one refines whose sides are shown as context
+
+
+@dataclass(frozen=True)
+class Link:
+    relation: Relation
+    outgoing: bool  # read from this claim: "this claim refines the other"
+    other: Claim
+
+    @property
+    def label(self) -> str:
+        kind = RelationKind(self.relation.kind)
+        return kind.label if self.outgoing else INVERSE_LABELS[kind]
+
+    @property
+    def refines_other(self) -> bool:
+        return self.outgoing and self.relation.kind == RelationKind.REFINES
+
+
+def links(claim: Claim) -> tuple[list[Link], int]:
+    """Up to LINK_LIMIT links of the claim, outgoing first, then by kind and the
+    other claim's id; and how many there are in all. Two queries."""
+    relations = Relation.objects.filter(Q(from_claim=claim) | Q(to_claim=claim))
+    shown = (
+        relations.select_related("from_claim__current_status", "to_claim__current_status")
+        .defer("from_claim__context", "to_claim__context")
+        .order_by("kind", "id")[:LINK_LIMIT]
+    )
+    found = [Link(r, True, r.to_claim) if r.from_claim_id == claim.pk else Link(r, False, r.from_claim) for r in shown]
+    found.sort(key=lambda link: (not link.outgoing, link.relation.kind, link.other.pk))
+    total = len(found) if len(found) < LINK_LIMIT else relations.count()
+    return found, total
+
+
+def refined(found: list[Link]) -> list[Claim]:
+    """The claims this one refines (up to PARENT_LIMIT): their sides stand as context here."""
+    return [link.other for link in found if link.refines_other][:PARENT_LIMIT]
