@@ -91,16 +91,21 @@ class ActorFilter(django_filters.Filter):
 class ClaimFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="filter_search", max_length=200)
     status = StatusFilter(
-        field_name="current_status__slug", to_field_name="slug", queryset=Status.objects.all(), label="Status"
+        field_name="current_status__slug",
+        to_field_name="slug",
+        queryset=Status.objects.all(),
+        label="Status",
+        widget=forms.CheckboxSelectMultiple,  # every status in view; a multi-select shows a few and clips the rest
     )
     actor = ActorFilter(method="filter_actor", label="Actor")
     stance = django_filters.ChoiceFilter(choices=Stance.choices, method="filter_stance", label="Stance")
     topic = TopicFilter(queryset=Topic.objects.all(), to_field_name="slug", method="filter_topic", label="Topic")
+    # Shown together in a fieldset "Said or changed" (claims/claim_list.html).
     date_from = django_filters.DateFilter(
-        method="filter_noop", label="Said or changed from", widget=forms.DateInput(attrs={"type": "date"})
+        method="filter_noop", label="From", widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = django_filters.DateFilter(
-        method="filter_noop", label="to", widget=forms.DateInput(attrs={"type": "date"})
+        method="filter_noop", label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
     pending = django_filters.BooleanFilter(
         method="filter_pending", label="Has pending review", widget=forms.CheckboxInput

@@ -3,12 +3,14 @@ bounded work in Python, whatever the size of the claim: a claim with
 thousands of events is paged, summarised or capped in SQL."""
 
 import datetime
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     Count,
     F,
@@ -40,6 +42,7 @@ from claimtracker.claims.queries.common import (
     _CHANGE,
     Event,
     _has_text,
+    _stances_of,
     _visible,
     corrected,
     entry_keys,
@@ -51,6 +54,64 @@ from claimtracker.lib.dates import format_date
 
 def claims_for_list() -> QuerySet[Claim]:
     return Claim.objects.select_related("current_status").prefetch_related("topics")
+
+
+class SideCounts(NamedTuple):
+    """How many actors stand on each side of a claim, as the list shows it."""
+
+    supports: int = 0
+    opposes: int = 0
+
+
+def side_counts(claim_ids: Collection[int]) -> dict[int, SideCounts]:
+    """How many actors support and how many oppose each of a page of claims,
+    counted as the claim page counts its sides (``sides``): each actor once, by
+    its latest standing stance, so that an actor who denied and later confirmed
+    supports, and one whose latest word is neutral is on neither side. Each
+    actor is counted by itself, as the claim page lists it: not merged with the
+    body it belongs to (that is for the suggestion, ``voices``), and not the
+    intermediary of reported speech (``via``).
+
+    One query whatever the number of claims and of their stances: the database
+    picks each actor's latest stance (a window over the claims' attributions)
+    and returns one row of counts per claim."""
+    ids = list(claim_ids)
+    if not ids:
+        return {}
+    stances = [*_stances_of(Polarity.SUPPORTS), *_stances_of(Polarity.OPPOSES)]
+    approved = ReviewState.APPROVED
+    params: list[str | int] = [*stances, *ids, approved, *ids, approved]
+    with connection.cursor() as cursor:
+        cursor.execute(_side_counts_sql(len(ids)), params)
+        counted = {pk: SideCounts(supports, opposes) for pk, supports, opposes in cursor.fetchall()}
+    return {pk: counted.get(pk, SideCounts()) for pk in ids}
+
+
+@functools.cache
+def _side_counts_sql(claims: int) -> str:
+    """side_counts' statement for that many claims. Written once rather than built by
+    the ORM on every list, which cost more than the query on a page of ordinary claims
+    (2 ms, against 0.3 ms), and which cannot sum over a window it filters on.
+
+    The standing attributions of standing_attributions, with the corrections looked for
+    among these claims' own attributions, since a correction is of the same claim
+    (services, the admin's form and the importer all hold to it): the database hashes
+    the few it finds instead of probing an index once per attribution, 4 ms less on a
+    claim of 3,750. The latest stance is the last in date order, as in _latest_by."""
+    attribution = Attribution._meta.db_table
+    ids = ", ".join(["%s"] * claims)
+    supporting = ", ".join(["%s"] * len(_stances_of(Polarity.SUPPORTS)))
+    opposing = ", ".join(["%s"] * len(_stances_of(Polarity.OPPOSES)))
+    return (
+        f"SELECT claim_id, SUM(CASE WHEN stance IN ({supporting}) THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN stance IN ({opposing}) THEN 1 ELSE 0 END)"
+        " FROM (SELECT a.claim_id, a.stance, ROW_NUMBER() OVER"
+        " (PARTITION BY a.claim_id, a.actor_id ORDER BY a.stated_on DESC, a.id DESC) AS newest"
+        f" FROM {attribution} a WHERE a.claim_id IN ({ids}) AND a.review_state = %s AND a.id NOT IN"
+        f" (SELECT c.corrects_id FROM {attribution} c WHERE c.claim_id IN ({ids}) AND c.review_state = %s"
+        " AND c.corrects_id IS NOT NULL)) latest"
+        " WHERE newest = 1 GROUP BY claim_id"
+    )
 
 
 # --- The claim page -------------------------------------------------------------------------------

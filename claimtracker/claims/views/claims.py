@@ -49,9 +49,12 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     for name in ("after", "before", "page"):
         query.pop(name, None)
+    counts = queries.side_counts([claim.pk for claim in page.object_list])
     context = {
         "filter": filterset,
         "page": page,
+        # Each claim of the page with how many actors support and oppose it.
+        "rows": [(claim, counts[claim.pk]) for claim in page.object_list],
         "count": keyset.capped_count(claims, COUNT_CAP),
         "count_cap": COUNT_CAP,
         "cursor_error": cursor_error,
