@@ -45,3 +45,87 @@ def test_svg_escapes_labels_and_parses() -> None:
 
 def test_nothing_to_draw() -> None:
     assert chart.build([], []) is None
+
+
+def test_month_and_year_dates_are_spans_not_first_days() -> None:
+    month = chart.Stance(datetime.date(2024, 10, 1), "month", "supports", "Seoul confirms", "a1")
+    day = chart.Stance(datetime.date(2024, 10, 21), "day", "opposes", "Pyongyang denies", "a2")
+    reported = chart.Change(datetime.date(2024, 10, 1), "month", "Reported", "#4a7fc1")
+    drawn = chart.build([reported], [month, day])
+    assert drawn is not None
+    spanned = next(m for m in drawn.markers if m.anchor == "a1")
+    assert spanned.width > 0 and next(m for m in drawn.markers if m.anchor == "a2").width == 0
+    # "October 2024" runs from October's tick to November's, for the stance and the status both.
+    october, november = (next(t for t in drawn.ticks if t.label == label) for label in ("Oct 2024", "Nov"))
+    assert spanned.x == october.x and abs(spanned.x + spanned.width - november.x) < 0.2
+    assert abs(drawn.bands[0].x + drawn.bands[0].vague - november.x) < 0.2
+    markup = chart.svg(drawn)
+    assert 'class="span"' in markup and 'class="vague"' in markup
+
+
+def test_month_ticks_due_date_and_today() -> None:
+    stances = [chart.Stance(datetime.date(2024, 10, 21), "day", "opposes", "Pyongyang denies", "a1")]
+    changes = [chart.Change(datetime.date(2024, 10, 25), "day", "Corroborated", "#2e7d32")]
+    drawn = chart.build(changes, stances, due_on=datetime.date(2024, 12, 31), today=datetime.date(2024, 11, 15))
+    assert drawn is not None
+    assert [t.label for t in drawn.ticks] == ["Oct 2024", "Nov", "Dec", "Jan 2025"]
+    assert [(r.kind, r.label) for r in drawn.rules] == [("due", "Due 31 Dec 2024"), ("today", "Today")]
+    # A today years after the story is not squeezed onto the axis.
+    later = chart.build(changes, stances, due_on=datetime.date(2024, 12, 31), today=datetime.date(2026, 12, 1))
+    assert later is not None and [r.kind for r in later.rules] == ["due"]
+    # A story of years: ticks thin out to at most MAX_TICKS.
+    long = chart.build([*changes, chart.Change(datetime.date(2030, 3, 1), "day", "Confirmed", "#1b5e20")], stances)
+    assert long is not None and 2 <= len(long.ticks) <= chart.MAX_TICKS
+
+
+def test_markers_are_numbered_links_to_their_entries() -> None:
+    stances = [
+        chart.Stance(
+            datetime.date(2024, 10, day), "day", "supports" if day % 2 else "opposes", f"Actor {day}", f"a{day}"
+        )
+        for day in (3, 12, 21, 28)
+    ]
+    drawn = chart.build([], stances)
+    assert drawn is not None
+    assert [m.number for m in drawn.markers] == [1, 2, 3, 4]
+    markup = chart.svg(drawn)
+    for m in drawn.markers:
+        assert f'<a href="#{m.anchor}" aria-label="{m.number}. ' in markup
+
+
+def test_figures_are_a_series_with_hedged_points_marked() -> None:
+    stances = [chart.Stance(datetime.date(2024, 10, 25), "day", "supports", "White House asserts", "a1")]
+    figures = [
+        chart.Figure(datetime.date(2024, 10, 18), "day", 3000.0, "about 3,000 troops", "NIS", True, "a2"),
+        chart.Figure(datetime.date(2024, 10, 25), "day", 10000.0, "10,000 troops", "State", False, "a3"),
+    ]
+    drawn = chart.build([], stances, figures)
+    assert drawn is not None and drawn.top == chart.FIGURES_HEIGHT
+    low, high = drawn.points
+    assert low.y > high.y, "the larger figure stands higher"
+    assert low.hedged and not high.hedged
+    markup = chart.svg(drawn)
+    assert markup.count('class="figure-point hedged"') == 1 and "figure-line" in markup
+    assert "about 3,000 troops" in markup and 'href="#a3"' in markup
+    many = [
+        chart.Figure(
+            datetime.date(2020, 1, 1) + datetime.timedelta(days=i), "day", float(i), f"{i}", "X", False, f"a{i}"
+        )
+        for i in range(3000)
+    ]
+    drawn = chart.build([], stances, many)
+    assert drawn is not None and len(drawn.points) <= (chart.WIDTH / chart.MARKER_STEP) + 1
+
+
+def test_new_labels_are_escaped() -> None:
+    hostile = '<script>alert(1)</script>"'
+    drawn = chart.build(
+        [chart.Change(datetime.date(2024, 10, 1), "month", hostile, '"><script>')],
+        [chart.Stance(datetime.date(2024, 10, 2), "day", "supports", hostile, '"><script>')],
+        [chart.Figure(datetime.date(2024, 10, 2), "day", 1.0, hostile, hostile, True, '"><b>')],
+        due_on=datetime.date(2024, 10, 20),
+    )
+    assert drawn is not None
+    markup = chart.svg(drawn)
+    assert "<script>" not in markup and '"><b>' not in markup
+    xml.dom.minidom.parseString(markup)

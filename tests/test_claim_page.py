@@ -68,7 +68,14 @@ def test_chart_draws_status_bands_and_stance_markers(claim: Claim, viewer: User)
     counts = re.findall(r'data-count="(\d+)" fill="[^"]+" class="marker marker-(\w+)"', svg)
     assert sum(int(n) for n, polarity in counts if polarity == "supports") == 3
     assert sum(int(n) for n, polarity in counts if polarity == "opposes") == 1
-    assert "<title>21 Oct 2024: DPRK representative at the UN denies</title>" in svg
+    # Numbered in date order, each a link to its entry in the timeline.
+    denial = Attribution.objects.get(claim=claim, stance="denies")
+    assert re.search(
+        rf'<a href="#a{denial.pk}" aria-label="(\d+)\. 21 Oct 2024: DPRK representative at the UN denies">', svg
+    )
+    numbers = [int(n) for n in re.findall(r'class="marker-number" text-anchor="middle">(\d+)<', svg)]
+    assert numbers == list(range(1, len(counts) + 1))
+    assert f'id="a{denial.pk}"' in html
 
 
 def test_history_lists_who_changed_what(claim: Claim, viewer: User) -> None:

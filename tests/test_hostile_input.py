@@ -179,10 +179,11 @@ FILTERS = ["q", "status", "actor", "stance", "topic", "date_from", "date_to", "p
 
 def whole_pages(claim: Claim, value: str) -> Iterator[tuple[str, dict[str, str]]]:
     """Reads that render a whole claim or export: fed the base strings only, to keep the run short."""
-    yield reverse("exports:claims_csv"), dict.fromkeys([*FILTERS, "bom", "pending"], value)
+    yield reverse("exports:claims_csv"), dict.fromkeys([*FILTERS, "bom", "pending", "as_of", "known"], value)
     yield reverse("claims:detail", args=[claim.pk]), {"events": value}
-    yield reverse("exports:timeline_csv", args=[claim.pk]), {"bom": value, "pending": value}
-    yield reverse("exports:timeline_json", args=[claim.pk]), {"pending": value}
+    yield reverse("claims:detail", args=[claim.pk]), {"as_of": value, "known": value}
+    yield reverse("exports:timeline_csv", args=[claim.pk]), {"bom": value, "pending": value, "as_of": value}
+    yield reverse("exports:timeline_json", args=[claim.pk]), {"pending": value, "known": value}
 
 
 def reads(claim: Claim, value: str) -> Iterator[tuple[str, dict[str, str]]]:

@@ -429,10 +429,14 @@ class Claim(models.Model):
     @property
     def forecast(self) -> "Forecast | None":
         """The forecast's outcome today; None without a due date (claims.forecast)."""
+        return self.forecast_on(timezone.localdate())
+
+    def forecast_on(self, day: datetime.date) -> "Forecast | None":
+        """The forecast's outcome judged on the day, from the status the claim holds."""
         from claimtracker.claims.forecast import judge
 
         verdict = self.current_status.verdict if self.current_status_id is not None else None  # type: ignore[union-attr]
-        return judge(self.due_on, verdict, self.resolved_on, timezone.localdate())
+        return judge(self.due_on, verdict, self.resolved_on, day)
 
     def clean(self) -> None:
         has_quantity = self.quantity is not None

@@ -21,6 +21,7 @@ from django.core.cache import cache
 
 from claimtracker.claims import assessment, chart, queries
 from claimtracker.claims.models import Claim, Status
+from claimtracker.claims.moment import TODAY, Moment
 from claimtracker.exports import jsonld
 
 TIMEOUT = 24 * 3600  # seconds; entries of older fingerprints simply expire
@@ -35,8 +36,11 @@ class Summary:
     review: dict[str, Any] | None  # ClaimReview without its "url", which depends on the request's host
 
 
-def _key(claim: Claim, statuses: list[Status]) -> str:
+def _key(claim: Claim, statuses: list[Status], moment: Moment) -> str:
     fingerprint = (
+        moment.judged_on(),  # the chart marks today
+        moment.as_of,
+        moment.known,
         claim.pk,
         claim.version,
         claim.text,
@@ -47,14 +51,21 @@ def _key(claim: Claim, statuses: list[Status]) -> str:
     return "claim-summary:" + hashlib.sha256(repr(fingerprint).encode()).hexdigest()
 
 
-def summary(claim: Claim, statuses: list[Status]) -> Summary:
-    """For a claim loaded by queries.claim_for_page, with every Status row."""
-    key = _key(claim, statuses)
+def summary(claim: Claim, statuses: list[Status], moment: Moment = TODAY) -> Summary:
+    """For a claim loaded by queries.claim_for_page, with every Status row; in a
+    view of the past, drawn from the entries of then (claims.moment)."""
+    key = _key(claim, statuses, moment)
     found = cache.get(key)
     if isinstance(found, Summary):
         return found
-    stances = queries.approved_stances(claim)
-    drawn = chart.build(queries.chart_changes(claim), queries.chart_stances(stances))
+    stances = queries.approved_stances(claim, moment)
+    drawn = chart.build(
+        queries.chart_changes(claim, moment),
+        queries.chart_stances(stances),
+        queries.chart_figures(stances),
+        due_on=claim.due_on,
+        today=moment.judged_on(),
+    )
     made = Summary(
         sides=queries.sides(stances),
         suggestion=assessment.suggest(queries.voices(stances)),

@@ -30,6 +30,7 @@ from claimtracker.claims.models import (
     Source,
     StatusChange,
 )
+from claimtracker.claims.moment import TODAY, M, Moment
 from claimtracker.lib.dates import iso_date
 
 COLUMNS = (
@@ -111,11 +112,18 @@ def _states(include_pending: bool) -> list[str]:
     return list(DESK_STATES) if include_pending else [ReviewState.APPROVED]
 
 
+def _entries(queryset: QuerySet[M], include_pending: bool, moment: Moment) -> QuerySet[M]:
+    """The entries exported: in a view of the past, the approved ones of then (claims.moment)."""
+    if moment.past:
+        return moment.visible(queryset)
+    return queryset.filter(review_state__in=_states(include_pending))
+
+
 def _attribution_rows(
-    claim_ids: QuerySet[Claim, Any], include_pending: bool
+    claim_ids: QuerySet[Claim, Any], include_pending: bool, moment: Moment
 ) -> Iterator[tuple[tuple[int, Any, int, int], Row]]:
     attributions = (
-        Attribution.objects.filter(claim__in=claim_ids, review_state__in=_states(include_pending))
+        _entries(Attribution.objects.filter(claim__in=claim_ids), include_pending, moment)
         .select_related("claim", "actor", "via", "source__publisher", "created_by", "reviewed_by")
         .defer("source__body")
         .annotate(source_has_text=Exists(Source.objects.filter(pk=OuterRef("source_id")).exclude(body="")))
@@ -158,10 +166,10 @@ def _attribution_rows(
 
 
 def _status_change_rows(
-    claim_ids: QuerySet[Claim, Any], include_pending: bool
+    claim_ids: QuerySet[Claim, Any], include_pending: bool, moment: Moment
 ) -> Iterator[tuple[tuple[int, Any, int, int], Row]]:
     changes = (
-        StatusChange.objects.filter(claim__in=claim_ids, review_state__in=_states(include_pending))
+        _entries(StatusChange.objects.filter(claim__in=claim_ids), include_pending, moment)
         .select_related("claim", "status", "recorded_by", "reviewed_by")
         .prefetch_related(Prefetch("evidence_links", queryset=Evidence.objects.order_by("attribution_id")))
         .order_by("claim_id", "effective_on", "id")
@@ -216,12 +224,13 @@ def _relations(claim_ids: QuerySet[Claim, Any]) -> Iterator[tuple[int, str]]:
         yield claim_id, " ".join(cell)
 
 
-def rows(claims: QuerySet[Claim], *, include_pending: bool = False) -> Iterator[Row]:
-    """Timeline rows of the given claims, by claim id, then date, then kind."""
+def rows(claims: QuerySet[Claim], *, include_pending: bool = False, moment: Moment = TODAY) -> Iterator[Row]:
+    """Timeline rows of the given claims, by claim id, then date, then kind; in a
+    view of the past, those of then."""
     claim_ids = claims.order_by().values("pk")
     merged: Iterable[tuple[tuple[int, Any, int, int], Row]] = heapq.merge(
-        _attribution_rows(claim_ids, include_pending),
-        _status_change_rows(claim_ids, include_pending),
+        _attribution_rows(claim_ids, include_pending, moment),
+        _status_change_rows(claim_ids, include_pending, moment),
         key=lambda keyed: keyed[0],
     )
     links = _relations(claim_ids)
@@ -232,6 +241,8 @@ def rows(claims: QuerySet[Claim], *, include_pending: bool = False) -> Iterator[
         yield (*row, linked[1] if linked is not None and linked[0] == claim_id else "")
 
 
-def as_dicts(claims: QuerySet[Claim], *, include_pending: bool = False) -> Iterator[dict[str, Any]]:
-    for row in rows(claims, include_pending=include_pending):
+def as_dicts(
+    claims: QuerySet[Claim], *, include_pending: bool = False, moment: Moment = TODAY
+) -> Iterator[dict[str, Any]]:
+    for row in rows(claims, include_pending=include_pending, moment=moment):
         yield dict(zip(COLUMNS, row, strict=True))

@@ -21,6 +21,7 @@ from claimtracker.accounts.roles import can_edit, can_view
 from claimtracker.claims import queries
 from claimtracker.claims.filters import ClaimFilter
 from claimtracker.claims.models import Claim
+from claimtracker.claims.moment import BadMoment, Moment
 from claimtracker.claims.views.common import list_filters
 from claimtracker.exports import stream, timeline
 from claimtracker.lib import safejson
@@ -34,18 +35,25 @@ class BadExportRequest(Exception):
     pass
 
 
-def _flags(request: HttpRequest) -> tuple[bool, bool]:
-    """``bom`` and ``pending`` from the query string, for a user who may export;
-    only the desk may ask for pending work."""
+def _flags(request: HttpRequest) -> tuple[bool, bool, Moment]:
+    """``bom``, ``pending`` and the view of the past (``as_of``, ``known``) from
+    the query string, for a user who may export; only the desk may ask for
+    pending work, and a view of the past has none."""
     if not can_view(request.user):
         raise PermissionDenied("Your role does not allow you to export claims.")
     for name in EXPORT_OPTIONS:
         if request.GET.get(name, "") not in FLAG_VALUES:
             raise BadExportRequest(f"{name} must be 1 or 0, not {request.GET.get(name)!r}.")
+    try:
+        moment = Moment.parse(request.GET)
+    except BadMoment as error:
+        raise BadExportRequest(str(error)) from None
     pending = request.GET.get("pending") == "1"
     if pending and not can_edit(request.user):
         raise PermissionDenied("Only the desk may export entries still in review.")
-    return request.GET.get("bom") == "1", pending
+    if pending and moment.past:
+        raise BadExportRequest("A view of the past shows approved entries only: leave out pending=1.")
+    return request.GET.get("bom") == "1", pending, moment
 
 
 def _csv_response(lines: Iterator[bytes], filename: str) -> StreamingHttpResponse:
@@ -65,11 +73,11 @@ def _claim(pk: int) -> Claim:
 @require_GET
 def timeline_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
     try:
-        bom, pending = _flags(request)
+        bom, pending, moment = _flags(request)
     except BadExportRequest as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain")
     claim = _claim(pk)
-    lines = stream.timeline_csv(Claim.objects.filter(pk=claim.pk), include_pending=pending, bom=bom)
+    lines = stream.timeline_csv(Claim.objects.filter(pk=claim.pk), include_pending=pending, bom=bom, moment=moment)
     return _csv_response(lines, f"claim-{claim.pk}-timeline-{timezone.localdate():%Y-%m-%d}.csv")
 
 
@@ -111,13 +119,15 @@ def _json_relations(claim: Claim) -> list[dict[str, Any]]:
 @require_GET
 def timeline_json(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        _, pending = _flags(request)
+        _, pending, moment = _flags(request)
     except BadExportRequest as error:
         return safejson.response({"error": str(error)}, status=400)
-    claim = _claim(pk)
+    claim = queries.claim_then(_claim(pk), moment)
     status = claim.current_status
     return safejson.response(
         {
+            "as_of": moment.as_of.isoformat() if moment.as_of else None,
+            "known": moment.known.isoformat() if moment.known else None,
             "claim": {
                 "id": claim.pk,
                 "text": claim.text,
@@ -127,12 +137,12 @@ def timeline_json(request: HttpRequest, pk: int) -> HttpResponse:
                 "status_since": iso_date(claim.status_since, claim.status_since_precision) or None,
                 "status_since_precision": claim.status_since_precision if claim.status_since else None,
                 "status": status.slug if status else None,
-                "forecast": forecast.as_json() if (forecast := claim.forecast) else None,
+                "forecast": forecast.as_json() if (forecast := claim.forecast_on(moment.judged_on())) else None,
                 "relations": _json_relations(claim),
             },
             "events": [
                 _json_event(row)
-                for row in timeline.as_dicts(Claim.objects.filter(pk=claim.pk), include_pending=pending)
+                for row in timeline.as_dicts(Claim.objects.filter(pk=claim.pk), include_pending=pending, moment=moment)
             ],
         }
     )
@@ -141,12 +151,12 @@ def timeline_json(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def export_csv(request: HttpRequest) -> HttpResponseBase:
     try:
-        bom, pending = _flags(request)
+        bom, pending, moment = _flags(request)
     except BadExportRequest as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain")
     filterset = ClaimFilter(list_filters(request), queryset=queries.claims_for_list())
     if not filterset.is_valid():
         problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
         return HttpResponseBadRequest(f"These filters could not be read: {problems}", content_type="text/plain")
-    lines = stream.timeline_csv(filterset.qs, include_pending=pending, bom=bom)
+    lines = stream.timeline_csv(filterset.qs, include_pending=pending, bom=bom, moment=moment)
     return _csv_response(lines, f"claim-timelines-{timezone.localdate():%Y-%m-%d}.csv")

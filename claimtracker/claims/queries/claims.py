@@ -2,6 +2,7 @@
 bounded work in Python, whatever the size of the claim: a claim with
 thousands of events is paged, summarised or capped in SQL."""
 
+import copy
 import datetime
 import functools
 from collections.abc import Callable, Collection
@@ -22,6 +23,7 @@ from django.db.models import (
 
 from claimtracker.claims import assessment, chart
 from claimtracker.claims.assessment import MAX_AFFILIATION_DEPTH
+from claimtracker.claims.forecast import resolved_on
 from claimtracker.claims.models import (
     STANCE_POLARITY,
     Actor,
@@ -37,6 +39,7 @@ from claimtracker.claims.models import (
     format_figure,
     is_hedged,
 )
+from claimtracker.claims.moment import TODAY, Moment
 from claimtracker.claims.queries.common import (
     _ATTRIBUTION,
     _CHANGE,
@@ -44,12 +47,10 @@ from claimtracker.claims.queries.common import (
     _has_text,
     _stances_of,
     _visible,
-    corrected,
     entry_keys,
     ids_by_kind,
-    standing_attributions,
 )
-from claimtracker.lib.dates import format_date
+from claimtracker.lib.dates import Precision, format_date
 
 
 def claims_for_list() -> QuerySet[Claim]:
@@ -164,28 +165,35 @@ def claim_for_page(pk: int) -> Claim:
     )
 
 
-def timeline_page(claim: Claim, number: str | None, *, include_pending: bool = False) -> tuple[Page[Any], list[Event]]:
+def timeline_page(
+    claim: Claim, number: str | None, *, include_pending: bool = False, moment: Moment = TODAY
+) -> tuple[Page[Any], list[Event]]:
     """One page of the claim's attributions and status changes in date order; on the
     same date, what was said comes before the desk's assessment of it. With no page
     number, the last page: the latest events. With ``include_pending``, entries in
-    review (or rejected) as well."""
-    said = _visible(Attribution.objects.filter(claim=claim), include_pending)
-    assessed = _visible(StatusChange.objects.filter(claim=claim), include_pending)
+    review (or rejected) as well; in a view of the past (``moment``), the approved
+    entries of then."""
+    if moment.past:
+        said = moment.visible(Attribution.objects.filter(claim=claim))
+        assessed = moment.visible(StatusChange.objects.filter(claim=claim))
+    else:
+        said = _visible(Attribution.objects.filter(claim=claim), include_pending)
+        assessed = _visible(StatusChange.objects.filter(claim=claim), include_pending)
     paginator = Paginator(entry_keys(said, "stated_on", assessed, "effective_on"), TIMELINE_PAGE_SIZE)
     page = paginator.get_page(number or paginator.num_pages)
     wanted = ids_by_kind(page.object_list)
     attributions = (
         Attribution.objects.select_related("actor", "via", "source__publisher", "created_by", "reviewed_by")
         .defer("source__body")
-        .annotate(corrected=corrected(Attribution), source_has_text=_has_text())
+        .annotate(corrected=moment.corrected(Attribution), source_has_text=_has_text())
         .in_bulk(wanted[_ATTRIBUTION])
     )
     evidence = Evidence.objects.select_related("attribution__actor").order_by("attribution__stated_on", "id")
-    if not include_pending:
+    if not include_pending or moment.past:
         evidence = evidence.filter(attribution__review_state=ReviewState.APPROVED)
     changes = (
         StatusChange.objects.select_related("status", "recorded_by", "reviewed_by")
-        .annotate(corrected=corrected(StatusChange))
+        .annotate(corrected=moment.corrected(StatusChange))
         .prefetch_related(Prefetch("evidence_links", queryset=evidence))
         .in_bulk(wanted[_CHANGE])
     )
@@ -245,13 +253,12 @@ def figures(stances: list[Said]) -> list[Said]:
     return [stance for stance in stances if stance.figure is not None]
 
 
-def approved_stances(claim: Claim) -> list[Said]:
-    """The claim's approved attributions in date order, in one query (and one for
-    affiliations); the sides, the suggestion, the chart and the JSON-LD are all
-    drawn from them."""
+def approved_stances(claim: Claim, moment: Moment = TODAY) -> list[Said]:
+    """The claim's approved attributions in date order (those of then, in a view
+    of the past), in one query (and one for affiliations); the sides, the
+    suggestion, the chart and the JSON-LD are all drawn from them."""
     rows = (
-        standing_attributions()
-        .filter(claim=claim)
+        moment.standing(Attribution.objects.filter(claim=claim))
         .order_by("stated_on", "id")
         .values_list(
             "pk",
@@ -321,22 +328,38 @@ def voices(stances: list[Said]) -> assessment.Voices:
     )
 
 
-def effective_changes(claim: Claim) -> QuerySet[StatusChange]:
+def effective_changes(claim: Claim, moment: Moment = TODAY) -> QuerySet[StatusChange]:
     """The claim's approved status changes that no approved correction replaces,
-    latest first: the first one is the claim's current status."""
-    return (
-        StatusChange.objects.filter(claim=claim, review_state=ReviewState.APPROVED)
-        .exclude(corrected(StatusChange))
-        .order_by("-effective_on", "-recorded_at", "-id")
+    latest first: the first one is the claim's current status (or its status
+    then, in a view of the past)."""
+    return moment.standing(StatusChange.objects.filter(claim=claim)).order_by("-effective_on", "-recorded_at", "-id")
+
+
+def claim_then(claim: Claim, moment: Moment) -> Claim:
+    """A copy of the claim with the status it had then (and since when, and when
+    it came true), for a view of the past; the claim itself, today."""
+    if not moment.past:
+        return claim
+    changes = list(
+        effective_changes(claim, moment)
+        .select_related("status")
+        .only("effective_on", "effective_on_precision", "status")
     )
+    then = copy.copy(claim)
+    latest = changes[0] if changes else None
+    then.current_status = latest.status if latest else None
+    then.status_since = latest.effective_on if latest else None
+    then.status_since_precision = latest.effective_on_precision if latest else Precision.DAY
+    then.resolved_on = resolved_on((c.effective_on, c.status.verdict) for c in reversed(changes))
+    return then
 
 
-def chart_changes(claim: Claim) -> list[chart.Change]:
+def chart_changes(claim: Claim, moment: Moment = TODAY) -> list[chart.Change]:
     """The approved status changes that no approved correction replaces (the same
     entries the current status moves by: effective_changes), in timeline order."""
     return [
         chart.Change(day, precision, label, color)
-        for day, precision, label, color in effective_changes(claim)
+        for day, precision, label, color in effective_changes(claim, moment)
         .order_by("effective_on", "recorded_at", "id")
         .values_list("effective_on", "effective_on_precision", "status__label", "status__color")
     ]
@@ -344,8 +367,27 @@ def chart_changes(claim: Claim) -> list[chart.Change]:
 
 def chart_stances(stances: list[Said]) -> list[chart.Stance]:
     return [
-        chart.Stance(s.stated_on, s.stated_on_precision, s.polarity, f"{s.actor_name} {s.get_stance_display()}")
+        chart.Stance(
+            s.stated_on, s.stated_on_precision, s.polarity, f"{s.actor_name} {s.get_stance_display()}", f"a{s.pk}"
+        )
         for s in stances
+    ]
+
+
+def chart_figures(stances: list[Said]) -> list[chart.Figure]:
+    """The figures series: each figure given, in date order."""
+    return [
+        chart.Figure(
+            s.stated_on,
+            s.stated_on_precision,
+            float(s.figure),
+            s.figure_display,
+            s.actor_name,
+            s.figure_hedged,
+            f"a{s.pk}",
+        )
+        for s in figures(stances)
+        if s.figure is not None
     ]
 
 

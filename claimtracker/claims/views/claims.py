@@ -19,6 +19,7 @@ from claimtracker.claims import summary as claim_summary
 from claimtracker.claims.filters import ClaimFilter
 from claimtracker.claims.forms import AttributionForm, ClaimForm, RelationForm, StatusChangeForm, already_recorded
 from claimtracker.claims.models import Claim, Relation, Status
+from claimtracker.claims.moment import TODAY, BadMoment, Moment
 from claimtracker.claims.pagecache import cached_page
 from claimtracker.claims.views.common import is_htmx, list_filters, require
 from claimtracker.exports import jsonld
@@ -70,52 +71,64 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 # --- Claim page --------------------------------------------------------------------------------------
 
 
-def _claim_page_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str, Any]:
+def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY, **forms: Any) -> dict[str, Any]:
     # The desk (editors and reviewers) sees work in review, marked; viewers see approved entries only.
+    # A view of the past (claims.moment) shows what readers saw then, to everyone, with no forms.
     editor = can_edit(request.user)
+    desk = editor and not moment.past
     try:
         claim = queries.claim_for_page(pk)
     except Claim.DoesNotExist:
         raise Http404("No claim with that number.") from None
     statuses = list(Status.objects.all())
-    summary = claim_summary.summary(claim, statuses)
+    summary = claim_summary.summary(claim, statuses, moment)
     suggested_status = next((s for s in statuses if s.slug == summary.suggestion.slug), None)
     review = summary.review and summary.review | {"url": request.build_absolute_uri(claim.get_absolute_url())}
-    events_page, events = queries.timeline_page(claim, request.GET.get("events"), include_pending=editor)
+    events_page, events = queries.timeline_page(claim, request.GET.get("events"), include_pending=editor, moment=moment)
     links, link_count = queries.links(claim)
+    shown = queries.claim_then(claim, moment)
     context: dict[str, Any] = {
-        "claim": claim,
-        "jsonld": jsonld.script_tag(review) if review else "",
+        "claim": shown,
+        "moment": moment,
+        "forecast": shown.forecast_on(moment.judged_on()),
+        # The ClaimReview is today's assessment: a view of the past does not publish one.
+        "jsonld": jsonld.script_tag(review) if review and not moment.past else "",
         "events": events,
         "events_page": events_page,
         "sides": summary.sides,
         "chart_svg": summary.chart_svg,
         "figures": summary.figures,
-        "history": queries.claim_history(claim, include_pending=editor),
+        "history": [] if moment.past else queries.claim_history(claim, include_pending=editor),
         "suggestion": summary.suggestion,
         "suggested_status": suggested_status,
-        "can_edit": editor,
+        "can_edit": desk,
         "links": links,
         "link_count": link_count,
-        "refined": [(parent, _summary_of(parent.pk, statuses).sides) for parent in queries.refined(links)],
+        "refined": [(parent, _summary_of(parent.pk, statuses, moment).sides) for parent in queries.refined(links)],
     }
-    if editor:
+    if desk:
         context["attribution_form"] = forms.get("attribution_form") or AttributionForm(initial=drafts.filled(request))
         context["status_form"] = forms.get("status_form") or StatusChangeForm(claim=claim, suggested=suggested_status)
         context["relation_form"] = forms.get("relation_form") or RelationForm(claim=claim)
     return context
 
 
-def _summary_of(pk: int, statuses: list[Status]) -> claim_summary.Summary:
+def _summary_of(pk: int, statuses: list[Status], moment: Moment = TODAY) -> claim_summary.Summary:
     """Another claim's summary (the sides of a claim this one refines), from the cache when unchanged."""
-    return claim_summary.summary(queries.claim_for_page(pk), statuses)
+    return claim_summary.summary(queries.claim_for_page(pk), statuses, moment)
 
 
 @require_GET
 @cached_page(VIEW)
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, can_view, "read claims")
-    return render(request, "claims/claim_detail.html", _claim_page_context(request, pk))
+    try:
+        moment = Moment.parse(request.GET)
+    except BadMoment as error:
+        # Today's page, with the reason beside the date picker.
+        context = _claim_page_context(request, pk) | {"moment_error": str(error)}
+        return render(request, "claims/claim_detail.html", context, status=400)
+    return render(request, "claims/claim_detail.html", _claim_page_context(request, pk, moment=moment))
 
 
 @require_POST
