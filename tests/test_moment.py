@@ -57,6 +57,8 @@ def test_dates_are_read_strictly() -> None:
         ("24-10-2024", "must be a date written YYYY-MM-DD"),
         ("0000-01-01", "there is no day"),
         ("1066-10-14", "before 1900"),
+        ("9999-12-31", "after today"),
+        ((datetime.date.today() + datetime.timedelta(days=2)).isoformat(), "after today"),
         ("2024-10-24T00:00", "must be a date written YYYY-MM-DD"),
     ]:
         with pytest.raises(BadMoment, match=reason):
@@ -99,12 +101,14 @@ def test_the_sides_and_timeline_then(sent: Claim, viewer: User) -> None:
     assert timeline and "25 Oct 2024" not in timeline.group(0) and "21 Oct 2024" in timeline.group(0)
 
 
-@pytest.mark.parametrize("query", ["as_of=2024-02-30", "as_of=yesterday", "known=2024-13-01", "as_of=%00"])
+@pytest.mark.parametrize(
+    "query", ["as_of=2024-02-30", "as_of=yesterday", "known=2024-13-01", "as_of=%00", "known=9999-12-31"]
+)
 def test_a_bad_date_on_the_page_is_a_notice(sent: Claim, viewer: User, query: str) -> None:
     status, page = page_of(client_for(viewer), sent, query)
     assert status == 400
     notice = re.search(r'<p class="errors" role="alert" id="moment-error">(.*?)</p>', page, re.S)
-    assert notice and ("no day" in notice.group(1) or "YYYY-MM-DD" in notice.group(1))
+    assert notice and any(reason in notice.group(1) for reason in ("no day", "YYYY-MM-DD", "after today"))
     assert current(page).startswith("Corroborated"), "today's page, with the notice"
 
 
@@ -257,7 +261,8 @@ def test_the_exports_as_of_a_day(sent: Claim, viewer: User) -> None:
 
 @pytest.mark.parametrize("name", ["exports:timeline_csv", "exports:timeline_json", "exports:claims_csv"])
 @pytest.mark.parametrize(
-    "query", [{"as_of": "2024-02-30"}, {"known": "yesterday"}, {"as_of": "2024-10-24", "pending": "1"}]
+    "query",
+    [{"as_of": "2024-02-30"}, {"known": "yesterday"}, {"known": "9999-12-31"}, {"as_of": "2024-10-24", "pending": "1"}],
 )
 def test_a_bad_date_in_an_export_is_a_400_with_the_reason(
     sent: Claim, editor: User, name: str, query: dict[str, str]
@@ -266,7 +271,7 @@ def test_a_bad_date_in_an_export_is_a_400_with_the_reason(
     response = client_for(editor).get(url, query)
     assert response.status_code == 400
     text = response.content.decode()
-    assert "no day" in text or "YYYY-MM-DD" in text or "approved entries only" in text
+    assert any(reason in text for reason in ("no day", "YYYY-MM-DD", "after today", "approved entries only"))
 
 
 def test_the_past_is_the_same_for_every_role(sent: Claim, viewer: User, editor: User) -> None:

@@ -52,6 +52,8 @@ def _date(name: str, text: str) -> datetime.date | None:
         raise BadMoment(f"{name}: there is no day {text}.") from None
     if day < EARLIEST:
         raise BadMoment(f"{name}: {text} is before {EARLIEST.year}; nothing is recorded that early.")
+    if day > (today := timezone.localdate()):
+        raise BadMoment(f"{name}: {text} is after today ({today.isoformat()}); the record does not reach it yet.")
     return day
 
 
