@@ -58,7 +58,7 @@ def test_dates_are_read_strictly() -> None:
         ("0000-01-01", "there is no day"),
         ("1066-10-14", "before 1900"),
         ("9999-12-31", "after today"),
-        ((datetime.date.today() + datetime.timedelta(days=2)).isoformat(), "after today"),
+        ((timezone.localdate() + datetime.timedelta(days=2)).isoformat(), "after today"),
         ("2024-10-24T00:00", "must be a date written YYYY-MM-DD"),
     ]:
         with pytest.raises(BadMoment, match=reason):
