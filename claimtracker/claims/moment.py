@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from claimtracker.claims.models import Attribution, ReviewState, StatusChange
+from claimtracker.claims.models import DESK_STATES, Attribution, ReviewState, StatusChange
 
 M = TypeVar("M", Attribution, StatusChange)
 
@@ -115,6 +115,14 @@ class Moment:
         entries stay, to be shown struck through."""
         model = queryset.model
         return queryset.filter(self._dated(model), self._recorded(model), review_state=ReviewState.APPROVED)
+
+    def listed(self, queryset: QuerySet[M], include_pending: bool) -> QuerySet[M]:
+        """What a page or an export lists: the view's entries, and today, with
+        ``include_pending``, those in review or rejected too (never withdrawn ones,
+        which show only in their author's list)."""
+        if include_pending and not self.past:
+            return queryset.filter(review_state__in=DESK_STATES)
+        return self.visible(queryset)
 
     def standing(self, queryset: QuerySet[M]) -> QuerySet[M]:
         """The entries of the view that count: those no correction approved by then replaces."""

@@ -21,16 +21,14 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from claimtracker.claims.models import (
-    DESK_STATES,
     Attribution,
     Claim,
     Evidence,
     Relation,
-    ReviewState,
     Source,
     StatusChange,
 )
-from claimtracker.claims.moment import TODAY, M, Moment
+from claimtracker.claims.moment import TODAY, Moment
 from claimtracker.lib.dates import iso_date
 
 COLUMNS = (
@@ -108,22 +106,11 @@ def _user(user: object) -> str:
     return user.get_username() if user is not None else ""  # type: ignore[attr-defined]
 
 
-def _states(include_pending: bool) -> list[str]:
-    return list(DESK_STATES) if include_pending else [ReviewState.APPROVED]
-
-
-def _entries(queryset: QuerySet[M], include_pending: bool, moment: Moment) -> QuerySet[M]:
-    """The entries exported: in a view of the past, the approved ones of then (claims.moment)."""
-    if moment.past:
-        return moment.visible(queryset)
-    return queryset.filter(review_state__in=_states(include_pending))
-
-
 def _attribution_rows(
     claim_ids: QuerySet[Claim, Any], include_pending: bool, moment: Moment
 ) -> Iterator[tuple[tuple[int, Any, int, int], Row]]:
     attributions = (
-        _entries(Attribution.objects.filter(claim__in=claim_ids), include_pending, moment)
+        moment.listed(Attribution.objects.filter(claim__in=claim_ids), include_pending)
         .select_related("claim", "actor", "via", "source__publisher", "created_by", "reviewed_by")
         .defer("source__body")
         .annotate(source_has_text=Exists(Source.objects.filter(pk=OuterRef("source_id")).exclude(body="")))
@@ -169,7 +156,7 @@ def _status_change_rows(
     claim_ids: QuerySet[Claim, Any], include_pending: bool, moment: Moment
 ) -> Iterator[tuple[tuple[int, Any, int, int], Row]]:
     changes = (
-        _entries(StatusChange.objects.filter(claim__in=claim_ids), include_pending, moment)
+        moment.listed(StatusChange.objects.filter(claim__in=claim_ids), include_pending)
         .select_related("claim", "status", "recorded_by", "reviewed_by")
         .prefetch_related(Prefetch("evidence_links", queryset=Evidence.objects.order_by("attribution_id")))
         .order_by("claim_id", "effective_on", "id")

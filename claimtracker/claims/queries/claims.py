@@ -46,7 +46,6 @@ from claimtracker.claims.queries.common import (
     Event,
     _has_text,
     _stances_of,
-    _visible,
     entry_keys,
     ids_by_kind,
 )
@@ -173,12 +172,8 @@ def timeline_page(
     number, the last page: the latest events. With ``include_pending``, entries in
     review (or rejected) as well; in a view of the past (``moment``), the approved
     entries of then."""
-    if moment.past:
-        said = moment.visible(Attribution.objects.filter(claim=claim))
-        assessed = moment.visible(StatusChange.objects.filter(claim=claim))
-    else:
-        said = _visible(Attribution.objects.filter(claim=claim), include_pending)
-        assessed = _visible(StatusChange.objects.filter(claim=claim), include_pending)
+    said = moment.listed(Attribution.objects.filter(claim=claim), include_pending)
+    assessed = moment.listed(StatusChange.objects.filter(claim=claim), include_pending)
     paginator = Paginator(entry_keys(said, "stated_on", assessed, "effective_on"), TIMELINE_PAGE_SIZE)
     page = paginator.get_page(number or paginator.num_pages)
     wanted = ids_by_kind(page.object_list)

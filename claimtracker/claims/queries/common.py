@@ -16,14 +16,13 @@ from django.db.models import (
 )
 
 from claimtracker.claims.models import (
-    DESK_STATES,
     STANCE_POLARITY,
     Attribution,
     Polarity,
-    ReviewState,
     Source,
     StatusChange,
 )
+from claimtracker.claims.moment import TODAY
 
 M = TypeVar("M", Attribution, StatusChange)
 
@@ -33,21 +32,18 @@ def _stances_of(polarity: Polarity) -> list[str]:
 
 
 def _visible(queryset: QuerySet[M], include_pending: bool) -> QuerySet[M]:
-    """Approved entries only, unless pending and rejected ones are asked for too.
-    Withdrawn entries never show here (only in their author's list)."""
-    if include_pending:
-        return queryset.filter(review_state__in=DESK_STATES)
-    return queryset.filter(review_state=ReviewState.APPROVED)
+    """Approved entries only, unless pending and rejected ones are asked for too."""
+    return TODAY.listed(queryset, include_pending)
 
 
 def corrected(model: type[M]) -> Exists:
     """True for an entry that an approved correction replaces."""
-    return Exists(model.objects.filter(corrects=OuterRef("pk"), review_state=ReviewState.APPROVED))
+    return TODAY.corrected(model)
 
 
 def standing_attributions() -> QuerySet[Attribution]:
     """Approved attributions that no approved correction replaces: the ones that count."""
-    return Attribution.objects.filter(review_state=ReviewState.APPROVED).exclude(corrected(Attribution))
+    return TODAY.standing(Attribution.objects.all())
 
 
 def _has_text() -> Exists:
