@@ -30,6 +30,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_P95_MS = 100
+TARGET_FILTERED_PAST_P95_MS = 300  # the list filtered by the status of a past date (issue 13)
 TARGET_VS_ADMIN = 3.0
 TARGET_EXPORT_RATIO = 0.5
 TARGET_EXPORT_MB = 150
@@ -120,13 +121,23 @@ def pages(args: argparse.Namespace, missing: list[str]) -> list[Result]:
     )
     claims = Claim.objects.count()
     deep = keyset.cursor_at(queries.claims_for_list(), SORT_KEYS["newest"], claims // 2)
+    # Views of the past (claims.moment): the middle of the statements' dates, and of the
+    # recording, of all claims for the list and of the busiest claim for its page.
+    as_of, known = _middle_dates()
+    claim_as_of, claim_known = _middle_dates(busiest)
     plan = [
         ("/claims/", "/claims/", reviewer),
+        (f"/claims/ as of {as_of}", f"/claims/?as_of={as_of}", reviewer),
+        (f"/claims/ as known on {known}", f"/claims/?known={known}", reviewer),
+        (f"/claims/ status disputed as of {as_of}", f"/claims/?as_of={as_of}&status=disputed", reviewer),
+        (f"/claims/ status disputed as known on {known}", f"/claims/?known={known}&status=disputed", reviewer),
         ("/claims/ search", "/claims/?q=troops", reviewer),
         ("/claims/ search, Korean", "/claims/?q=%EB%AF%B8%EC%82%AC%EC%9D%BC", reviewer),
         ("/claims/ by actor", f"/claims/?actor={loudest}", reviewer),
         (f"/claims/ deep (claim {claims // 2:,} of {claims:,})", f"/claims/?after={deep}", reviewer),
         (f"claim page ({events:,} events)", f"/claims/{busiest}/", reviewer),
+        (f"claim page as of {claim_as_of}", f"/claims/{busiest}/?as_of={claim_as_of}", reviewer),
+        (f"claim page as known on {claim_known}", f"/claims/{busiest}/?known={claim_known}", reviewer),
         (f"actor page ({stances:,} stances)", f"/actors/{loudest}/", reviewer),
         (f"/review/ ({pending:,} pending)", "/review/", reviewer),
         ("admin claim list", "/admin/claims/claim/", admin),
@@ -194,6 +205,22 @@ def pages(args: argparse.Namespace, missing: list[str]) -> list[Result]:
     return results
 
 
+def _middle_dates(claim: int | None = None) -> tuple[str, str]:
+    """The median statement date and the median day of recording (of one claim's
+    attributions, or of all): views of the past that hold about half the record."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY stated_on),"
+            " percentile_disc(0.5) WITHIN GROUP (ORDER BY created_at::date) FROM claims_attribution"
+            + (" WHERE claim_id = %s" if claim else ""),
+            [claim] if claim else [],
+        )
+        stated, recorded = cursor.fetchone()
+    return stated.isoformat(), recorded.isoformat()
+
+
 def export(args: argparse.Namespace) -> dict[str, dict[str, float]]:
     sys.path.insert(0, str(ROOT / "bench"))
     import export_benchmark
@@ -227,8 +254,9 @@ def main() -> None:
     results = pages(args, missed)
     print()
     for result in results:
-        if not result.admin and result.p95_ms >= TARGET_P95_MS:
-            missed.append(f"{result.name}: p95 {result.p95_ms:.0f} ms, target under {TARGET_P95_MS} ms")
+        target = TARGET_FILTERED_PAST_P95_MS if " status " in result.name else TARGET_P95_MS
+        if not result.admin and result.p95_ms >= target:
+            missed.append(f"{result.name}: p95 {result.p95_ms:.0f} ms, target under {target} ms")
         if not result.admin and not result.queries_constant:  # the admin is the baseline, not held to it
             missed.append(f"{result.name}: the query count varied between requests")
     by_name = {r.name.split(" (")[0]: r for r in results}

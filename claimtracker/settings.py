@@ -112,6 +112,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # claim_status_cover_idx includes current_status for PostgreSQL's index-only scans;
     # SQLite builds it as a plain index on the id, which is all it needs there.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compiling: PostgreSQL compiles a query whose estimated cost is high, as
+    # the correlated subqueries of a view of the past make it, and spent 60-70 ms
+    # compiling a claim list query that then ran in 3 ms (docs/performance.md). The
+    # app's queries are short. An ``options`` given in DATABASE_URL comes after, and wins.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"-c jit=off {_options.get('options', '')}".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -34,7 +34,7 @@ def listed_sides(client: Client, **params: object) -> dict[str, tuple[int, int]]
     """Each listed claim's text with (supporters, opponents), as the list's rows carry them."""
     response = client.get(reverse("claims:list"), params)
     assert response.status_code == 200
-    return {claim.text: (sides.supports, sides.opposes) for claim, sides in response.context["rows"]}
+    return {claim.text: (sides.supports, sides.opposes) for claim, sides, _ in response.context["rows"]}
 
 
 def words(html: str) -> str:
@@ -205,7 +205,7 @@ def test_status_filter_is_a_group_of_checkboxes_that_keeps_the_query_string(demo
     client = client_for(viewer)
     response = client.get("/claims/?status=corroborated&status=reported")
     html = response.content.decode()
-    listed = {claim.text for claim, _ in response.context["rows"]}
+    listed = {claim.text for claim, _, _ in response.context["rows"]}
     assert listed == set(Claim.objects.filter(current_status__slug__in=["corroborated", "reported"]).values_list(
         "text", flat=True
     ))  # fmt: skip
@@ -221,7 +221,7 @@ def test_status_filter_is_a_group_of_checkboxes_that_keeps_the_query_string(demo
     # Links keep the repeated parameter: the CSV export and the next page read it as before.
     assert 'href="/claims/export.csv?status=corroborated&amp;status=reported"' in html
     one = client.get("/claims/?status=corroborated").context["rows"]
-    assert {claim.text for claim, _ in one} < listed
+    assert {claim.text for claim, _, _ in one} < listed
 
 
 def test_the_two_dates_are_one_group(demo: None, viewer: User) -> None:

@@ -1,4 +1,8 @@
-"""The claim list's filters (django-filter). The CSV export reads the same ones."""
+"""The claim list's filters (django-filter). The CSV export reads the same ones.
+
+With ``as_of`` or ``known`` (claims.moment), every filter reads the record of
+then: the claims said or assessed by then, the status and forecast outcome
+they had then, the entries approved by then."""
 
 import datetime
 from typing import Any
@@ -6,10 +10,10 @@ from typing import Any
 import django_filters
 import django_filters.fields
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.utils import timezone
 
-from claimtracker.claims import search
+from claimtracker.claims import moment, search
 from claimtracker.claims.forecast import Outcome
 from claimtracker.claims.lookups import ActorField
 from claimtracker.claims.models import (
@@ -23,6 +27,8 @@ from claimtracker.claims.models import (
     Topic,
     Verdict,
 )
+from claimtracker.claims.moment import TODAY, BadMoment, Moment
+from claimtracker.claims.queries.claims import THEN, holding, said_by, with_then
 from claimtracker.lib import keyset
 from claimtracker.lib.choices import Choices
 from claimtracker.lib.keyset import Key
@@ -49,8 +55,15 @@ SORTS = {
 }
 
 
-def _approved_attributions() -> QuerySet[Attribution]:
-    return Attribution.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
+RESOLVED = (Outcome.RESOLVED_EARLY, Outcome.RESOLVED_ON_TIME, Outcome.RESOLVED_LATE)
+
+# The sort keys of a view of the past: the status of then, annotated by with_then.
+PAST_SORT_KEYS = SORT_KEYS | {
+    "status": [
+        Key("then_since", descending=True, nullable=True, kind=datetime.date),
+        Key("id", descending=True),
+    ]
+}
 
 
 class ClaimFilterForm(forms.Form):
@@ -59,7 +72,26 @@ class ClaimFilterForm(forms.Form):
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The end date comes before the start date.")
+        if cleaned.get("pending") and (cleaned.get("as_of") or cleaned.get("known")):
+            self.add_error("pending", "Work in review is today's: a view of the past shows approved entries only.")
         return cleaned
+
+
+class DayField(forms.CharField):
+    """A day of a view of the past, read by claims.moment's rules (ISO, from
+    1900, not after today)."""
+
+    widget = forms.DateInput(attrs={"type": "date"})
+
+    def to_python(self, value: Any) -> datetime.date | None:  # type: ignore[override]
+        try:
+            return moment.day(str(self.label), super().to_python(value) or "")
+        except BadMoment as error:
+            raise ValidationError(str(error)) from None
+
+
+class DayFilter(django_filters.Filter):
+    field_class = DayField
 
 
 class _Choices(Choices, django_filters.fields.ModelChoiceIterator):
@@ -91,7 +123,7 @@ class ActorFilter(django_filters.Filter):
 class ClaimFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="filter_search", max_length=200)
     status = StatusFilter(
-        field_name="current_status__slug",
+        method="filter_status",
         to_field_name="slug",
         queryset=Status.objects.all(),
         label="Status",
@@ -119,8 +151,13 @@ class ClaimFilter(django_filters.FilterSet):
     sort = django_filters.ChoiceFilter(
         choices=list(SORTS.items()), method="filter_noop", label="Sort", empty_label=None
     )
+    # A view of the past (claims.moment), shown together in a fieldset "The record on a date".
+    as_of = DayFilter(method="filter_noop", label="As of", help_text="What was so on that day")
+    known = DayFilter(method="filter_noop", label="As known on", help_text="What the desk had approved by then")
 
     sort_keys = SORT_KEYS["newest"]  # set by filter_queryset to the order it applied
+    moment = TODAY  # set by filter_queryset to the view it read
+    _counting = False  # set by count
 
     class Meta:
         model = Claim
@@ -133,11 +170,48 @@ class ClaimFilter(django_filters.FilterSet):
     def filter_search(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
         return search.search(queryset, value)
 
+    def _attributions(self) -> QuerySet[Attribution]:
+        """The approved attributions of the outer claim (those of then, in a view of the past)."""
+        return self.moment.visible(Attribution.objects.filter(claim=OuterRef("pk")))
+
+    def filter_status(self, queryset: QuerySet[Claim], name: str, value: list[Status]) -> QuerySet[Claim]:
+        if not value:
+            return queryset
+        return queryset.filter(self._held([status.pk for status in value]))
+
+    def _held(self, ids: list[int]) -> Q:
+        """Claims whose status in the view is one of ``ids``. In a view of the past the
+        page asks claim by claim (then_status_id, of with_then), which stops once a page
+        is full, and the count matches them all in one pass over the changes of then
+        (holding), which costs less than asking each of 100,000 claims; the two agree."""
+        if self.moment.past and not self._counting:
+            return Q(then_status_id__in=ids)
+        return holding(self.moment, ids)
+
+    def _not_held(self, ids: list[int]) -> Q:
+        """The other claims, those with no status in the view among them."""
+        if self.moment.past and not self._counting:
+            return Q(then_status_id__isnull=True) | ~Q(then_status_id__in=ids)
+        return ~holding(self.moment, ids)
+
+    def count(self, cap: int) -> int:
+        """How many claims match, counting no further than cap + 1 (keyset.capped_count)."""
+        claims = self.qs  # validates the form and reads the moment
+        data = self.form.cleaned_data
+        by_status = data.get("status") or data.get("outcome") or data.get("overdue")
+        if not (self.moment.past and by_status) or self.queryset is None:
+            return keyset.capped_count(claims, cap)
+        self._counting = True
+        try:
+            return keyset.capped_count(self.filter_queryset(self.queryset.all()), cap)
+        finally:
+            self._counting = False
+
     def filter_actor(self, queryset: QuerySet[Claim], name: str, value: Actor) -> QuerySet[Claim]:
-        return queryset.filter(Exists(_approved_attributions().filter(Q(actor=value) | Q(via=value))))
+        return queryset.filter(Exists(self._attributions().filter(Q(actor=value) | Q(via=value))))
 
     def filter_stance(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
-        return queryset.filter(Exists(_approved_attributions().filter(stance=value)))
+        return queryset.filter(Exists(self._attributions().filter(stance=value)))
 
     def filter_topic(self, queryset: QuerySet[Claim], name: str, value: Topic) -> QuerySet[Claim]:
         return queryset.filter(topics=value)
@@ -155,34 +229,46 @@ class ClaimFilter(django_filters.FilterSet):
         return self.filter_outcome(queryset, name, Outcome.OVERDUE) if value else queryset
 
     def filter_outcome(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
-        """Claims whose forecast has this outcome today (the rules of claims.forecast.judge)."""
-        today = timezone.localdate()
-        undecided = Q(current_status__isnull=True) | Q(current_status__verdict=Verdict.OPEN)
-        true = Q(current_status__verdict=Verdict.TRUE, resolved_on__isnull=False)
-        condition = (
-            {
-                Outcome.OPEN: undecided & Q(due_on__gte=today),
-                Outcome.OVERDUE: undecided & Q(due_on__lt=today),
-                Outcome.FAILED: Q(current_status__verdict__in=[Verdict.FALSE, Verdict.WITHDRAWN]),
-                Outcome.RESOLVED_EARLY: true & Q(resolved_on__lt=F("due_on")),
-                Outcome.RESOLVED_ON_TIME: true & Q(resolved_on=F("due_on")),
-                Outcome.RESOLVED_LATE: true & Q(resolved_on__gt=F("due_on")),
-            }.get(Outcome(value))
-            if value in Outcome.values
-            else None
-        )
-        if condition is None:
+        """Claims whose forecast has this outcome on the view's day (the rules of
+        claims.forecast.judge), by the status they hold then."""
+        if value not in Outcome.values:
             return queryset
+        day = self.moment.judged_on()
+        resolved = "then_resolved" if self.moment.past else "resolved_on"
+
+        verdict_of = dict(Status.objects.values_list("pk", "verdict"))
+
+        def of(*verdicts: str) -> list[int]:
+            return [pk for pk, verdict in verdict_of.items() if verdict in verdicts]
+
+        undecided = self._not_held(of(Verdict.TRUE, Verdict.FALSE, Verdict.WITHDRAWN))  # none yet, or an open one
+        true = self._held(of(Verdict.TRUE)) & Q(**{f"{resolved}__isnull": False})
+        condition = {
+            Outcome.OPEN: undecided & Q(due_on__gte=day),
+            Outcome.OVERDUE: undecided & Q(due_on__lt=day),
+            Outcome.FAILED: self._held(of(Verdict.FALSE, Verdict.WITHDRAWN)),
+            Outcome.RESOLVED_EARLY: true & Q(**{f"{resolved}__lt": F("due_on")}),
+            Outcome.RESOLVED_ON_TIME: true & Q(**{resolved: F("due_on")}),
+            Outcome.RESOLVED_LATE: true & Q(**{f"{resolved}__gt": F("due_on")}),
+        }[Outcome(value)]
         return queryset.filter(condition, due_on__isnull=False)
 
     def filter_queryset(self, queryset: QuerySet[Claim]) -> QuerySet[Claim]:
-        queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
+        self.moment = Moment(data.get("as_of"), data.get("known"))
+        if self.moment.past:
+            # What the claims were then; the count needs only the day a forecast came true.
+            needed = ["then_resolved"] if data.get("outcome") in RESOLVED else []
+            queryset = with_then(queryset.filter(said_by(self.moment)), self.moment, needed if self._counting else THEN)
+        queryset = super().filter_queryset(queryset)
         queryset = self._filter_dates(queryset, data.get("date_from"), data.get("date_to"))
+        if self._counting:
+            return queryset
         sort = data.get("sort") or ("relevance" if data.get("q") else "newest")
         if sort == "relevance" and "rank" not in queryset.query.annotations:
             sort = "newest"  # no search (or SQLite, which does not rank)
-        self.sort_keys = SORT_KEYS.get(sort, SORT_KEYS["newest"])
+        keys = PAST_SORT_KEYS if self.moment.past else SORT_KEYS
+        self.sort_keys = keys.get(sort, keys["newest"])
         return queryset.order_by(*keyset.order_by(self.sort_keys))
 
     def _filter_dates(
@@ -197,5 +283,5 @@ class ClaimFilter(django_filters.FilterSet):
         if end is not None:
             said &= Q(stated_on__lte=end)
             changed &= Q(effective_on__lte=end)
-        approved_changes = StatusChange.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
-        return queryset.filter(Exists(_approved_attributions().filter(said)) | Exists(approved_changes.filter(changed)))
+        changes = self.moment.visible(StatusChange.objects.filter(claim=OuterRef("pk")))
+        return queryset.filter(Exists(self._attributions().filter(said)) | Exists(changes.filter(changed)))

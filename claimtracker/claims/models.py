@@ -705,6 +705,14 @@ class Attribution(Reviewable):
         indexes = [
             # Claim page timeline and export: a claim's attributions in date order.
             models.Index(fields=["claim", "stated_on"], name="attribution_claim_date_idx"),
+            # Views of the past (claims.moment): whether a claim had been said by a date, and
+            # known by then, read from the index alone (on PostgreSQL) for every claim of a list.
+            models.Index(
+                fields=["claim", "stated_on"],
+                include=["created_at", "reviewed_at"],
+                condition=Q(review_state="approved"),
+                name="attribution_approved_date_idx",
+            ),
             # Actor page: every stance an actor took, newest first.
             models.Index(fields=["actor", "-stated_on"], name="attribution_actor_date_idx"),
             # Review queue: pending items.
@@ -801,6 +809,14 @@ class StatusChange(Reviewable):
         indexes = [
             # refresh_current_status and the claim timeline: a claim's changes by effective date.
             models.Index(fields=["claim", "effective_on", "recorded_at"], name="statuschange_claim_date_idx"),
+            # Views of the past (claims.moment): a claim's approved changes up to a date in
+            # timeline order, the latest read first, without sorting.
+            models.Index(
+                fields=["claim", "effective_on", "recorded_at", "id"],
+                include=["reviewed_at", "status"],
+                condition=Q(review_state="approved"),
+                name="statuschange_approved_date_idx",
+            ),
             # Review queue: pending items.
             models.Index(fields=["review_state"], condition=Q(review_state="pending"), name="statuschange_pending_idx"),
         ]

@@ -40,7 +40,9 @@ class BadMoment(ValueError):
     """A date that is not a real ISO date, said so that a person can mend it."""
 
 
-def _date(name: str, text: str) -> datetime.date | None:
+def day(name: str, text: str) -> datetime.date | None:
+    """The day ``text`` names, for the parameter called ``name``; None when empty.
+    Raises BadMoment."""
     text = text.strip()
     if not text:
         return None
@@ -65,7 +67,7 @@ class Moment:
     @classmethod
     def parse(cls, params: Mapping[str, Any]) -> "Moment":
         """From a query string; raises BadMoment. Empty values mean today."""
-        return cls(*(_date(name, str(params.get(name) or "")) for name in PARAMETERS))
+        return cls(*(day(name, str(params.get(name) or "")) for name in PARAMETERS))
 
     @property
     def past(self) -> bool:

@@ -14,16 +14,20 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     Count,
+    Exists,
     F,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
+    Value,
+    Window,
 )
+from django.db.models.functions import Coalesce, FirstValue, RowNumber
 
 from claimtracker.claims import assessment, chart
 from claimtracker.claims.assessment import MAX_AFFILIATION_DEPTH
-from claimtracker.claims.forecast import resolved_on
 from claimtracker.claims.models import (
     STANCE_POLARITY,
     Actor,
@@ -35,7 +39,9 @@ from claimtracker.claims.models import (
     ReviewState,
     Source,
     Stance,
+    Status,
     StatusChange,
+    Verdict,
     format_figure,
     is_hedged,
 )
@@ -63,14 +69,15 @@ class SideCounts(NamedTuple):
     opposes: int = 0
 
 
-def side_counts(claim_ids: Collection[int]) -> dict[int, SideCounts]:
+def side_counts(claim_ids: Collection[int], moment: Moment = TODAY) -> dict[int, SideCounts]:
     """How many actors support and how many oppose each of a page of claims,
     counted as the claim page counts its sides (``sides``): each actor once, by
     its latest standing stance, so that an actor who denied and later confirmed
     supports, and one whose latest word is neutral is on neither side. Each
     actor is counted by itself, as the claim page lists it: not merged with the
     body it belongs to (that is for the suggestion, ``voices``), and not the
-    intermediary of reported speech (``via``).
+    intermediary of reported speech (``via``). In a view of the past, the sides
+    of then (claims.moment).
 
     One query whatever the number of claims and of their stances: the database
     picks each actor's latest stance (a window over the claims' attributions)
@@ -80,18 +87,22 @@ def side_counts(claim_ids: Collection[int]) -> dict[int, SideCounts]:
         return {}
     stances = [*_stances_of(Polarity.SUPPORTS), *_stances_of(Polarity.OPPOSES)]
     approved = ReviewState.APPROVED
-    params: list[str | int] = [*stances, *ids, approved, *ids, approved]
+    until: list[datetime.datetime] = [moment.known_until] * 2 if moment.known_until else []
+    dated: list[datetime.date] = [moment.as_of] if moment.as_of else []
+    params: list[str | int | datetime.date] = [*stances, *ids, approved, *dated, *until, *ids, approved, *until]
     with connection.cursor() as cursor:
-        cursor.execute(_side_counts_sql(len(ids)), params)
+        cursor.execute(_side_counts_sql(len(ids), bool(dated), bool(until)), params)
         counted = {pk: SideCounts(supports, opposes) for pk, supports, opposes in cursor.fetchall()}
     return {pk: counted.get(pk, SideCounts()) for pk in ids}
 
 
 @functools.cache
-def _side_counts_sql(claims: int) -> str:
-    """side_counts' statement for that many claims. Written once rather than built by
-    the ORM on every list, which cost more than the query on a page of ordinary claims
-    (2 ms, against 0.3 ms), and which cannot sum over a window it filters on.
+def _side_counts_sql(claims: int, dated: bool = False, known: bool = False) -> str:
+    """side_counts' statement for that many claims, as of a date (``dated``) and as
+    known on one (``known``: recorded and approved before an instant), by the
+    rules of Moment.standing. Written once rather than built by the ORM on every
+    list, which cost more than the query on a page of ordinary claims (2 ms,
+    against 0.3 ms), and which cannot sum over a window it filters on.
 
     The standing attributions of standing_attributions, with the corrections looked for
     among these claims' own attributions, since a correction is of the same claim
@@ -102,14 +113,16 @@ def _side_counts_sql(claims: int) -> str:
     ids = ", ".join(["%s"] * claims)
     supporting = ", ".join(["%s"] * len(_stances_of(Polarity.SUPPORTS)))
     opposing = ", ".join(["%s"] * len(_stances_of(Polarity.OPPOSES)))
+    by_then = " AND a.stated_on <= %s" if dated else ""
+    known_then = " AND {0}.created_at < %s AND {0}.reviewed_at < %s" if known else ""
     return (
         f"SELECT claim_id, SUM(CASE WHEN stance IN ({supporting}) THEN 1 ELSE 0 END),"
         f" SUM(CASE WHEN stance IN ({opposing}) THEN 1 ELSE 0 END)"
         " FROM (SELECT a.claim_id, a.stance, ROW_NUMBER() OVER"
         " (PARTITION BY a.claim_id, a.actor_id ORDER BY a.stated_on DESC, a.id DESC) AS newest"
-        f" FROM {attribution} a WHERE a.claim_id IN ({ids}) AND a.review_state = %s AND a.id NOT IN"
-        f" (SELECT c.corrects_id FROM {attribution} c WHERE c.claim_id IN ({ids}) AND c.review_state = %s"
-        " AND c.corrects_id IS NOT NULL)) latest"
+        f" FROM {attribution} a WHERE a.claim_id IN ({ids}) AND a.review_state = %s{by_then}{known_then.format('a')}"
+        f" AND a.id NOT IN (SELECT c.corrects_id FROM {attribution} c WHERE c.claim_id IN ({ids})"
+        f" AND c.review_state = %s{known_then.format('c')} AND c.corrects_id IS NOT NULL)) latest"
         " WHERE newest = 1 GROUP BY claim_id"
     )
 
@@ -335,18 +348,101 @@ def claim_then(claim: Claim, moment: Moment) -> Claim:
     it came true), for a view of the past; the claim itself, today."""
     if not moment.past:
         return claim
-    changes = list(
-        effective_changes(claim, moment)
-        .select_related("status")
-        .only("effective_on", "effective_on_precision", "status")
+    then = with_then(Claim.objects.filter(pk=claim.pk), moment).values(*THEN)[0]
+    statuses = Status.objects.in_bulk([then["then_status_id"]] if then["then_status_id"] else [])
+    return shown_then(copy.copy(claim), then, statuses)
+
+
+THEN = ("then_status_id", "then_since", "then_since_precision", "then_resolved")
+
+
+def with_then(claims: QuerySet[Claim], moment: Moment, names: Collection[str] = THEN) -> QuerySet[Claim]:
+    """The claims with what they were in a view of the past (the THEN values asked
+    for), in SQL so that the list filters and sorts by it: ``then_status_id`` and
+    ``then_since``, from the latest of the changes that stood then
+    (effective_changes), and ``then_resolved``, the day the run of true verdicts
+    that held then began (the rule of claims.forecast.resolved_on: the first true
+    change with no change of another verdict after it, in timeline order)."""
+    annotations: dict[str, Subquery] = {}
+    latest = _standing_changes(moment, claim=OuterRef("pk")).order_by("-effective_on", "-recorded_at", "-id")
+    for name, field in zip(THEN[:3], ("status_id", "effective_on", "effective_on_precision"), strict=True):
+        if name in names:
+            annotations[name] = Subquery(latest.values(field)[:1])
+    if "then_resolved" in names:
+        annotations["then_resolved"] = _resolved_then(moment)
+    return claims.annotate(**annotations)
+
+
+def _resolved_then(moment: Moment) -> Subquery:
+    # The last change of another verdict, then the first true change after it (in
+    # timeline order): each read from the claim's index, from one end, in one pass.
+    untrue = (
+        _standing_changes(moment, claim=OuterRef(OuterRef("pk")))
+        .exclude(status__verdict=Verdict.TRUE)
+        .order_by("-effective_on", "-recorded_at", "-id")
     )
-    then = copy.copy(claim)
-    latest = changes[0] if changes else None
-    then.current_status = latest.status if latest else None
-    then.status_since = latest.effective_on if latest else None
-    then.status_since_precision = latest.effective_on_precision if latest else Precision.DAY
-    then.resolved_on = resolved_on((c.effective_on, c.status.verdict) for c in reversed(changes))
-    return then
+    day, recorded, pk = (Subquery(untrue.values(name)[:1]) for name in ("effective_on", "recorded_at", "pk"))
+    run = (
+        _standing_changes(moment, claim=OuterRef("pk"), status__verdict=Verdict.TRUE)
+        .filter(
+            Q(effective_on__gt=Coalesce(day, Value(datetime.date.min)))
+            | Q(effective_on=day, recorded_at__gt=recorded)
+            | Q(effective_on=day, recorded_at=recorded, pk__gt=pk)
+        )
+        .order_by("effective_on", "recorded_at", "id")
+    )
+    return Subquery(run.values("effective_on")[:1])
+
+
+def holding(moment: Moment, statuses: Collection[int]) -> Q:
+    """The claims whose status in the view is one of ``statuses`` (ids): today the
+    one they hold; in a view of the past the latest change that stood then (as
+    with_then reads it), found in one pass over the changes of then, where
+    asking claim by claim cost a probe per claim."""
+    ids = list(statuses)
+    if not moment.past:
+        return Q(current_status__in=ids)
+    order = [F("effective_on").desc(), F("recorded_at").desc(), F("id").desc()]
+    latest = (
+        _standing_changes(moment)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=F("claim_id"), order_by=order),
+            held=Window(FirstValue("status_id"), partition_by=F("claim_id"), order_by=order),
+        )
+        .filter(rank=1, held__in=ids)  # ids: Django 5.2 misplaces a subquery filtered against a window
+        .values("claim_id")
+    )
+    return Q(pk__in=latest)
+
+
+def _standing_changes(moment: Moment, **where: Any) -> QuerySet[StatusChange]:
+    return moment.standing(StatusChange.objects.filter(**where))
+
+
+def said_by(moment: Moment) -> Q:
+    """The claims of a view of the past: those with an entry of then, something
+    said or assessed by then (and approved by then, for ``known``)."""
+    said = moment.visible(Attribution.objects.filter(claim=OuterRef("pk"))).values("claim")
+    assessed = moment.visible(StatusChange.objects.filter(claim=OuterRef("pk"))).values("claim")
+    # One EXISTS over both: probed from the claims' indexes, claim by claim, where
+    # two EXISTS joined by OR had the database read every status change into a hash.
+    return Q(Exists(said.union(assessed, all=True)))
+
+
+def shown_then(claim: Claim, then: dict[str, Any], statuses: dict[int, Status]) -> Claim:
+    """The claim made to show what it was then (``then``: the THEN values of
+    with_then), for the templates that show a claim's status."""
+    claim.current_status = statuses.get(then["then_status_id"])
+    claim.status_since = then["then_since"]
+    claim.status_since_precision = then["then_since_precision"] or Precision.DAY
+    claim.resolved_on = then["then_resolved"]
+    return claim
+
+
+def claims_then(claims: list[Claim]) -> list[Claim]:
+    """A page of claims read with with_then, each made to show what it was then."""
+    statuses = Status.objects.in_bulk({claim.then_status_id for claim in claims} - {None})  # type: ignore[attr-defined]
+    return [shown_then(claim, {name: getattr(claim, name) for name in THEN}, statuses) for claim in claims]
 
 
 def chart_changes(claim: Claim, moment: Moment = TODAY) -> list[chart.Change]:

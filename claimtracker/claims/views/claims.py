@@ -9,6 +9,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,7 +20,7 @@ from claimtracker.claims import summary as claim_summary
 from claimtracker.claims.filters import ClaimFilter
 from claimtracker.claims.forms import AttributionForm, ClaimForm, RelationForm, StatusChangeForm, already_recorded
 from claimtracker.claims.models import Claim, Relation, Status
-from claimtracker.claims.moment import TODAY, BadMoment, Moment
+from claimtracker.claims.moment import PARAMETERS, TODAY, BadMoment, Moment
 from claimtracker.claims.pagecache import cached_page
 from claimtracker.claims.views.common import is_htmx, list_filters, require
 from claimtracker.exports import jsonld
@@ -50,16 +51,24 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     for name in ("after", "before", "page"):
         query.pop(name, None)
-    counts = queries.side_counts([claim.pk for claim in page.object_list])
+    moment = filterset.moment
+    claims_shown = queries.claims_then(page.object_list) if moment.past else page.object_list
+    counts = queries.side_counts([claim.pk for claim in claims_shown], moment)
+    day = moment.judged_on()
+    today = query.copy()
+    for name in PARAMETERS:
+        today.pop(name, None)
     context = {
         "filter": filterset,
         "page": page,
-        # Each claim of the page with how many actors support and oppose it.
-        "rows": [(claim, counts[claim.pk]) for claim in page.object_list],
-        "count": keyset.capped_count(claims, COUNT_CAP),
+        "moment": moment,
+        # Each claim of the page with how many actors support and oppose it, and its forecast.
+        "rows": [(claim, counts[claim.pk], claim.forecast_on(day)) for claim in claims_shown],
+        "count": filterset.count(COUNT_CAP),
         "count_cap": COUNT_CAP,
         "cursor_error": cursor_error,
         "query": query.urlencode(),
+        "today_url": f"{reverse('claims:list')}?{today.urlencode()}" if today else reverse("claims:list"),
     }
     # A history restore (back button after a cache miss) needs the whole page.
     partial = is_htmx(request) and not request.htmx.history_restore_request  # type: ignore[attr-defined]

@@ -24,6 +24,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.db.models import NOT_PROVIDED
+from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 
 from claimtracker.accounts.roles import EDITOR
@@ -627,7 +628,15 @@ class Command(BaseCommand):
             # The entry refresh_current_status would pick: latest date, then the last inserted.
             _, latest = max(((i, d) for i, d in enumerate(dated) if d[2] == "change"), key=lambda p: (p[1][0], p[0]))
             status = rng.choice(statuses)
-            plans.append((dated, latest, status))
+            # Recorded within three days of its date, and approved within a day of that: a view
+            # as known on a date (claims.moment) then holds the entries of before it. Entries of
+            # one day are recorded in the order inserted, as refresh_current_status orders them.
+            recorded = [
+                min(now, _at(day) + datetime.timedelta(hours=rng.randrange(72), minutes=n))
+                for n, (day, _, _) in enumerate(dated)
+            ]
+            reviewed = [min(now, at + datetime.timedelta(minutes=rng.randrange(30, 24 * 60))) for at in recorded]
+            plans.append((dated, latest, status, recorded, reviewed))
         claims = Claim.objects.bulk_create(
             [
                 Claim(
@@ -636,13 +645,14 @@ class Command(BaseCommand):
                     current_status=status,
                     status_since=latest[0],
                     status_since_precision=latest[1],
+                    created_at=min(recorded) - datetime.timedelta(hours=1),
                 )
-                for dated, latest, status in plans
+                for dated, latest, status, recorded, _ in plans
             ]
         )
         attributions, changes_rows = [], []
-        for claim, (dated, latest, status) in zip(claims, plans, strict=True):
-            for day, precision, kind in dated:
+        for claim, (dated, latest, status, recorded, reviewed) in zip(claims, plans, strict=True):
+            for (day, precision, kind), recorded_at, reviewed_at in zip(dated, recorded, reviewed, strict=True):
                 if kind == "change":
                     changes_rows.append(
                         StatusChange(
@@ -652,9 +662,10 @@ class Command(BaseCommand):
                             effective_on_precision=precision,
                             rationale=_sentence(rng, 8),
                             recorded_by=author,
+                            recorded_at=recorded_at,
                             review_state=ReviewState.APPROVED,
                             reviewed_by=reviewer,
-                            reviewed_at=now,
+                            reviewed_at=reviewed_at,
                         )
                     )
                 else:
@@ -670,9 +681,10 @@ class Command(BaseCommand):
                             stated_on=day,
                             stated_on_precision=precision,
                             created_by=author,
+                            created_at=recorded_at,
                             review_state=ReviewState.APPROVED,
                             reviewed_by=reviewer,
-                            reviewed_at=now,
+                            reviewed_at=reviewed_at,
                         )
                     )
         _insert(Attribution, attributions)
@@ -680,13 +692,24 @@ class Command(BaseCommand):
         return len(attributions) + len(changes_rows)
 
 
+def _at(day: datetime.date) -> datetime.datetime:
+    """The start of the day, in UTC."""
+    return datetime.datetime.combine(day, datetime.time(), datetime.UTC)
+
+
 def _insert(model: type[Attribution] | type[StatusChange], objects: list[Any]) -> None:
     """Bulk insert; on PostgreSQL through COPY FROM STDIN, several times faster than
-    INSERT for these row counts. Columns the database fills (db_default) are left out."""
-    if connection.vendor != "postgresql":
+    INSERT for these row counts. Columns the database fills (db_default) are left
+    out unless given."""
+    if connection.vendor != "postgresql" or not objects:
         model.objects.bulk_create(objects, batch_size=5000)
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.db_default is NOT_PROVIDED]
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key
+        and (f.db_default is NOT_PROVIDED or not isinstance(getattr(objects[0], f.attname), DatabaseDefault))
+    ]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with (
         connection.cursor() as cursor,
