@@ -46,3 +46,32 @@ def test_on_a_phone_the_dates_share_a_row_and_nothing_overflows(page: Page, demo
     for cell in page.locator("td.side-counts").all():
         box = cell.bounding_box()
         assert box and box["x"] + box["width"] <= 390
+
+
+def test_the_list_as_of_a_day_from_its_date_picker(page: Page, demo_live: str) -> None:
+    """On 24 October 2024 the dispatch was disputed (North Korea's denial of the 21st);
+    from the 25th it was corroborated."""
+    log_in(page, demo_live, "viewer")
+    heading = page.locator("#results").get_by_role("heading", level=2)
+    expect(heading).to_have_text("6 claims")
+    page.get_by_role("group", name="Status").get_by_label("Disputed").check()
+    expect(heading).to_have_text("0 claims")
+    page.evaluate("window.__sameDocument = true")
+
+    picker = page.get_by_role("group", name="The record on a date")
+    picker.get_by_label("As of", exact=True).fill("2024-10-24")
+    expect(heading).to_have_text("1 claim")
+    expect(page).to_have_url(re.compile(r"as_of=2024-10-24"))
+    note = page.get_by_role("note")
+    expect(note).to_contain_text("A view of the past. As of 24 October 2024")
+    row = page.locator("table.claims tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("North Korea has sent troops to Russia")
+    expect(row.locator("td.side-counts")).to_have_text("2 support · 1 oppose")
+    assert page.evaluate("window.__sameDocument") is True, "results must be swapped in, not reloaded"
+
+    note.get_by_role("link", name="Back to today").click()
+    expect(heading).to_have_text("0 claims")
+    expect(page).not_to_have_url(re.compile(r"as_of="))
+    expect(page.get_by_role("note")).to_have_count(0)
+    assert page.console_errors == []  # type: ignore[attr-defined]
