@@ -74,7 +74,8 @@ def measure(kind: str) -> dict[str, float]:
         assert response.status_code == 200, response.status_code
         for chunk in response.streaming_content:  # type: ignore[attr-defined]
             size += len(chunk)
-            lines += 1
+            # Chunks of whole rows, each ended by CRLF (the synthetic text holds no CR of its own).
+            lines += chunk.count(b"\r\n")
     elif kind == "python":
         for line in python_lines(claims, include_pending=False, bom=False):
             size += len(line)
