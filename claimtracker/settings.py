@@ -14,6 +14,7 @@ import dj_database_url
 import django_stubs_ext
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+from import_export.formats import base_formats
 
 from claimtracker.lib.env import env_bool, env_int, env_list, env_str
 
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django.forms",
     "django_htmx",
     "template_partials",
@@ -64,7 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every view needs login unless it is marked @login_not_required.
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "claimtracker.accounts.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Logged-in pages are not kept by the browser: Back shows them as they are now.
     "claimtracker.accounts.middleware.PrivatePagesMiddleware",
@@ -131,10 +133,17 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # A CSV import in the admin is all or nothing: one bad row and nothing is saved.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# The admin's formats, named rather than whatever tablib finds installed (PyYAML, which a
+# test tool brings, would add YAML): each is tested for the formula guard (test_admin_exports).
+EXPORT_FORMATS = [base_formats.CSV, base_formats.TSV, base_formats.JSON, base_formats.HTML]
+IMPORT_FORMATS = [base_formats.CSV, base_formats.TSV, base_formats.JSON]
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
-# Named as the author of the ClaimReview JSON-LD on claim pages.
+# Named as the author of the ClaimReview JSON-LD on claim pages and published fact-checks.
 ORGANIZATION_NAME = env_str("ORGANIZATION_NAME", "Claim Tracker")
+ORGANIZATION_URL = env_str("ORGANIZATION_URL", "")  # its home page, when set
+# How long browsers and shared caches may keep a public page (/public/) before asking again.
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 60)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "claims:list"

@@ -2,10 +2,20 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from claimtracker.claims.views import public
 from claimtracker.claims.views.claims import healthz
+
+public_urls = (
+    [
+        path("", public.public_list, name="list"),
+        path("claims/<int:pk>/", public.public_claim, name="claim"),
+    ],
+    "public",
+)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="claims:list", permanent=False), name="home"),
@@ -17,6 +27,14 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # Published fact-checks, for anyone (claims/views/public.py).
+    path("public/", include(public_urls)),
+    path(
+        "sitemap.xml",
+        login_not_required(sitemap),
+        {"sitemaps": {"claims": public.PublishedClaims}},
+        name="sitemap",
+    ),
     # Browsers ask for it on pages that name no icon (the admin's).
     path(
         "favicon.ico",

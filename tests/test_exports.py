@@ -341,7 +341,13 @@ def test_claim_page_embeds_claim_review(troops: Claim, viewer: User) -> None:
 
     assert data["@type"] == "ClaimReview"
     assert data["claimReviewed"] == TROOPS
-    assert data["reviewRating"] == {"@type": "Rating", "alternateName": "Corroborated"}
+    assert data["reviewRating"] == {
+        "@type": "Rating",
+        "alternateName": "Corroborated",
+        "ratingValue": 4,
+        "bestRating": 5,
+        "worstRating": 1,
+    }
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", data["datePublished"])
     item = data["itemReviewed"]
     assert item["@type"] == "Claim"
@@ -351,6 +357,9 @@ def test_claim_page_embeds_claim_review(troops: Claim, viewer: User) -> None:
         "Government of the United States",
     }
     assert item["appearance"][0]["headline"] == Source.objects.get().title
+    # First said in October 2024 (month precision), in the seed's report.
+    assert item["datePublished"] == "2024-10"
+    assert item["firstAppearance"]["headline"] == Source.objects.get().title
 
 
 def test_claim_review_names_wikidata_and_source_urls(demo: None, viewer: User) -> None:

@@ -46,6 +46,8 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "claims:add_attribution": ("post", EDIT_POST),
     "claims:propose_status_change": ("post", EDIT_POST),
     "claims:add_relation": ("post", EDIT_POST),
+    "claims:publish": ("post", REVIEW_POST),
+    "claims:unpublish": ("post", REVIEW_POST),
     # Removing needs nothing but the link: the desk's POST removes it.
     "claims:remove_relation": ("post", REVIEW_POST | {"editor": 302}),
     "claims:review": ("get", REVIEW_PAGE),
@@ -76,6 +78,10 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "password_change_done": ("get", READ | {"stranger": 200}),
     "healthz": ("get", ANYONE),
     "favicon": ("get", dict.fromkeys(ROLES, 301)),
+    # Published fact-checks, for anyone (the demo publishes its assessed claims).
+    "public:list": ("get", ANYONE),
+    "public:claim": ("get", ANYONE),
+    "sitemap": ("get", ANYONE),
 }
 
 
@@ -125,6 +131,8 @@ def _url(name: str, pattern: URLPattern) -> str:
             kwargs = {"pk": Attribution.objects.first().actor_id}
         elif name.startswith("claims:source") or name == "claims:record_from_source":
             kwargs = {"pk": Attribution.objects.first().source_id}
+        elif name == "public:claim":  # not the claim the walk unpublishes
+            kwargs = {"pk": Claim.objects.filter(published_at__isnull=False).order_by("pk").first().pk}
         else:
             kwargs = {"pk": Claim.objects.first().pk}
     return reverse(name, kwargs=kwargs)

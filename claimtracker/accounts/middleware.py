@@ -7,8 +7,10 @@ server's page cache (claims/pagecache.py) answers a repeat cheaply.
 """
 
 from collections.abc import Callable
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth import middleware as auth_middleware
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
 
@@ -20,6 +22,21 @@ class PrivatePagesMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         html = response.get("Content-Type", "").startswith("text/html")
-        if html and user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+        # The header first: a public page sets its own, and must not read the session.
+        if html and not response.has_header("Cache-Control") and user is not None and user.is_authenticated:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's, asking the view before the user: a view marked
+    @login_not_required then reads no session, so that a public page sets no
+    cookie and does not vary on one (Django's asks whether the user is logged
+    in first, which reads the session and adds "Vary: Cookie")."""
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> HttpResponseBase | None:
+        if not getattr(view_func, "login_required", True):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)

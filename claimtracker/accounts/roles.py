@@ -44,6 +44,8 @@ ROLE_PERMISSIONS[REVIEWER] = [
     *ROLE_PERMISSIONS[EDITOR],
     "review_attribution",
     "review_statuschange",
+    # Showing a claim to anyone at /public/claims/<id>/ (docs/decisions.md).
+    "publish_claim",
 ]
 
 AnyUser = User | AnonymousUser
@@ -53,6 +55,7 @@ AnyUser = User | AnonymousUser
 VIEW = "claims.view_claim"
 EDIT = "claims.add_attribution"
 REVIEW = "claims.review_statuschange"
+PUBLISH = "claims.publish_claim"
 
 
 def can_view(user: AnyUser) -> bool:
@@ -65,6 +68,10 @@ def can_edit(user: AnyUser) -> bool:
 
 def can_review(user: AnyUser) -> bool:
     return user.is_authenticated and user.has_perm(REVIEW)
+
+
+def can_publish(user: AnyUser) -> bool:
+    return user.is_authenticated and user.has_perm(PUBLISH)
 
 
 def holds_now(user: AnyUser, perm: str) -> bool:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length, Now, Trim
@@ -265,6 +265,10 @@ class Verdict(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+# The scale of Status.rating, as a published ClaimReview states it (bestRating, worstRating).
+WORST_RATING, BEST_RATING = 1, 5
+
+
 class Status(models.Model):
     """A word of the desk's assessment vocabulary. Admins may rename and recolour
     statuses; code relies only on ``slug`` and ``verdict``."""
@@ -277,6 +281,15 @@ class Status(models.Model):
     color = models.CharField(max_length=7, default="#777777", validators=[validators.hex_color])
     order = models.PositiveSmallIntegerField(default=0)
     verdict = models.CharField(max_length=10, choices=Verdict, default=Verdict.OPEN)
+    rating = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(WORST_RATING), MaxValueValidator(BEST_RATING)],
+        help_text=(
+            f"The rating published fact-checks carry (ClaimReview), from {WORST_RATING} (false) "
+            f"to {BEST_RATING} (true); empty: the label alone."
+        ),
+    )
 
     history = HistoricalRecords()
 
@@ -285,6 +298,10 @@ class Status(models.Model):
         verbose_name_plural = "statuses"
         constraints = [
             _choices_constraint("verdict", Verdict, "status"),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=WORST_RATING, rating__lte=BEST_RATING),
+                name="status_rating_range",
+            ),
             models.CheckConstraint(
                 condition=Q(Exact(Length("color"), 7), color__startswith="#"), name="status_color_format"
             ),
@@ -373,6 +390,13 @@ class Claim(models.Model):
     search_quotes = models.TextField(blank=True, editable=False)
     search_actors = models.TextField(blank=True, editable=False)
 
+    published_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When a reviewer published it; empty: not published."
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
+
     history = HistoricalRecords(
         excluded_fields=[
             "current_status",
@@ -388,8 +412,14 @@ class Claim(models.Model):
 
     class Meta:
         ordering = ["-id"]  # newest first, in recording order (the primary key index serves it)
+        permissions = [("publish_claim", "Can publish and unpublish a claim")]
         constraints = [
             _not_blank("text", "claim_text_not_blank"),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True, published_by__isnull=True)
+                | Q(published_at__isnull=False, published_by__isnull=False),
+                name="claim_published_by_whom",
+            ),
             models.CheckConstraint(condition=Q(version__gte=1), name="claim_version_positive"),
             models.CheckConstraint(
                 condition=Q(quantity_bound="") | Q(quantity_bound__in=Bound.values), name="claim_quantity_bound_valid"
@@ -407,6 +437,10 @@ class Claim(models.Model):
             # Actor track record (queries.track_record): each claim's status by id, read from
             # the index alone instead of the wide claim rows.
             models.Index(fields=["id"], include=["current_status"], name="claim_status_cover_idx"),
+            # /public/: published claims, the latest published first.
+            models.Index(
+                fields=["-published_at", "-id"], condition=Q(published_at__isnull=False), name="claim_published_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -414,6 +448,10 @@ class Claim(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("claims:detail", args=[self.pk])
+
+    def get_public_url(self) -> str:
+        """Its page for readers, once published (/public/claims/<id>/)."""
+        return reverse("public:claim", args=[self.pk])
 
     @property
     def status_since_display(self) -> str:

@@ -279,6 +279,41 @@ def update_claim(
     return current
 
 
+# --- Publishing -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def publish(claim: Claim, *, by: User) -> Claim:
+    """Show the claim to anyone at /public/claims/<id>/ (DESIGN 8.4), recording who
+    published it and when in its history. A claim with no approved status has
+    nothing to publish yet. Publishing a published claim changes nothing."""
+    current = _lock_claim(claim.pk)
+    if current.current_status_id is None:
+        raise DomainError("This claim has no approved status yet: there is nothing to publish.")
+    if current.published_at is None:
+        current.published_at, current.published_by = timezone.now(), by
+        _save_publication(current, by, "published")
+    return current
+
+
+@transaction.atomic
+def unpublish(claim: Claim, *, by: User) -> Claim:
+    """Take the claim off /public/; its public page answers 404 again."""
+    current = _lock_claim(claim.pk)
+    if current.published_at is not None:
+        current.published_at, current.published_by = None, None
+        _save_publication(current, by, "unpublished")
+    return current
+
+
+def _save_publication(claim: Claim, by: User, reason: str) -> None:
+    # Not an edit of what the claim says: ``version`` stays, so an edit form open
+    # meanwhile is not refused as stale. The history says who and when, and why.
+    claim._history_user = by  # type: ignore[attr-defined]
+    claim._change_reason = reason  # type: ignore[attr-defined]
+    claim.save(update_fields=["published_at", "published_by"])
+
+
 # --- Relations between claims ----------------------------------------------------------------
 
 

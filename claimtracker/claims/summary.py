@@ -20,7 +20,7 @@ from typing import Any
 from django.core.cache import cache
 
 from claimtracker.claims import assessment, chart, queries
-from claimtracker.claims.models import Claim, Status
+from claimtracker.claims.models import Claim, Source, Status
 from claimtracker.claims.moment import TODAY, Moment
 from claimtracker.exports import jsonld
 
@@ -34,6 +34,7 @@ class Summary:
     chart_svg: str
     figures: list[queries.Said]  # the estimates over time: approved stances that give a figure
     review: dict[str, Any] | None  # ClaimReview without its "url", which depends on the request's host
+    sources: list[Source]  # where it appeared, the latest cited first (queries.SCHEMA_LIMIT of them)
 
 
 def _key(claim: Claim, statuses: list[Status], moment: Moment) -> str:
@@ -46,7 +47,7 @@ def _key(claim: Claim, statuses: list[Status], moment: Moment) -> str:
         claim.text,
         claim.current_status_id,
         *(getattr(claim, name) for name in queries.FINGERPRINT),
-        [(s.pk, s.slug, s.label, s.color, s.verdict) for s in statuses],
+        [(s.pk, s.slug, s.label, s.color, s.verdict, s.rating) for s in statuses],
     )
     return "claim-summary:" + hashlib.sha256(repr(fingerprint).encode()).hexdigest()
 
@@ -66,12 +67,14 @@ def summary(claim: Claim, statuses: list[Status], moment: Moment = TODAY) -> Sum
         due_on=claim.due_on,
         today=moment.judged_on(),
     )
+    asserting, sources, first = queries.schema_sources(stances)
     made = Summary(
         sides=queries.sides(stances),
         suggestion=assessment.suggest(queries.voices(stances)),
         chart_svg=chart.svg(drawn) if drawn else "",
         figures=queries.figures(stances),
-        review=jsonld.claim_review(claim, "", *queries.schema_sources(stances)),
+        review=jsonld.claim_review(claim, "", asserting, sources, first),
+        sources=sources,
     )
     cache.set(key, made, TIMEOUT)
     return made

@@ -41,6 +41,7 @@ from claimtracker.claims.models import (
     Stance,
     Status,
     StatusChange,
+    Topic,
     Verdict,
     format_figure,
     is_hedged,
@@ -156,25 +157,58 @@ def _count(queryset: QuerySet[Any]) -> Subquery:
     return Subquery(queryset.order_by().values("claim").annotate(n=Count("pk")).values("n")[:1])
 
 
+def _fingerprint() -> dict[str, Subquery]:
+    """The FINGERPRINT annotations of a claim (the outer query's)."""
+    changes = StatusChange.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
+    attributions = Attribution.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
+    return {
+        "reviewed_at": _latest(changes, "recorded_at"),
+        "approved_changes": _count(changes),
+        "approved_attributions": _count(attributions),
+        "attributions_reviewed": _latest(attributions, "reviewed_at"),
+        "attributions_edited": _latest(Attribution.history.filter(claim_id=OuterRef("pk")), "history_date"),
+        "actors_edited": _latest(Actor.history.all(), "history_date"),
+        "sources_edited": _latest(Source.history.all(), "history_date"),
+    }
+
+
 def claim_for_page(pk: int) -> Claim:
     """The claim with ``reviewed_at`` (when the desk last approved a status change
     on it) and the rest of the FINGERPRINT, in one query. Raises Claim.DoesNotExist."""
-    changes = StatusChange.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
-    attributions = Attribution.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
     return (
         Claim.objects.select_related("current_status", "created_by")
         .prefetch_related("topics")
-        .annotate(
-            reviewed_at=_latest(changes, "recorded_at"),
-            approved_changes=_count(changes),
-            approved_attributions=_count(attributions),
-            attributions_reviewed=_latest(attributions, "reviewed_at"),
-            attributions_edited=_latest(Attribution.history.filter(claim_id=OuterRef("pk")), "history_date"),
-            actors_edited=_latest(Actor.history.all(), "history_date"),
-            sources_edited=_latest(Source.history.all(), "history_date"),
-        )
+        .annotate(**_fingerprint())
         .get(pk=pk)
     )
+
+
+def public_fingerprint(pk: int) -> tuple[Any, ...] | None:
+    """Everything a published claim's public page is drawn from, in one query: the
+    claim's own fields, the FINGERPRINT of its entries, and when the status
+    vocabulary and the topics were last edited. None when the claim is not
+    published (or does not exist)."""
+    row = (
+        Claim.objects.filter(pk=pk, published_at__isnull=False)
+        .annotate(
+            **_fingerprint(),
+            statuses_edited=_latest(Status.history.all(), "history_date"),
+            topics_edited=_latest(Topic.history.all(), "history_date"),
+        )
+        .values_list(
+            "version",
+            "text",
+            "published_at",
+            "current_status_id",
+            "status_since",
+            "resolved_on",
+            *FINGERPRINT,
+            "statuses_edited",
+            "topics_edited",
+        )
+        .first()
+    )
+    return tuple(row) if row is not None else None
 
 
 def timeline_page(
@@ -482,23 +516,34 @@ def chart_figures(stances: list[Said]) -> list[chart.Figure]:
     ]
 
 
-def schema_sources(stances: list[Said]) -> tuple[list[Actor], list[Source]]:
-    """For the ClaimReview: the actors who supported the claim (by name) and the
-    sources it appeared in (the latest cited first), SCHEMA_LIMIT of each."""
+class FirstAppearance(NamedTuple):
+    """Where and when the claim was first said, as far as the record shows."""
+
+    day: datetime.date
+    precision: str
+    source: Source
+
+
+def schema_sources(stances: list[Said]) -> tuple[list[Actor], list[Source], FirstAppearance | None]:
+    """For the ClaimReview: the actors who supported the claim (by name), the
+    sources it appeared in (the latest cited first), SCHEMA_LIMIT of each, and
+    where and when it was first said (the earliest stance's date and source),
+    the sources read in one query."""
     names = {s.actor_id: s.actor_name for s in stances if s.polarity == Polarity.SUPPORTS}
     actor_ids = sorted(names, key=lambda pk: (names[pk], pk))[:SCHEMA_LIMIT]
     source_ids = list(dict.fromkeys(s.source_id for s in reversed(stances)))[:SCHEMA_LIMIT]
     actors = list(Actor.objects.filter(pk__in=actor_ids).order_by("name", "id")) if actor_ids else []
-    sources = (
-        list(
-            Source.objects.filter(pk__in=source_ids)
-            .only("title", "url", "published_at")
-            .order_by(F("published_at").desc(nulls_last=True), "id")
-        )
-        if source_ids
-        else []
+    if not stances:
+        return actors, [], None
+    first = stances[0]
+    read = list(
+        Source.objects.filter(pk__in={*source_ids, first.source_id})
+        .only("title", "url", "published_at")
+        .order_by(F("published_at").desc(nulls_last=True), "id")
     )
-    return actors, sources
+    sources = [source for source in read if source.pk in source_ids]
+    by_id = {source.pk: source for source in read}
+    return actors, sources, FirstAppearance(first.stated_on, first.stated_on_precision, by_id[first.source_id])
 
 
 def claim_history(claim: Claim, *, include_pending: bool = False, limit: int = 30) -> list[object]:

@@ -14,7 +14,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from claimtracker.accounts.roles import VIEW, can_edit, can_view
+from claimtracker.accounts.roles import VIEW, can_edit, can_publish, can_view
 from claimtracker.claims import drafts, lookups, queries, search, services, submissions
 from claimtracker.claims import summary as claim_summary
 from claimtracker.claims.filters import ClaimFilter
@@ -111,6 +111,7 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
         "suggestion": summary.suggestion,
         "suggested_status": suggested_status,
         "can_edit": desk,
+        "can_publish": can_publish(request.user) and not moment.past,
         "links": links,
         "link_count": link_count,
         "refined": [(parent, _summary_of(parent.pk, statuses, moment).sides) for parent in queries.refined(links)],
@@ -214,6 +215,27 @@ def remove_relation(request: HttpRequest, pk: int, relation_pk: int) -> HttpResp
         return _back_to_claim(request, claim, "relations", "That link was already removed.")
     services.remove_relation(relation, by=user)
     return _back_to_claim(request, claim, "relations", "Link removed.")
+
+
+@require_POST
+def publish_claim(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the claim at /public/claims/<id>/ (a reviewer's decision, kept in its history)."""
+    user = require(request, can_publish, "publish claims")
+    claim = get_object_or_404(Claim, pk=pk)
+    try:
+        services.publish(claim, by=user)
+    except services.DomainError as error:
+        messages.error(request, str(error))
+        return HttpResponseRedirect(f"{claim.get_absolute_url()}#publication")
+    return _back_to_claim(request, claim, "publication", "Published: anyone can read it at its public page.")
+
+
+@require_POST
+def unpublish_claim(request: HttpRequest, pk: int) -> HttpResponse:
+    user = require(request, can_publish, "unpublish claims")
+    claim = get_object_or_404(Claim, pk=pk)
+    services.unpublish(claim, by=user)
+    return _back_to_claim(request, claim, "publication", "Unpublished: its public page answers “not found”.")
 
 
 def _back_to_claim(request: HttpRequest, claim: Claim, anchor: str, said: str) -> HttpResponse:

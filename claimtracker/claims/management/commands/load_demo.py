@@ -526,6 +526,11 @@ class Command(BaseCommand):
         }
         for first, kind, second in RELATIONS:
             services.add_relation(claims[first], claims[second], kind=kind, by=editor)
+        # DESIGN 8.6: the claims whose status a reviewer approved are published (/public/).
+        for claim in claims.values():
+            claim.refresh_from_db(fields=["current_status"])
+            if claim.current_status_id is not None:
+                services.publish(claim, by=reviewer)
 
     def _load_claim(
         self,

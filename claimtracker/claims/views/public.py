@@ -1,0 +1,177 @@
+"""The published fact-checks (DESIGN 8.4): /public/, /public/claims/<id>/ and the
+sitemap, shown to anyone without login.
+
+A public page shows approved entries only and no user names or forms; it reads
+no session and sets no cookie, so that a shared cache or a CDN may keep it.
+A claim a reviewer has not published, or has taken down, answers 404.
+"""
+
+import datetime
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.sitemaps import Sitemap
+from django.core.cache import caches
+from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+from django.utils.http import quote_etag
+from django.views.decorators.http import require_GET
+
+from claimtracker.claims import pagecache, queries, search
+from claimtracker.claims import summary as claim_summary
+from claimtracker.claims.models import Attribution, Claim, ReviewState, Status, StatusChange
+from claimtracker.exports import jsonld
+from claimtracker.lib import keyset
+from claimtracker.lib.keyset import Key
+
+PAGE_SIZE = 25
+STORED_SECONDS = 24 * 3600  # a rendered claim page, kept under its data's fingerprint
+KEYS = [Key("published_at", descending=True, kind=datetime.datetime), Key("id", descending=True)]
+
+
+def published() -> QuerySet[Claim]:
+    return Claim.objects.filter(published_at__isnull=False)
+
+
+@login_not_required
+@require_GET
+def public_list(request: HttpRequest) -> HttpResponse:
+    """Published claims, the latest published first, a page at a time; a search narrows them."""
+    query = request.GET.get("q", "").strip()[:200]
+    claims = published().select_related("current_status")
+    if query:
+        claims = search.search(claims, query)
+    error = ""
+    try:
+        page = keyset.paginate(claims, KEYS, PAGE_SIZE, after=request.GET.get("after"))
+    except keyset.InvalidCursor as bad:
+        error = f"{bad} Showing the first page."
+        page = keyset.paginate(claims, KEYS, PAGE_SIZE)
+    context = {"page": page, "q": query, "error": error}
+    return _respond(request, "public/list.html", context, status=400 if error else 200)
+
+
+@login_not_required
+@require_GET
+def public_claim(request: HttpRequest, pk: int) -> HttpResponse:
+    """A published claim's page, kept at two levels so that it is never served
+    stale and seldom rendered:
+
+    - under the write generation (claims.pagecache), read in one small query:
+      while nothing was written anywhere, the stored page is served at once;
+    - under what the page is drawn from (queries.public_fingerprint, one query):
+      after a write elsewhere, the page is not rendered again unless its own
+      data changed.
+
+    A write through Django bumps the generation once it commits, and any change
+    to what the page shows changes the fingerprint, whichever worker or server
+    made it. A write made outside Django (psql) is seen by the fingerprint once
+    the first level's entry expires (PAGE_CACHE_SECONDS)."""
+    number = request.GET.get("events", "")
+    number = number if number.isdigit() and len(number) <= 6 else ""
+    asked = (pk, number, request.build_absolute_uri("/"), timezone.localdate(), _organization())
+    cache = caches["pages"]
+    quick = None
+    if settings.PAGE_CACHE_SECONDS > 0:
+        quick = "public-claim-now:" + _digest((pagecache.generation(), asked))
+        if (stored := cache.get(quick)) is not None:
+            return _public(request, HttpResponse(stored[1]), stored[0])
+    fingerprint = queries.public_fingerprint(pk)
+    if fingerprint is None:
+        raise Http404("No published claim with that number.")
+    key = "public-claim:" + _digest((fingerprint, asked))
+    stored = cache.get(key)
+    if stored is None:
+        # Kept as bytes: encoded once, not on every serve.
+        body = render_to_string("public/claim.html", _claim_context(request, pk, number) | _organization()).encode()
+        stored = (quote_etag(hashlib.md5(body, usedforsecurity=False).hexdigest()), body)
+        cache.set(key, stored, STORED_SECONDS)
+    if quick is not None:
+        cache.set(quick, stored, settings.PAGE_CACHE_SECONDS)
+    etag, body = stored
+    return _public(request, HttpResponse(body), etag)
+
+
+def _digest(parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _claim_context(request: HttpRequest, pk: int, number: str) -> dict[str, Any]:
+    claim = queries.claim_for_page(pk)
+    statuses = list(Status.objects.all())
+    summary = claim_summary.summary(claim, statuses)
+    events_page, events = queries.timeline_page(claim, number or None)
+    url = request.build_absolute_uri(claim.get_public_url())
+    review = summary.review and summary.review | {"url": url}
+    status = claim.current_status
+    description = f"Status: {status.label if status else 'not yet assessed'}"
+    if claim.status_since:
+        description += f" since {claim.status_since_display}"
+    if claim.due_on and (forecast := claim.forecast):
+        description += f"; the forecast {forecast}"
+    return {
+        "claim": claim,
+        "url": url,
+        "description": description + ".",
+        "forecast": claim.forecast,
+        "jsonld": jsonld.script_tag(review) if review else "",
+        "events": events,
+        "events_page": events_page,
+        "sides": summary.sides,
+        "chart_svg": summary.chart_svg,
+        "figures": summary.figures,
+        "sources": summary.sources,
+    }
+
+
+def _organization() -> dict[str, str]:
+    return {"organization": settings.ORGANIZATION_NAME, "organization_url": settings.ORGANIZATION_URL}
+
+
+def _respond(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """The page, rendered without the request's context processors, which read
+    the session (the user, their role, their messages): a public answer is the
+    same for everyone, sets no cookie and does not vary on one."""
+    response = HttpResponse(render_to_string(template, context | _organization()), status=status)
+    if status != 200:
+        return response
+    set_response_etag(response)
+    return _public(request, response, response["ETag"])
+
+
+def _public(request: HttpRequest, response: HttpResponse, etag: str) -> HttpResponse:
+    """Shared caches may keep it PUBLIC_CACHE_SECONDS; its ETag is its content's, so
+    a browser or CDN asking again with If-None-Match gets 304 while it is unchanged."""
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
+    return get_conditional_response(request, etag=etag, response=response) or response
+
+
+class PublishedClaims(Sitemap[Claim]):
+    """The sitemap at /sitemap.xml: every published claim's public page."""
+
+    changefreq = "daily"
+    limit = 10_000
+
+    def items(self) -> QuerySet[Claim]:
+        def reviewed(model: type[Attribution] | type[StatusChange]) -> Coalesce:
+            approved = model.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
+            latest = Subquery(approved.order_by("-reviewed_at").values("reviewed_at")[:1])
+            return Coalesce(latest, F("published_at"))
+
+        # Its page changed when it was published or when an entry of it was last approved since.
+        changed = Greatest(F("published_at"), reviewed(Attribution), reviewed(StatusChange))
+        return published().order_by("-published_at", "-id").only("pk").annotate(changed=changed)
+
+    def location(self, item: Claim) -> str:
+        return item.get_public_url()
+
+    def lastmod(self, item: Claim) -> datetime.datetime | None:
+        changed: datetime.datetime | None = item.changed  # type: ignore[attr-defined]
+        return changed
