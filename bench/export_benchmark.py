@@ -16,6 +16,9 @@ the process that started it, as Linux keeps it across fork and exec) is its own:
   formatting in SQL, CRLF line ends, streaming response).
 - python: the Python writer over server-side cursors, as used on SQLite, for
   reference.
+- xlsx (with --xlsx): the Excel workbook of every row, as
+  `manage.py export_timelines --format xlsx` writes it (exports.xlsx, XlsxWriter
+  in constant-memory mode), into a temporary file.
 
 Prints one line per run and a summary with rows per second, peak memory and the
 ratio of each path's speed to copy_plain's in the same run.
@@ -76,6 +79,14 @@ def measure(kind: str) -> dict[str, float]:
             size += len(chunk)
             # Chunks of whole rows, each ended by CRLF (the synthetic text holds no CR of its own).
             lines += chunk.count(b"\r\n")
+    elif kind == "xlsx":
+        import tempfile
+
+        from claimtracker.exports import timeline, xlsx
+
+        with tempfile.TemporaryFile() as out:
+            lines = xlsx.write(timeline.rows(claims), out) + 1  # and the header, as the other paths count it
+            size = out.tell()
     elif kind == "python":
         for line in python_lines(claims, include_pending=False, bom=False):
             size += len(line)
@@ -104,12 +115,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3, help="Runs of each measurement (the median is reported).")
     parser.add_argument("--skip-python", action="store_true", help="Leave out the slow Python-writer reference.")
+    parser.add_argument("--xlsx", action="store_true", help="Also write the Excel workbook (minutes).")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(measure(args.one)))
         return
-    kinds = ["copy_plain", "app"] + ([] if args.skip_python else ["python"])
+    kinds = ["copy_plain", "app"] + ([] if args.skip_python else ["python"]) + (["xlsx"] if args.xlsx else [])
     results: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
     for attempt in range(args.repeat):
         for kind in kinds:  # interleaved, so that drift on a noisy machine hits every path alike

@@ -142,6 +142,9 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # Named as the author of the ClaimReview JSON-LD on claim pages and published fact-checks.
 ORGANIZATION_NAME = env_str("ORGANIZATION_NAME", "Claim Tracker")
 ORGANIZATION_URL = env_str("ORGANIZATION_URL", "")  # its home page, when set
+# The most rows /claims/export.xlsx writes in one request (about 4,000 rows a second);
+# larger workbooks are written by `manage.py export_timelines --format xlsx`.
+XLSX_MAX_ROWS = env_int("XLSX_MAX_ROWS", 100_000, minimum=1)
 # How long browsers and shared caches may keep a public page (/public/) before asking again.
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 60)
 

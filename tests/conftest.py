@@ -123,6 +123,9 @@ def flushable_db(transactional_db: None) -> Iterator[None]:
     ]
     import_module("claimtracker.claims.migrations.0002_default_statuses").create_statuses(apps, None)
     import_module("claimtracker.accounts.migrations.0001_roles").create_roles(apps, None)
+    for grants in ("0002_relation_permissions", "0003_publish_permission"):
+        import_module(f"claimtracker.accounts.migrations.{grants}").Migration.operations[0].code(apps, None)
+    import_module("claimtracker.claims.migrations.0019_publishing").rate(apps, None)
     with connection.schema_editor() as editor:
         for triggers in trigger_sets:
             triggers.drop_triggers(None, editor)

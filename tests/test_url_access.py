@@ -72,6 +72,8 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "exports:claims_csv": ("get", READ),
     "exports:timeline_csv": ("get", READ),
     "exports:timeline_json": ("get", READ),
+    "exports:claims_xlsx": ("get", READ),
+    "exports:timeline_xlsx": ("get", READ),
     "login": ("get", ANYONE),
     "logout": ("post", dict.fromkeys(ROLES, 302)),
     "password_change": ("get", READ | {"stranger": 200}),

@@ -1,18 +1,21 @@
-"""`manage.py export_timelines`: the CSV of /claims/export.csv, to a file or stdout."""
+"""`manage.py export_timelines`: the CSV of /claims/export.csv, to a file or
+stdout, or the workbook of /claims/export.xlsx, to a file, of any size."""
 
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import QuerySet
 from django.http import QueryDict
 
 from claimtracker.claims import queries
 from claimtracker.claims.filters import ClaimFilter
-from claimtracker.exports import stream
+from claimtracker.claims.models import Claim
+from claimtracker.exports import stream, timeline, xlsx
 
 
 class Command(BaseCommand):
     help = (
-        "Write the timelines of the claims the list's filters select as CSV. "
+        "Write the timelines of the claims the list's filters select as CSV (or XLSX). "
         "Filters are given as on the list's URL: --filter status=disputed --filter q=troops."
     )
 
@@ -27,6 +30,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--pending", action="store_true", help="Include entries still in review or rejected.")
         parser.add_argument("--bom", action="store_true", help="Start with a byte-order mark, for Excel.")
+        parser.add_argument(
+            "--format", choices=["csv", "xlsx"], default="csv", help="csv (default), or xlsx: an Excel workbook."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         data = QueryDict(mutable=True)
@@ -44,6 +50,9 @@ class Command(BaseCommand):
         if not filterset.is_valid():
             problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
             raise CommandError(f"These filters could not be read: {problems}")
+        if options["format"] == "xlsx":
+            self._workbook(filterset.qs, options)
+            return
         lines = stream.timeline_csv(filterset.qs, include_pending=options["pending"], bom=options["bom"])
         if options["output"]:
             try:
@@ -55,3 +64,13 @@ class Command(BaseCommand):
         else:
             for line in lines:
                 self.stdout.write(line.decode("utf-8"), ending="")
+
+    def _workbook(self, claims: QuerySet[Claim], options: dict[str, Any]) -> None:
+        if not options["output"]:
+            raise CommandError("--format xlsx writes a file: give it with --output.")
+        try:
+            with open(options["output"], "wb") as out:
+                written = xlsx.write(timeline.rows(claims, include_pending=options["pending"]), out)
+        except OSError as error:
+            raise CommandError(f"Cannot write {options['output']}: {error.strerror}") from error
+        self.stderr.write(f"Wrote {written} rows of the timelines of {claims.count()} claims to {options['output']}.")
