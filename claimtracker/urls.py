@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -29,12 +28,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Published fact-checks, for anyone (claims/views/public.py).
     path("public/", include(public_urls)),
-    path(
-        "sitemap.xml",
-        login_not_required(sitemap),
-        {"sitemaps": {"claims": public.PublishedClaims}},
-        name="sitemap",
-    ),
+    path("sitemap.xml", public.public_sitemap, name="sitemap"),
     # Browsers ask for it on pages that name no icon (the admin's).
     path(
         "favicon.ico",

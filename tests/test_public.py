@@ -355,3 +355,23 @@ def test_a_write_elsewhere_does_not_render_the_page_again(sent: Claim, editor: U
     # The write generation moved, so the page's own data is read (one query), and found unchanged.
     assert len(captured) == 2, [q["sql"][:80] for q in captured]
     assert again.content == first.content
+
+
+def test_head_and_errors_read_no_session_either(sent: Claim, viewer: User) -> None:
+    for client in (Client(), client_for(viewer)):
+        head = client.head(sent.get_public_url())
+        assert head.status_code == 200 and head.content == b""
+        assert head["ETag"] == client.get(sent.get_public_url())["ETag"]
+        assert client.head(reverse("public:list")).status_code == 200
+        sitemap = client.get(reverse("sitemap"))
+        assert sitemap["Cache-Control"] == "public, max-age=60" and sitemap["ETag"]
+        assert client.get(reverse("sitemap"), headers={"If-None-Match": sitemap["ETag"]}).status_code == 304
+        for response in (
+            sitemap,
+            client.get(reverse("public:claim", args=[10**9])),
+            client.get(reverse("public:list"), {"after": "garbage"}),
+            client.get(reverse("sitemap"), {"p": "9"}),
+        ):
+            assert "Cookie" not in response.get("Vary", ""), response.status_code
+            assert not response.cookies
+    assert Client().get(reverse("sitemap"), {"p": "9"}).status_code == 404

@@ -20,12 +20,20 @@ class PrivatePagesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if _is_public(request):
+            return response  # the same for everyone: nothing to read of the session
         user = getattr(request, "user", None)
         html = response.get("Content-Type", "").startswith("text/html")
-        # The header first: a public page sets its own, and must not read the session.
         if html and not response.has_header("Cache-Control") and user is not None and user.is_authenticated:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+def _is_public(request: HttpRequest) -> bool:
+    """Whether the request went to a view marked @login_not_required (its answers,
+    errors included, read no session)."""
+    match = getattr(request, "resolver_match", None)
+    return match is not None and not getattr(match.func, "login_required", True)
 
 
 class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):

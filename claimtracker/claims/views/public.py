@@ -13,7 +13,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sites.requests import RequestSite
 from django.core.cache import caches
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,7 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.utils.http import quote_etag
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from claimtracker.claims import pagecache, queries, search
 from claimtracker.claims import summary as claim_summary
@@ -40,7 +42,7 @@ def published() -> QuerySet[Claim]:
 
 
 @login_not_required
-@require_GET
+@require_safe
 def public_list(request: HttpRequest) -> HttpResponse:
     """Published claims, the latest published first, a page at a time; a search narrows them."""
     query = request.GET.get("q", "").strip()[:200]
@@ -58,7 +60,7 @@ def public_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
-@require_GET
+@require_safe
 def public_claim(request: HttpRequest, pk: int) -> HttpResponse:
     """A published claim's page, kept at two levels so that it is never served
     stale and seldom rendered:
@@ -175,3 +177,21 @@ class PublishedClaims(Sitemap[Claim]):
     def lastmod(self, item: Claim) -> datetime.datetime | None:
         changed: datetime.datetime | None = item.changed  # type: ignore[attr-defined]
         return changed
+
+
+@login_not_required
+@require_safe
+def public_sitemap(request: HttpRequest) -> HttpResponse:
+    """/sitemap.xml: the published claims' pages (``?p=2`` and on past 10,000), as
+    Django's sitemap view writes them, but rendered without the request's context
+    processors, so that, like every public answer, it reads no session and may be
+    kept by a shared cache."""
+    try:
+        urls = PublishedClaims().get_urls(
+            page=request.GET.get("p", 1), site=RequestSite(request), protocol=request.scheme
+        )
+    except (EmptyPage, PageNotAnInteger):
+        raise Http404("No such page of the sitemap.") from None
+    response = HttpResponse(render_to_string("sitemap.xml", {"urlset": urls}), content_type="application/xml")
+    set_response_etag(response)
+    return _public(request, response, response["ETag"])
