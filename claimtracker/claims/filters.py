@@ -285,3 +285,19 @@ class ClaimFilter(django_filters.FilterSet):
             changed &= Q(effective_on__lte=end)
         changes = self.moment.visible(StatusChange.objects.filter(claim=OuterRef("pk")))
         return queryset.filter(Exists(self._attributions().filter(said)) | Exists(changes.filter(changed)))
+
+
+class UnreadableFilters(ValueError):
+    """Filters that could not be read, each named with its reason."""
+
+
+def chosen_claims(data: Any) -> QuerySet[Claim]:
+    """The claims the list's filters in ``data`` select (as of the view's date, if
+    any), for the exports; raises UnreadableFilters."""
+    from claimtracker.claims.queries import claims_for_list
+
+    filterset = ClaimFilter(data, queryset=claims_for_list())
+    if not filterset.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
+        raise UnreadableFilters(f"These filters could not be read: {problems}")
+    return filterset.qs

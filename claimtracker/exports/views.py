@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from claimtracker.accounts.roles import can_edit, can_view
 from claimtracker.claims import queries
-from claimtracker.claims.filters import ClaimFilter
+from claimtracker.claims.filters import UnreadableFilters, chosen_claims
 from claimtracker.claims.models import Claim
 from claimtracker.claims.moment import BadMoment, Moment
 from claimtracker.claims.views.common import list_filters
@@ -182,11 +182,10 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
 
 def _chosen_claims(request: HttpRequest) -> QuerySet[Claim]:
     """The claims the list's filters select (as of the view's date, if any)."""
-    filterset = ClaimFilter(list_filters(request), queryset=queries.claims_for_list())
-    if not filterset.is_valid():
-        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
-        raise BadExportRequest(f"These filters could not be read: {problems}")
-    return filterset.qs
+    try:
+        return chosen_claims(list_filters(request))
+    except UnreadableFilters as error:
+        raise BadExportRequest(str(error)) from None
 
 
 @require_GET

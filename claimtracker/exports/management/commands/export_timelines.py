@@ -7,8 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import QuerySet
 from django.http import QueryDict
 
-from claimtracker.claims import queries
-from claimtracker.claims.filters import ClaimFilter
+from claimtracker.claims.filters import ClaimFilter, UnreadableFilters, chosen_claims
 from claimtracker.claims.models import Claim
 from claimtracker.exports import stream, timeline, xlsx
 
@@ -46,21 +45,21 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Unknown filter(s): {', '.join(sorted(unknown))}. Known: {', '.join(ClaimFilter.base_filters)}."
             )
-        filterset = ClaimFilter(data, queryset=queries.claims_for_list())
-        if not filterset.is_valid():
-            problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
-            raise CommandError(f"These filters could not be read: {problems}")
+        try:
+            claims = chosen_claims(data)
+        except UnreadableFilters as error:
+            raise CommandError(str(error)) from None
         if options["format"] == "xlsx":
-            self._workbook(filterset.qs, options)
+            self._workbook(claims, options)
             return
-        lines = stream.timeline_csv(filterset.qs, include_pending=options["pending"], bom=options["bom"])
+        lines = stream.timeline_csv(claims, include_pending=options["pending"], bom=options["bom"])
         if options["output"]:
             try:
                 with open(options["output"], "wb") as out:
                     out.writelines(lines)
             except OSError as error:
                 raise CommandError(f"Cannot write {options['output']}: {error.strerror}") from error
-            self.stderr.write(f"Wrote the timelines of {filterset.qs.count()} claims to {options['output']}.")
+            self.stderr.write(f"Wrote the timelines of {claims.count()} claims to {options['output']}.")
         else:
             for line in lines:
                 self.stdout.write(line.decode("utf-8"), ending="")
