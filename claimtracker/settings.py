@@ -53,9 +53,13 @@ INSTALLED_APPS = [
     "import_export",
     "csp",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "claimtracker.claims",
     "claimtracker.accounts",
     "claimtracker.exports",
+    "claimtracker.api",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +151,47 @@ ORGANIZATION_URL = env_str("ORGANIZATION_URL", "")  # its home page, when set
 XLSX_MAX_ROWS = env_int("XLSX_MAX_ROWS", 100_000, minimum=1)
 # How long browsers and shared caches may keep a public page (/public/) before asking again.
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 60)
+
+# The read API (/api/v1/, claimtracker/api): Django REST framework, documented by drf-spectacular.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a call without credentials to what needs them is a 401 that names the scheme.
+        "claimtracker.api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["claimtracker.api.authentication.PerKeyThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["claimtracker.api.renderers.SafeJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],  # the API only reads
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per key (per user for a browser session), and per address for callers
+# without a key: "<count>/<second|minute|hour|day>". Counted in the default cache.
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/minute")
+API_ANONYMOUS_RATE_LIMIT = env_str("API_ANONYMOUS_RATE_LIMIT", "60/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Claim Tracker API",
+    "DESCRIPTION": (
+        "Read the desk's claims, actors and sources. Send an API key as `Authorization: Bearer <key>` "
+        "(or `Token <key>`); `manage.py api_token USERNAME` makes one. Without a key, only published "
+        "claims are answered. Lists are pages: follow `next` and `previous`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's files come from the drf-spectacular-sidecar package, served by the app: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "defaultModelsExpandDepth": 0},
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets named once, where two fields share one or two share a name.
+    "ENUM_NAME_OVERRIDES": {
+        "ActorKindEnum": "claimtracker.claims.models.ActorKind",
+        "SourceKindEnum": "claimtracker.claims.models.SourceKind",
+        "RelationKindEnum": "claimtracker.claims.models.RelationKind",
+        "PrecisionEnum": "claimtracker.claims.models.Precision",
+    },
+}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "claims:list"

@@ -29,6 +29,8 @@ urlpatterns = [
     # Published fact-checks, for anyone (claims/views/public.py).
     path("public/", include(public_urls)),
     path("sitemap.xml", public.public_sitemap, name="sitemap"),
+    # The read API, its schema and docs (claimtracker/api).
+    path("api/v1/", include("claimtracker.api.urls")),
     # Browsers ask for it on pages that name no icon (the admin's).
     path(
         "favicon.ico",

@@ -27,6 +27,7 @@ REVIEW_PAGE = READ | {"viewer": 403, "editor": 403}
 REVIEW_POST = {"anonymous": "login", "stranger": 403, "viewer": 403, "editor": 403, "reviewer": 302, "superuser": 302}
 ANYONE = dict.fromkeys(ROLES, 200)
 NOT_OWN = {"anonymous": "login", **dict.fromkeys(ROLES[1:], 403)}
+API_READ = READ | {"anonymous": 401}
 REDIRECT_HOME = READ | {"viewer": 302, "editor": 302, "reviewer": 302, "superuser": 302, "stranger": 302}
 
 # On every answer, whoever asks (HSTS is checked over HTTPS in test_security.py).
@@ -84,6 +85,16 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "public:list": ("get", ANYONE),
     "public:claim": ("get", ANYONE),
     "sitemap": ("get", ANYONE),
+    # The read API: claims for anyone (published ones only without a role), the desk's records for a role.
+    "api:claims": ("get", ANYONE),
+    "api:claim": ("get", ANYONE),
+    "api:actors": ("get", API_READ),
+    "api:actor": ("get", API_READ),
+    "api:sources": ("get", API_READ),
+    "api:source": ("get", API_READ),
+    "api:schema": ("get", ANYONE),
+    "api:docs": ("get", ANYONE),
+    "api:not_found": ("get", dict.fromkeys(ROLES, 404)),
 }
 
 
@@ -129,11 +140,11 @@ def _url(name: str, pattern: URLPattern) -> str:
             kwargs = {"pk": Attribution.objects.filter(review_state="approved").order_by("pk").first().pk}
         elif name in ("claims:edit_entry", "claims:withdraw_entry"):
             kwargs = {"kind": "attribution", "pk": Attribution.objects.order_by("pk").first().pk}
-        elif name.startswith("claims:actor"):
+        elif name.startswith("claims:actor") or name == "api:actor":
             kwargs = {"pk": Attribution.objects.first().actor_id}
-        elif name.startswith("claims:source") or name == "claims:record_from_source":
+        elif name.startswith("claims:source") or name in ("claims:record_from_source", "api:source"):
             kwargs = {"pk": Attribution.objects.first().source_id}
-        elif name == "public:claim":  # not the claim the walk unpublishes
+        elif name in ("public:claim", "api:claim"):  # not the claim the walk unpublishes
             kwargs = {"pk": Claim.objects.filter(published_at__isnull=False).order_by("pk").first().pk}
         else:
             kwargs = {"pk": Claim.objects.first().pk}

@@ -291,13 +291,19 @@ class UnreadableFilters(ValueError):
     """Filters that could not be read, each named with its reason."""
 
 
-def chosen_claims(data: Any) -> QuerySet[Claim]:
-    """The claims the list's filters in ``data`` select (as of the view's date, if
-    any), for the exports; raises UnreadableFilters."""
+def read_filters(data: Any, queryset: QuerySet[Claim] | None = None) -> ClaimFilter:
+    """The list's filters in ``data``, read over ``queryset`` (every claim, by
+    default); raises UnreadableFilters, naming each one that could not be read."""
     from claimtracker.claims.queries import claims_for_list
 
-    filterset = ClaimFilter(data, queryset=claims_for_list())
+    filterset = ClaimFilter(data, queryset=claims_for_list() if queryset is None else queryset)
     if not filterset.is_valid():
         problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
         raise UnreadableFilters(f"These filters could not be read: {problems}")
-    return filterset.qs
+    return filterset
+
+
+def chosen_claims(data: Any) -> QuerySet[Claim]:
+    """The claims the list's filters in ``data`` select (as of the view's date, if
+    any), for the exports; raises UnreadableFilters."""
+    return read_filters(data).qs

@@ -54,8 +54,8 @@ from claimtracker.accounts.roles import holding_sql
 
 CACHE_ALIAS = "pages"
 
-# Tables whose writes do not change what a page shows.
-_NOT_DATA = re.compile(r"^(django_session|axes_|claims_writegeneration)")
+# Tables whose writes do not change what a page shows (an API key's last use is noted on reads).
+_NOT_DATA = re.compile(r"^(django_session|axes_|claims_writegeneration|api_apikey)")
 # The statement's verb and first table, as Django writes them on PostgreSQL and SQLite.
 _WRITE = re.compile(
     r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|TRUNCATE)\s+(?:TABLE\s+)?"?([A-Za-z0-9_]+)', re.I

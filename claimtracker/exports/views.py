@@ -2,8 +2,6 @@
 of every claim the list's filters select, as one streamed CSV or one workbook."""
 
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -26,9 +24,8 @@ from claimtracker.claims.filters import UnreadableFilters, chosen_claims
 from claimtracker.claims.models import Claim
 from claimtracker.claims.moment import BadMoment, Moment
 from claimtracker.claims.views.common import list_filters
-from claimtracker.exports import stream, timeline, xlsx
+from claimtracker.exports import claim_json, stream, timeline, xlsx
 from claimtracker.lib import safejson
-from claimtracker.lib.dates import iso_date
 
 FLAG_VALUES = {"", "0", "1"}
 EXPORT_OPTIONS = ("bom", "pending")
@@ -102,41 +99,6 @@ def _xlsx_response(rows: Iterable[timeline.Row], filename: str) -> FileResponse:
     return response
 
 
-def _number(text: str) -> int | float:
-    value = Decimal(text)
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def _json_event(row: dict[str, Any]) -> dict[str, Any]:
-    """A timeline row as the JSON has it (DESIGN 8.3): the figure as one object or
-    null, the evidence as a list; the claim's links are given once, with the claim."""
-    event = {name: value for name, value in row.items() if name not in _FIGURE_COLUMNS and name != "relations"}
-    event["figure"] = (
-        {"value": _number(row["figure"]), "bound": row["figure_bound"], "unit": row["figure_unit"]}
-        if row["figure"]
-        else None
-    )
-    event["evidence"] = row["evidence"].split()
-    return event
-
-
-_FIGURE_COLUMNS = ("figure", "figure_bound", "figure_unit")
-
-
-def _json_relations(claim: Claim) -> list[dict[str, Any]]:
-    links, _ = queries.links(claim)
-    return [
-        {
-            "kind": link.relation.kind,
-            "direction": "outgoing" if link.outgoing else "incoming",
-            "claim_id": link.other.pk,
-            "claim": link.other.text,
-            "status": link.other.current_status.slug if link.other.current_status else None,
-        }
-        for link in links
-    ]
-
-
 @require_GET
 def timeline_json(request: HttpRequest, pk: int) -> HttpResponse:
     try:
@@ -144,7 +106,6 @@ def timeline_json(request: HttpRequest, pk: int) -> HttpResponse:
     except BadExportRequest as error:
         return safejson.response({"error": str(error)}, status=400)
     claim = queries.claim_then(_claim(pk), moment)
-    status = claim.current_status
     return safejson.response(
         {
             "as_of": moment.as_of.isoformat() if moment.as_of else None,
@@ -153,18 +114,10 @@ def timeline_json(request: HttpRequest, pk: int) -> HttpResponse:
                 "id": claim.pk,
                 "text": claim.text,
                 "url": request.build_absolute_uri(claim.get_absolute_url()),
-                "current_status": status.label if status else None,
-                "current_verdict": status.verdict if status else None,
-                "status_since": iso_date(claim.status_since, claim.status_since_precision) or None,
-                "status_since_precision": claim.status_since_precision if claim.status_since else None,
-                "status": status.slug if status else None,
-                "forecast": forecast.as_json() if (forecast := claim.forecast_on(moment.judged_on())) else None,
-                "relations": _json_relations(claim),
+                **claim_json.status_fields(claim, moment),
+                "relations": claim_json.relations(claim),
             },
-            "events": [
-                _json_event(row)
-                for row in timeline.as_dicts(Claim.objects.filter(pk=claim.pk), include_pending=pending, moment=moment)
-            ],
+            "events": claim_json.events(claim, include_pending=pending, moment=moment),
         }
     )
 

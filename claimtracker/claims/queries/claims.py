@@ -346,13 +346,17 @@ class Side:
     more: int
 
 
-def sides(stances: list[Said]) -> dict[str, Side]:
-    """Each actor's latest stance, by polarity, newest first; each side shows
-    SIDE_LIMIT actors and counts the rest."""
+def by_side(stances: list[Said]) -> dict[str, list[Said]]:
+    """Each actor's latest stance, by polarity, newest first."""
     grouped: dict[str, list[Said]] = {p: [] for p in Polarity.values}
     for stance in _latest_by(stances, lambda s: s.actor_id):
         grouped[stance.polarity].append(stance)
-    return {p: Side(items[:SIDE_LIMIT], max(len(items) - SIDE_LIMIT, 0)) for p, items in grouped.items()}
+    return grouped
+
+
+def sides(stances: list[Said]) -> dict[str, Side]:
+    """The sides as the claim page shows them: each shows SIDE_LIMIT actors and counts the rest."""
+    return {p: Side(items[:SIDE_LIMIT], max(len(items) - SIDE_LIMIT, 0)) for p, items in by_side(stances).items()}
 
 
 def voices(stances: list[Said]) -> assessment.Voices:

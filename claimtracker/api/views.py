@@ -1,0 +1,315 @@
+"""The read API (DESIGN 8.4): claims, actors and sources as JSON, under /api/v1/.
+
+Roles are the pages' roles, asked in each view: a user who may read claims
+(a viewer, editor or reviewer) reads every claim's approved record; the desk
+(editors and reviewers) may add ``pending=1`` for work in review. Any other
+caller, anonymous or logged in without a role, is a reader: published claims
+only, with no user names and no links to unpublished claims; actors and
+sources are the desk's working records and need a role.
+
+Lists are keyset pages (``after`` / ``before`` cursors in the ``next`` and
+``previous`` links), PAGE_SIZE long unless ``page_size`` asks for up to
+MAX_PAGE_SIZE. Every error is ``{"detail": "..."}`` with its status.
+"""
+
+import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import permissions, serializers
+from rest_framework.exceptions import ParseError, PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from claimtracker.accounts.roles import can_edit, can_view
+from claimtracker.api import serializers as api
+from claimtracker.claims import queries, search
+from claimtracker.claims.filters import SORTS, UnreadableFilters, read_filters
+from claimtracker.claims.forecast import Outcome
+from claimtracker.claims.models import Claim, Stance
+from claimtracker.claims.moment import TODAY, BadMoment, Moment
+from claimtracker.claims.views.common import list_filters
+from claimtracker.exports import claim_json
+from claimtracker.lib import keyset
+from claimtracker.lib.keyset import Key
+from claimtracker.lib.numbers import whole_number
+
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+ACTOR_KEYS = [Key("name", kind=str), Key("id")]
+SOURCE_KEYS = [Key("published_at", descending=True, nullable=True, kind=datetime.datetime), Key("id", descending=True)]
+
+
+class ApiView(APIView):
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        """An answer depends on who asks: shared caches keep it apart by key and
+        session, and nobody keeps a logged-in caller's."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Authorization", "Cookie"])
+        if request.user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+class MayReadRecords(permissions.BasePermission):
+    """Actors and sources: a user whose role may read claims."""
+
+    message = "Your role does not allow you to read the desk's records; ask an admin for one that does."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated) and can_view(request.user)
+
+
+# --- Pages of a list ------------------------------------------------------------------------------------
+
+
+def _page(request: Request, queryset: QuerySet[Any], keys: list[Key]) -> tuple[keyset.Page[Any], int]:
+    size = PAGE_SIZE
+    if (asked := request.query_params.get("page_size")) is not None:
+        number = whole_number(asked)
+        if number is None or number < 1:
+            raise ParseError(f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE}, not {asked[:40]!r}.")
+        size = min(number, MAX_PAGE_SIZE)
+    try:
+        after, before = request.query_params.get("after"), request.query_params.get("before")
+        return keyset.paginate(queryset, keys, size, after=after, before=before), size
+    except keyset.InvalidCursor as error:
+        raise ParseError(str(error)) from None
+
+
+def _paged_response(request: Request, page: keyset.Page[Any], results: Any) -> Response:
+    def link(name: str, cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        query = request.query_params.copy()
+        for other in ("after", "before"):
+            query.pop(other, None)
+        query[name] = cursor
+        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+    return Response({"next": link("after", page.older), "previous": link("before", page.newer), "results": results})
+
+
+def _page_of(name: str, item: serializers.Serializer[Any]) -> serializers.Serializer[Any]:
+    return inline_serializer(
+        name,
+        fields={
+            "next": serializers.URLField(allow_null=True, help_text="The next page; null on the last."),
+            "previous": serializers.URLField(allow_null=True, help_text="The page before; null on the first."),
+            "results": item,
+        },
+    )
+
+
+PAGING = [
+    OpenApiParameter("after", str, description="The cursor of the page after (from `next`)."),
+    OpenApiParameter("before", str, description="The cursor of the page before (from `previous`)."),
+    OpenApiParameter(
+        "page_size", OpenApiTypes.INT, description=f"Items per page: {PAGE_SIZE} unless asked, at most {MAX_PAGE_SIZE}."
+    ),
+]
+ERRORS = {
+    400: OpenApiResponse(api.ErrorSerializer, description="A parameter could not be read; `detail` says which."),
+    401: OpenApiResponse(api.ErrorSerializer, description="The API key is unknown or revoked."),
+    403: OpenApiResponse(api.ErrorSerializer, description="The caller's role does not allow it."),
+    429: OpenApiResponse(api.ErrorSerializer, description="Too many requests for this key; retry after Retry-After."),
+}
+NOT_FOUND = {404: OpenApiResponse(api.ErrorSerializer, description="No such item, or not one the caller may read.")}
+MOMENT = [
+    OpenApiParameter("as_of", OpenApiTypes.DATE, description="A view of the past: what was so on that day."),
+    OpenApiParameter("known", OpenApiTypes.DATE, description="What the desk had approved by the end of that day."),
+]
+QUERY = OpenApiParameter("q", str, description="Search.")
+PENDING = OpenApiParameter("pending", OpenApiTypes.BOOL, description="Include work in review (the desk only).")
+
+
+def _moment(request: Request) -> Moment:
+    try:
+        return Moment.parse(request.query_params)
+    except BadMoment as error:
+        raise ParseError(str(error)) from None
+
+
+# --- Claims ----------------------------------------------------------------------------------------------
+
+
+def _readable_claims(request: Request) -> QuerySet[Claim]:
+    """Every claim for a user who may read claims; published ones for anyone else."""
+    claims = queries.claims_for_list()
+    return claims if can_view(request.user) else claims.filter(published_at__isnull=False)
+
+
+def _context(request: Request) -> dict[str, Any]:
+    return {"request": request, "desk_urls": can_view(request.user)}
+
+
+class ClaimList(ApiView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        operation_id="claims_list",
+        summary="Claims, with the claim list's filters",
+        parameters=[
+            QUERY,
+            OpenApiParameter("status", str, many=True, explode=True, description="Status slugs (any of them)."),
+            OpenApiParameter("actor", str, description="An actor's id, name, short name or alias."),
+            OpenApiParameter("stance", str, enum=Stance.values, description="A stance an actor took on it."),
+            OpenApiParameter("topic", str, description="A topic's slug."),
+            OpenApiParameter("date_from", OpenApiTypes.DATE, description="Said or changed on or after."),
+            OpenApiParameter("date_to", OpenApiTypes.DATE, description="Said or changed on or before."),
+            OpenApiParameter("pending", OpenApiTypes.BOOL, description="Has work in review (the desk only)."),
+            OpenApiParameter("overdue", OpenApiTypes.BOOL, description="Forecasts past their due date."),
+            OpenApiParameter("outcome", str, enum=Outcome.values, description="The forecast's outcome."),
+            OpenApiParameter("sort", str, enum=list(SORTS), description="newest unless searching (relevance)."),
+            *MOMENT,
+            *PAGING,
+        ],
+        responses={200: _page_of("ClaimPage", api.ClaimSerializer(many=True)), **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            filterset = read_filters(list_filters(request._request), _readable_claims(request))
+        except UnreadableFilters as error:
+            raise ParseError(str(error)) from None
+        page, _ = _page(request, filterset.qs, filterset.sort_keys)
+        moment = filterset.moment
+        shown: list[Claim] = queries.claims_then(page.object_list) if moment.past else page.object_list
+        counts = queries.side_counts([claim.pk for claim in shown], moment)
+        day = moment.judged_on()
+        for claim in shown:
+            claim.api_forecast = claim.forecast_on(day)  # type: ignore[attr-defined]
+            claim.api_side_counts = counts[claim.pk]  # type: ignore[attr-defined]
+        return _paged_response(request, page, api.ClaimSerializer(shown, many=True, context=_context(request)).data)
+
+
+class ClaimDetail(ApiView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        operation_id="claims_retrieve",
+        summary="A claim: its status, forecast, sides, links and timeline",
+        parameters=[
+            *MOMENT,
+            PENDING,
+        ],
+        responses={200: api.ClaimDetailSerializer, **ERRORS, **NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        moment = _moment(request)
+        pending = _pending(request, moment)
+        reader = not can_view(request.user)
+        claim = _readable_claims(request).filter(pk=pk).first()
+        if claim is None:
+            raise Http404("No claim with that number." if not reader else "No published claim with that number.")
+        shown = queries.claim_then(claim, moment)
+        grouped = queries.by_side(queries.approved_stances(claim, moment))
+        extra = {
+            "as_of": moment.as_of,
+            "known": moment.known,
+            "api_forecast": shown.forecast_on(moment.judged_on()),
+            "api_sides": grouped,
+            "api_side_counts": queries.SideCounts(len(grouped["supports"]), len(grouped["opposes"])),
+            "api_relations": claim_json.relations(claim, published_only=reader),
+            "api_timeline": claim_json.events(claim, include_pending=pending, moment=moment, names=not reader),
+        }
+        for name, value in extra.items():
+            setattr(shown, name, value)
+        return Response(api.ClaimDetailSerializer(shown, context=_context(request)).data)
+
+
+def _pending(request: Request, moment: Moment) -> bool:
+    asked = request.query_params.get("pending", "")
+    if asked not in ("", "0", "1", "true", "false"):
+        raise ParseError(f"pending must be true or false, not {asked[:40]!r}.")
+    if asked not in ("1", "true"):
+        return False
+    if not can_edit(request.user):
+        raise PermissionDenied("Only the desk may read entries still in review.")
+    if moment.past:
+        raise ParseError("A view of the past shows approved entries only: leave out pending.")
+    return True
+
+
+# --- Actors and sources ------------------------------------------------------------------------------------
+
+
+class ActorList(ApiView):
+    permission_classes = [MayReadRecords]
+
+    @extend_schema(
+        operation_id="actors_list",
+        summary="Actors, by name",
+        parameters=[QUERY, *PAGING],
+        responses={200: _page_of("ActorPage", api.ActorSerializer(many=True)), **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        actors = queries.actors_for_list(search.clean_query(request.query_params.get("q", "")))
+        page, _ = _page(request, actors, ACTOR_KEYS)
+        return _paged_response(
+            request, page, api.ActorSerializer(page.object_list, many=True, context=_context(request)).data
+        )
+
+
+class ActorDetail(ApiView):
+    permission_classes = [MayReadRecords]
+
+    @extend_schema(
+        operation_id="actors_retrieve",
+        summary="An actor, with its track record",
+        responses={200: api.ActorDetailSerializer, **ERRORS, **NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        actor = queries.actors_for_list().prefetch_related("aliases").filter(pk=pk).first()
+        if actor is None:
+            raise Http404("No actor with that number.")
+        actor.api_track_record = queries.track_record(actor)  # type: ignore[attr-defined]
+        return Response(api.ActorDetailSerializer(actor, context=_context(request)).data)
+
+
+class SourceList(ApiView):
+    permission_classes = [MayReadRecords]
+
+    @extend_schema(
+        operation_id="sources_list",
+        summary="Sources, the latest published first",
+        parameters=[QUERY, *PAGING],
+        responses={200: _page_of("SourcePage", api.SourceSerializer(many=True)), **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        sources = queries.sources_for_list(search.clean_query(request.query_params.get("q", ""), 500))
+        page, _ = _page(request, sources, SOURCE_KEYS)
+        data = api.SourceSerializer(page.object_list, many=True, context=_context(request)).data
+        return _paged_response(request, page, data)
+
+
+class SourceDetail(ApiView):
+    permission_classes = [MayReadRecords]
+
+    @extend_schema(
+        operation_id="sources_retrieve",
+        summary="A source, with its text and the attributions recorded from it",
+        parameters=[PENDING],
+        responses={200: api.SourceDetailSerializer, **ERRORS, **NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        pending = _pending(request, TODAY)
+        source = queries.sources_for_list().defer(None).filter(pk=pk).first()
+        if source is None:
+            raise Http404("No source with that number.")
+        source.api_attributions, _ = queries.source_attributions(source, include_pending=pending)  # type: ignore[attr-defined]
+        return Response(api.SourceDetailSerializer(source, context=_context(request)).data)
+
+
+class NoSuchAddress(ApiView):
+    """404 in JSON for any address under /api/v1/ that names no operation."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        raise Http404("No such address in the API: see /api/v1/docs/.")
