@@ -16,7 +16,7 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from import_export.formats import base_formats
 
-from claimtracker.lib.env import env_bool, env_int, env_list, env_str
+from claimtracker.lib.env import env_bool, env_int, env_list, env_rate, env_str
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -165,11 +165,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [],  # the API only reads
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "EXCEPTION_HANDLER": "claimtracker.api.views.exception_handler",
 }
 # Requests per key (per user for a browser session), and per address for callers
 # without a key: "<count>/<second|minute|hour|day>". Counted in the default cache.
-API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/minute")
-API_ANONYMOUS_RATE_LIMIT = env_str("API_ANONYMOUS_RATE_LIMIT", "60/minute")
+API_RATE_LIMIT = env_rate("API_RATE_LIMIT", "600/minute")
+API_ANONYMOUS_RATE_LIMIT = env_rate("API_ANONYMOUS_RATE_LIMIT", "60/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Claim Tracker API",
     "DESCRIPTION": (

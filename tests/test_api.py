@@ -214,9 +214,33 @@ def test_pending_work_is_the_desks_alone(sent: Claim, editor: User, viewer: User
     assert get(path + "?pending=1").status_code == 403
     assert get(path + "?pending=maybe", key_for(editor)).status_code == 400
     assert get(path + "?pending=1&as_of=2024-10-30", key_for(editor)).status_code == 400
-    # The list's "has pending review" filter is the desk's: a viewer's is left out, as on the page.
-    assert sent.pk in {row["id"] for row in get(f"{CLAIMS}?pending=1", key_for(editor)).json()["results"]}
-    assert len(get(f"{CLAIMS}?pending=1", key_for(viewer)).json()["results"]) == Claim.objects.count()
+    # So is the list's "has pending review" filter.
+    assert sent.pk in {row["id"] for row in get(f"{CLAIMS}?pending=true", key_for(editor)).json()["results"]}
+    assert get(f"{CLAIMS}?pending=1", key_for(viewer)).status_code == 403
+    assert get(f"{CLAIMS}?pending=1").status_code == 403
+    assert get(f"{CLAIMS}?pending=0", key_for(viewer)).status_code == 200
+
+
+def test_a_reader_names_only_actors_of_published_claims_and_gets_no_hints(
+    sent: Claim, unpublished: Claim, editor: User, reviewer: User
+) -> None:
+    source = Source.objects.get()
+    secret = Actor.objects.create(name="Zyxwv Secret Informant")
+    said = services.add_attribution(
+        unpublished, actor=secret, source=source, stance=Stance.ASSERTS, stated_on=datetime.date(2024, 11, 1), by=editor
+    )
+    services.approve(said, by=reviewer)
+    seoul = Actor.objects.get(name="Government of South Korea")
+    assert sent.pk in [row["id"] for row in get(f"{CLAIMS}?actor=Government of South Korea").json()["results"]]
+    assert sent.pk in [row["id"] for row in get(f"{CLAIMS}?actor={seoul.pk}").json()["results"]]
+    answers = [get(f"{CLAIMS}?actor={name}") for name in ("Zy", "Zyxwv Secret Informant", secret.pk, "Nobody", 999999)]
+    assert {answer.status_code for answer in answers} == {400}
+    details = {answer.json()["detail"].split("“")[0] for answer in answers}
+    assert details == {"actor: No actor called "}
+    assert not any("Zyxwv" in answer.json()["detail"].replace("Zyxwv Secret Informant”", "") for answer in answers)
+    # A viewer may look anyone up, with the page's hints.
+    hinted = get(f"{CLAIMS}?actor=Zy", key_for(reviewer)).json()["detail"]
+    assert "Did you mean “Zyxwv Secret Informant”" in hinted
 
 
 def test_a_browser_session_reads_the_api(sent: Claim, viewer: User, stranger: User) -> None:
@@ -276,12 +300,53 @@ def test_the_list_reads_the_claim_lists_filters(sent: Claim, unpublished: Claim,
         ("page_size=0", "page_size"),
         ("page_size=ten", "page_size"),
         ("sort=sideways", "sort"),
+        ("overdue=maybe", "overdue must be true or false"),
     ],
 )
 def test_an_unreadable_parameter_is_a_400_that_names_it(demo: None, query: str, said: str) -> None:
     response = get(f"{CLAIMS}?{query}")
     assert response.status_code == 400
     assert said in response.json()["detail"]
+
+
+def test_too_many_parameters_are_a_400_in_json(demo: None) -> None:
+    response = get(f"{CLAIMS}?" + "&".join(["status=reported"] * 1200))
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
+
+
+def test_the_api_only_reads(sent: Claim, viewer: User) -> None:
+    session = client_for(viewer)
+    key = key_for(viewer)
+    for method in ("post", "put", "patch", "delete"):
+        by_session = getattr(session, method)(f"{CLAIMS}{sent.pk}/", {"text": "changed"})
+        by_key = getattr(Client(), method)(f"{CLAIMS}{sent.pk}/", headers={"Authorization": f"Bearer {key}"})
+        assert by_session.status_code == by_key.status_code == 405, method
+    sent.refresh_from_db()
+    assert sent.text == SENT
+
+
+def test_an_address_without_its_slash_is_sent_to_it_and_an_unknown_one_is_a_json_404(demo: None) -> None:
+    moved = get("/api/v1/claims?q=troops")
+    assert moved.status_code == 301 and moved["Location"] == "/api/v1/claims/?q=troops"
+    missing = get("/api/v1/nothing/here")
+    assert missing.status_code == 404 and "docs" in missing.json()["detail"]
+
+
+def test_an_unacceptable_answer_with_a_bad_key_is_refused_not_a_server_error(demo: None) -> None:
+    # Content negotiation fails before the key is read; the answer must not read it afterwards.
+    response = Client().get("/api/v1/actors/", headers={"Authorization": "Bearer two words", "Accept": "text/csv"})
+    assert response.status_code == 406
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_made_up_keys_are_throttled_per_address(demo: None, viewer: User, settings: Any) -> None:
+    settings.API_ANONYMOUS_RATE_LIMIT = "3/minute"
+    answers = [get(CLAIMS, f"ct_guess{number}").status_code for number in range(5)]
+    assert answers == [401, 401, 401, 429, 429]
+    with CaptureQueriesContext(connection) as captured:
+        assert get(CLAIMS, "ct_guess-again").status_code == 429
+    assert not any("api_apikey" in query["sql"] for query in captured.captured_queries)
 
 
 def test_a_bad_date_on_a_claim_is_a_400(sent: Claim) -> None:

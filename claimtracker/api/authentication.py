@@ -6,9 +6,11 @@ unknown, revoked or belongs to a deactivated user is refused with 401; no
 header at all is an anonymous caller, who reads published claims only.
 """
 
+import time
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, throttling
 from rest_framework.request import Request
@@ -32,10 +34,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             key = words[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("That is not an API key.") from None
+        failures = FailedKeys(request)
+        failures.check()
         found = None
         if len(key) <= MAX_KEY_LENGTH:
             found = ApiKey.objects.active().select_related("user").filter(key_digest=digest(key)).first()
         if found is None or not found.user.is_active:
+            failures.add()
             raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
         found.used()
         return found.user, found
@@ -43,6 +48,31 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate_header(self, request: Request) -> str:
         # Makes an unauthenticated call to a page that needs a user a 401 that says how to log in.
         return 'Bearer realm="api"'
+
+
+def rate(text: str) -> tuple[int, int]:
+    """ "600/minute" as (600, 60), read as DRF reads its rates (settings checks the form)."""
+    count, period = text.split("/")
+    return int(count), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
+
+
+class FailedKeys:
+    """Keys refused from one address, counted as API_ANONYMOUS_RATE_LIMIT counts a
+    caller without a key: past it, the address is answered 429 before any key it
+    sends is looked up, so made-up keys cost no more than anonymous calls."""
+
+    def __init__(self, request: Request) -> None:
+        self.limit, self.seconds = rate(settings.API_ANONYMOUS_RATE_LIMIT)
+        self.key = f"throttle_api-failed-key_{settings.AXES_CLIENT_IP_CALLABLE(request._request)}"
+        self.now = time.time()
+        self.history = [at for at in cache.get(self.key, []) if at > self.now - self.seconds]
+
+    def check(self) -> None:
+        if len(self.history) >= self.limit:
+            raise exceptions.Throttled(wait=self.history[0] + self.seconds - self.now)
+
+    def add(self) -> None:
+        cache.set(self.key, [*self.history, self.now], self.seconds)
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]

@@ -15,25 +15,27 @@ MAX_PAGE_SIZE. Every error is ``{"detail": "..."}`` with its status.
 import datetime
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, QueryDict
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import permissions, serializers
-from rest_framework.exceptions import ParseError, PermissionDenied
+from rest_framework import permissions, serializers, views
+from rest_framework.exceptions import MethodNotAllowed, ParseError, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claimtracker.accounts.roles import can_edit, can_view
 from claimtracker.api import serializers as api
-from claimtracker.claims import queries, search
+from claimtracker.claims import lookups, queries, search
 from claimtracker.claims.filters import SORTS, UnreadableFilters, read_filters
 from claimtracker.claims.forecast import Outcome
 from claimtracker.claims.models import Claim, Stance
 from claimtracker.claims.moment import TODAY, BadMoment, Moment
-from claimtracker.claims.views.common import list_filters
 from claimtracker.exports import claim_json
 from claimtracker.lib import keyset
 from claimtracker.lib.keyset import Key
@@ -45,13 +47,25 @@ ACTOR_KEYS = [Key("name", kind=str), Key("id")]
 SOURCE_KEYS = [Key("published_at", descending=True, nullable=True, kind=datetime.datetime), Key("id", descending=True)]
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+FLAGS = {"": False, "0": False, "false": False, "1": True, "true": True}
+
+
 class ApiView(APIView):
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # The API only reads: any other method is refused before a key or a session is looked at.
+        if request.method not in SAFE_METHODS:
+            raise MethodNotAllowed(str(request.method))
+        super().initial(request, *args, **kwargs)
+
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         """An answer depends on who asks: shared caches keep it apart by key and
-        session, and nobody keeps a logged-in caller's."""
+        session, and nobody keeps an answer to a caller who sent either. (Asked of
+        the request, not of its user: an error such as a 406 answers before the
+        caller is authenticated, and must not authenticate them now.)"""
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, ["Authorization", "Cookie"])
-        if request.user.is_authenticated:
+        if "HTTP_AUTHORIZATION" in request.META or settings.SESSION_COOKIE_NAME in request.COOKIES:
             patch_cache_control(response, private=True, no_store=True)
         return response
 
@@ -173,7 +187,7 @@ class ClaimList(ApiView):
     )
     def get(self, request: Request) -> Response:
         try:
-            filterset = read_filters(list_filters(request._request), _readable_claims(request))
+            filterset = read_filters(_claim_filters(request), _readable_claims(request))
         except UnreadableFilters as error:
             raise ParseError(str(error)) from None
         page, _ = _page(request, filterset.qs, filterset.sort_keys)
@@ -185,6 +199,26 @@ class ClaimList(ApiView):
             claim.api_forecast = claim.forecast_on(day)  # type: ignore[attr-defined]
             claim.api_side_counts = counts[claim.pk]  # type: ignore[attr-defined]
         return _paged_response(request, page, api.ClaimSerializer(shown, many=True, context=_context(request)).data)
+
+
+def _claim_filters(request: Request) -> QueryDict:
+    """The list's filters as asked, read strictly: a yes-or-no filter is 1, 0,
+    true or false; work in review is the desk's to filter by (403 to others, as
+    on the claim page); a reader names an actor among those who took a side on a
+    published claim, with no hint of any other."""
+    data = request.query_params.copy()
+    for name in ("pending", "overdue"):
+        if (asked := data.get(name, "")) not in FLAGS:
+            raise ParseError(f"{name} must be true or false, not {asked[:40]!r}.")
+        data[name] = "on" if FLAGS[asked] else ""
+    if data["pending"] and not can_edit(request.user):
+        raise PermissionDenied("Only the desk may filter by work in review.")
+    if (named := str(data.get("actor", ""))).strip() and not can_view(request.user):
+        try:
+            data["actor"] = str(lookups.find_actor(named, lookups.public_actors(), suggest=False).pk)
+        except ValidationError as error:
+            raise ParseError(f"actor: {' '.join(error.messages)}") from None
+    return data
 
 
 class ClaimDetail(ApiView):
@@ -224,9 +258,9 @@ class ClaimDetail(ApiView):
 
 def _pending(request: Request, moment: Moment) -> bool:
     asked = request.query_params.get("pending", "")
-    if asked not in ("", "0", "1", "true", "false"):
+    if asked not in FLAGS:
         raise ParseError(f"pending must be true or false, not {asked[:40]!r}.")
-    if asked not in ("1", "true"):
+    if not FLAGS[asked]:
         return False
     if not can_edit(request.user):
         raise PermissionDenied("Only the desk may read entries still in review.")
@@ -312,4 +346,22 @@ class NoSuchAddress(ApiView):
 
     @extend_schema(exclude=True)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not request.path.endswith("/") and _names_a_view(request.path + "/"):
+            # As Django's APPEND_SLASH would, which this catch-all comes before.
+            query = request.META.get("QUERY_STRING", "")
+            return Response(status=301, headers={"Location": request.path + "/" + (f"?{query}" if query else "")})
         raise Http404("No such address in the API: see /api/v1/docs/.")
+
+
+def _names_a_view(path: str) -> bool:
+    try:
+        return resolve(path).url_name != "not_found"
+    except Resolver404:
+        return False
+
+
+def exception_handler(error: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's, and a request Django finds suspicious (too many parameters, say) answered as a 400 in JSON."""
+    if isinstance(error, SuspiciousOperation):
+        error = ParseError(str(error) or "This request could not be read.")
+    return views.exception_handler(error, context)

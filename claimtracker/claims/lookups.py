@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse_lazy
 
-from claimtracker.claims.models import Actor, ActorAlias, Claim, Source
+from claimtracker.claims.models import Actor, ActorAlias, Attribution, Claim, ReviewState, Source
 from claimtracker.claims.search import similar_claims
 from claimtracker.lib.numbers import whole_number
 
@@ -55,13 +55,25 @@ def _closest(labels: list[str]) -> str:
     return f" Did you mean {' or '.join(f'“{label}”' for label in labels)}?" if labels else ""
 
 
-def find_actor(text: str) -> Actor:
+def public_actors() -> QuerySet[Actor]:
+    """Actors who took a side on a published claim, in an approved entry (or reported one's words)."""
+    approved = Attribution.objects.filter(review_state=ReviewState.APPROVED, claim__published_at__isnull=False)
+    return Actor.objects.filter(
+        Exists(approved.filter(actor=OuterRef("pk"))) | Exists(approved.filter(via=OuterRef("pk")))
+    )
+
+
+def find_actor(text: str, among: QuerySet[Actor] | None = None, *, suggest: bool = True) -> Actor:
+    """The actor ``text`` names (its id, name, short name or an alias), among
+    ``among`` (every actor by default); ValidationError otherwise, naming near
+    matches when ``suggest``."""
+    actors = Actor.objects.all() if among is None else among
     text = text.strip()
     if (number := whole_number(text)) is not None:
-        found = Actor.objects.filter(pk=number).first()
+        found = actors.filter(pk=number).first()
         if found:
             return found
-    exact = Actor.objects.filter(
+    exact = actors.filter(
         Q(name__iexact=text)
         | Q(short_name__iexact=text)
         | Exists(ActorAlias.objects.filter(actor=OuterRef("pk"), name__iexact=text))
@@ -71,6 +83,8 @@ def find_actor(text: str) -> Actor:
         return matches[0]
     if len(matches) > 1:
         raise ValidationError(f"“{text}” names more than one actor; type the full name.")
+    if not suggest:
+        raise ValidationError(f"No actor called “{text}” is found here.")
     raise ValidationError(
         f"No actor is called “{text}”.{_closest([a.name for a in actors_matching(text)[:CLOSEST]])} "
         "Pick one, or add it with New actor."

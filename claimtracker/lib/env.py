@@ -1,6 +1,7 @@
 """Typed readers for settings that come from the environment."""
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -43,4 +44,17 @@ def env_int(name: str, default: int, *, minimum: int = 1) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}") from None
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {raw!r}")
+    return value
+
+
+_RATE = re.compile(r"\d+/(s|m|h|d|second|minute|hour|day)")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate as Django REST framework reads one: "600/minute" (second, minute, hour or day)."""
+    value = os.environ.get(name, "").strip() or default
+    if not _RATE.fullmatch(value):
+        raise ImproperlyConfigured(
+            f"{name} must be a count per second, minute, hour or day, such as 600/minute; got {value!r}"
+        )
     return value
