@@ -140,6 +140,14 @@ def pages(args: argparse.Namespace, missing: list[str]) -> list[Result]:
         (f"claim page as known on {claim_known}", f"/claims/{busiest}/?known={claim_known}", reviewer),
         (f"actor page ({stances:,} stances)", f"/actors/{loudest}/", reviewer),
         (f"/review/ ({pending:,} pending)", "/review/", reviewer),
+        # The read API (issue 14 part 4), read with the reviewer's session as a key would read it.
+        ("API claims", "/api/v1/claims/", reviewer),
+        (f"API claims as of {as_of}", f"/api/v1/claims/?as_of={as_of}", reviewer),
+        ("API claims search", "/api/v1/claims/?q=troops", reviewer),
+        (f"API claims deep (claim {claims // 2:,})", f"/api/v1/claims/?after={deep}", reviewer),
+        (f"API claim ({events:,} events)", f"/api/v1/claims/{busiest}/", reviewer),
+        (f"API actor ({stances:,} stances)", f"/api/v1/actors/{loudest}/", reviewer),
+        ("API sources", "/api/v1/sources/", reviewer),
         ("admin claim list", "/admin/claims/claim/", admin),
         ("admin change page, same claim", f"/admin/claims/claim/{busiest}/change/", admin),
         ("admin change page, Django's inlines", f"/admin/claims/claim/{busiest}/change/", admin),
@@ -173,7 +181,8 @@ def pages(args: argparse.Namespace, missing: list[str]) -> list[Result]:
         deep = min(100, -(-counts["pending"] // queries.MINE_PAGE_SIZE))
         plan.append((f"/mine/ pending, page {deep}", f"/mine/?state=pending&page={deep}", editor))
     if args.print_urls:
-        print(" ".join(url for _, url, user in plan if user is reviewer))
+        # The load test's page mix: the desk's pages (the API is not in it, as in earlier runs).
+        print(" ".join(url for _, url, user in plan if user is reviewer and not url.startswith("/api/")))
         raise SystemExit(0)
     clients: dict[int, Any] = {}
     limit = claims_admin.INLINE_LIMIT

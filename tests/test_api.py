@@ -391,6 +391,34 @@ def test_the_claim_list_runs_the_same_queries_for_any_page_size(demo: None, edit
     assert queries(30) <= 12
 
 
+def test_a_long_timeline_comes_in_pages(sent: Claim, editor: User, reviewer: User, viewer: User) -> None:
+    from claimtracker.api.views import EVENTS_PAGE_SIZE
+
+    actor, source = Actor.objects.first(), Source.objects.first()
+    assert actor is not None and source is not None
+    for number in range(EVENTS_PAGE_SIZE + 5):
+        said = services.add_attribution(
+            sent,
+            actor=actor,
+            source=source,
+            stance=Stance.CONFIRMS,
+            quote=f"Statement {number}",
+            stated_on=datetime.date(2024, 11, 1) + datetime.timedelta(days=number),
+            by=editor,
+        )
+        services.approve(said, by=reviewer)
+    key = key_for(viewer)
+    first = get(f"{CLAIMS}{sent.pk}/", key).json()
+    whole = client_for(viewer).get(reverse("exports:timeline_json", args=[sent.pk])).json()["events"]
+    assert first["timeline_count"] == len(whole) > EVENTS_PAGE_SIZE
+    assert first["timeline"] == whole[:EVENTS_PAGE_SIZE] and first["timeline_previous"] is None
+    second = get(first["timeline_next"].removeprefix("http://testserver"), key).json()
+    assert second["timeline"] == whole[EVENTS_PAGE_SIZE:] and second["timeline_next"] is None
+    assert second["timeline_previous"].endswith("events=1")
+    assert get(f"{CLAIMS}{sent.pk}/?events=9", key).status_code == 400
+    assert get(f"{CLAIMS}{sent.pk}/?events=0", key).status_code == 400
+
+
 def test_the_claim_runs_the_same_queries_however_long_its_story(sent: Claim, editor: User, reviewer: User) -> None:
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:

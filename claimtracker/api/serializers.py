@@ -101,18 +101,12 @@ class SideStanceSerializer(serializers.Serializer[Any]):
     """An actor's latest approved stance on the claim."""
 
     actor_id = serializers.IntegerField()
-    actor = serializers.CharField(source="actor_name")
+    actor = serializers.CharField()
     stance = serializers.ChoiceField(choices=Stance.choices)
     certainty = serializers.ChoiceField(choices=Certainty.choices)
-    stated_on = serializers.SerializerMethodField(help_text=PARTIAL_DATE)
+    stated_on = serializers.CharField(help_text=PARTIAL_DATE)
     stated_on_precision = serializers.ChoiceField(choices=Precision.choices)
-    event_id = serializers.SerializerMethodField(help_text="The attribution in the timeline: a<id>.")
-
-    def get_stated_on(self, said: Any) -> str:
-        return iso_date(said.stated_on, said.stated_on_precision)
-
-    def get_event_id(self, said: Any) -> str:
-        return f"a{said.pk}"
+    event_id = serializers.CharField(help_text="The attribution in the timeline: a<id>.")
 
 
 class SidesSerializer(serializers.Serializer[Any]):
@@ -169,21 +163,53 @@ class EventSerializer(serializers.Serializer[Any]):
     figure = FigureSerializer(allow_null=True)
 
 
-@extend_schema_field(EventSerializer(many=True))
-class TimelineField(serializers.Field):  # type: ignore[type-arg]
-    """The events, already JSON (claim_json.events): written as they are, since a
-    claim of 5,000 events would spend most of its time in field-by-field copying."""
+class AsWritten(serializers.Field):  # type: ignore[type-arg]
+    """A value already made JSON-ready by the view, written as it is: a claim with
+    thousands of events and of actors would spend most of its time in DRF's
+    field-by-field copying. Its schema is given with @extend_schema_field."""
 
-    def to_representation(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def to_representation(self, value: Any) -> Any:
         return value
+
+
+@extend_schema_field(EventSerializer(many=True))
+class TimelineField(AsWritten):
+    """The events, as claim_json writes them."""
+
+
+@extend_schema_field(SidesSerializer)
+class SidesField(AsWritten):
+    """The sides, as ``sides_json`` writes them."""
+
+
+def sides_json(grouped: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Each side's stances (queries.by_side) as SideStanceSerializer describes them."""
+    return {
+        side: [
+            {
+                "actor_id": said.actor_id,
+                "actor": said.actor_name,
+                "stance": said.stance,
+                "certainty": said.certainty,
+                "stated_on": iso_date(said.stated_on, said.stated_on_precision),
+                "stated_on_precision": said.stated_on_precision,
+                "event_id": f"a{said.pk}",
+            }
+            for said in stances
+        ]
+        for side, stances in grouped.items()
+    }
 
 
 class ClaimDetailSerializer(ClaimSerializer):
     as_of = serializers.DateField(allow_null=True, help_text="The view's date, if a view of the past.")
     known = serializers.DateField(allow_null=True, help_text="The view's date, if as known on a date.")
-    sides = SidesSerializer(source="api_sides", help_text="Each actor by its latest approved stance.")
+    sides = SidesField(source="api_sides", help_text="Each actor by its latest approved stance.")
     relations = RelationSerializer(many=True, source="api_relations")
-    timeline = TimelineField(source="api_timeline")
+    timeline = TimelineField(source="api_timeline", help_text="A page of the timeline's events, oldest first.")
+    timeline_count = serializers.IntegerField(min_value=0, help_text="Events in the whole timeline.")
+    timeline_next = serializers.URLField(allow_null=True, help_text="The timeline's next page; null on the last.")
+    timeline_previous = serializers.URLField(allow_null=True, help_text="Its page before; null on the first.")
 
 
 class ActorRefSerializer(serializers.Serializer[Any]):

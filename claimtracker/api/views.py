@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation, ValidationError
+from django.core.paginator import InvalidPage
 from django.db.models import QuerySet
 from django.http import Http404, QueryDict
 from django.urls import Resolver404, resolve
@@ -43,6 +44,7 @@ from claimtracker.lib.numbers import whole_number
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
+EVENTS_PAGE_SIZE = 100  # events of a claim's timeline a page, oldest first
 ACTOR_KEYS = [Key("name", kind=str), Key("id")]
 SOURCE_KEYS = [Key("published_at", descending=True, nullable=True, kind=datetime.datetime), Key("id", descending=True)]
 
@@ -96,15 +98,18 @@ def _page(request: Request, queryset: QuerySet[Any], keys: list[Key]) -> tuple[k
         raise ParseError(str(error)) from None
 
 
+def _with(request: Request, name: str, value: object, dropped: tuple[str, ...] = ()) -> str:
+    """The address asked, with ``name`` set to ``value`` (and ``dropped`` left out)."""
+    query = request.query_params.copy()
+    for other in dropped:
+        query.pop(other, None)
+    query[name] = str(value)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
 def _paged_response(request: Request, page: keyset.Page[Any], results: Any) -> Response:
     def link(name: str, cursor: str | None) -> str | None:
-        if cursor is None:
-            return None
-        query = request.query_params.copy()
-        for other in ("after", "before"):
-            query.pop(other, None)
-        query[name] = cursor
-        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        return None if cursor is None else _with(request, name, cursor, dropped=("after", "before"))
 
     return Response({"next": link("after", page.older), "previous": link("before", page.newer), "results": results})
 
@@ -230,6 +235,11 @@ class ClaimDetail(ApiView):
         parameters=[
             *MOMENT,
             PENDING,
+            OpenApiParameter(
+                "events",
+                OpenApiTypes.INT,
+                description=f"The page of the timeline, from 1: {EVENTS_PAGE_SIZE} events each.",
+            ),
         ],
         responses={200: api.ClaimDetailSerializer, **ERRORS, **NOT_FOUND},
     )
@@ -242,15 +252,28 @@ class ClaimDetail(ApiView):
             raise Http404("No claim with that number." if not reader else "No published claim with that number.")
         shown = queries.claim_then(claim, moment)
         grouped = queries.by_side(queries.approved_stances(claim, moment))
-        extra = {
+        extra: dict[str, Any] = {
             "as_of": moment.as_of,
             "known": moment.known,
             "api_forecast": shown.forecast_on(moment.judged_on()),
-            "api_sides": grouped,
+            "api_sides": api.sides_json(grouped),
             "api_side_counts": queries.SideCounts(len(grouped["supports"]), len(grouped["opposes"])),
             "api_relations": claim_json.relations(claim, published_only=reader),
-            "api_timeline": claim_json.events(claim, include_pending=pending, moment=moment, names=not reader),
         }
+        number = whole_number(asked := request.query_params.get("events", "1"))
+        if number is None or number < 1:
+            raise ParseError(f"events must be a page number from 1, not {asked[:40]!r}.")
+        try:
+            extra["api_timeline"], events = claim_json.events_page(
+                claim, number, EVENTS_PAGE_SIZE, include_pending=pending, moment=moment, names=not reader
+            )
+        except InvalidPage:
+            raise ParseError(f"events: there is no page {number} of this claim's timeline.") from None
+        extra["timeline_count"] = events.paginator.count
+        extra["timeline_next"] = _with(request, "events", events.next_page_number()) if events.has_next() else None
+        extra["timeline_previous"] = (
+            _with(request, "events", events.previous_page_number()) if events.has_previous() else None
+        )
         for name, value in extra.items():
             setattr(shown, name, value)
         return Response(api.ClaimDetailSerializer(shown, context=_context(request)).data)
@@ -285,7 +308,11 @@ class ActorList(ApiView):
         actors = queries.actors_for_list(search.clean_query(request.query_params.get("q", "")))
         page, _ = _page(request, actors, ACTOR_KEYS)
         return _paged_response(
-            request, page, api.ActorSerializer(page.object_list, many=True, context=_context(request)).data
+            request,
+            page,
+            api.ActorSerializer(
+                queries.with_stance_counts(page.object_list), many=True, context=_context(request)
+            ).data,
         )
 
 
@@ -301,6 +328,7 @@ class ActorDetail(ApiView):
         actor = queries.actors_for_list().prefetch_related("aliases").filter(pk=pk).first()
         if actor is None:
             raise Http404("No actor with that number.")
+        queries.with_stance_counts([actor])
         actor.api_track_record = queries.track_record(actor)  # type: ignore[attr-defined]
         return Response(api.ActorDetailSerializer(actor, context=_context(request)).data)
 
@@ -317,7 +345,8 @@ class SourceList(ApiView):
     def get(self, request: Request) -> Response:
         sources = queries.sources_for_list(search.clean_query(request.query_params.get("q", ""), 500))
         page, _ = _page(request, sources, SOURCE_KEYS)
-        data = api.SourceSerializer(page.object_list, many=True, context=_context(request)).data
+        shown = queries.with_attribution_counts(page.object_list)
+        data = api.SourceSerializer(shown, many=True, context=_context(request)).data
         return _paged_response(request, page, data)
 
 
@@ -335,6 +364,7 @@ class SourceDetail(ApiView):
         source = queries.sources_for_list().defer(None).filter(pk=pk).first()
         if source is None:
             raise Http404("No source with that number.")
+        queries.with_attribution_counts([source])
         source.api_attributions, _ = queries.source_attributions(source, include_pending=pending)  # type: ignore[attr-defined]
         return Response(api.SourceDetailSerializer(source, context=_context(request)).data)
 

@@ -217,6 +217,7 @@ class Source(models.Model):
         indexes = [
             # Source list, newest first.
             models.Index(fields=["-published_at"], name="source_published_idx"),
+            # The API's source list (undated sources last) has one more, on PostgreSQL: migration 0020.
         ]
 
     def __str__(self) -> str:

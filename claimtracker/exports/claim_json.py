@@ -5,9 +5,12 @@ and its timeline's events. ``timeline.json`` and the read API's claim
 from decimal import Decimal
 from typing import Any
 
+from django.core.paginator import Page, Paginator
+
 from claimtracker.claims import queries
-from claimtracker.claims.models import Claim
+from claimtracker.claims.models import Attribution, Claim, StatusChange
 from claimtracker.claims.moment import Moment
+from claimtracker.claims.queries.common import ATTRIBUTION, CHANGE, entry_keys, ids_by_kind
 from claimtracker.exports import timeline
 from claimtracker.lib.dates import iso_date
 
@@ -40,6 +43,27 @@ def event(row: dict[str, Any], *, names: bool = True) -> dict[str, Any]:
 def events(claim: Claim, *, include_pending: bool, moment: Moment, names: bool = True) -> list[dict[str, Any]]:
     rows = timeline.as_dicts(Claim.objects.filter(pk=claim.pk), include_pending=include_pending, moment=moment)
     return [event(row, names=names) for row in rows]
+
+
+def events_page(
+    claim: Claim, number: int, size: int, *, include_pending: bool, moment: Moment, names: bool = True
+) -> tuple[list[dict[str, Any]], Page]:  # type: ignore[type-arg]
+    """One page of ``events``, in the same order: the page's ids are picked from the
+    narrow keys of both kinds of entry first (queries.entry_keys), and only their
+    rows read. Raises django.core.paginator.InvalidPage."""
+    said = moment.listed(Attribution.objects.filter(claim=claim), include_pending)
+    assessed = moment.listed(StatusChange.objects.filter(claim=claim), include_pending)
+    page = Paginator(entry_keys(said, "stated_on", assessed, "effective_on"), size, allow_empty_first_page=True).page(
+        number
+    )
+    wanted = ids_by_kind(page.object_list)
+    rows = timeline.as_dicts(
+        Claim.objects.filter(pk=claim.pk),
+        include_pending=include_pending,
+        moment=moment,
+        only=(wanted[ATTRIBUTION], wanted[CHANGE]),
+    )
+    return [event(row, names=names) for row in rows], page
 
 
 def relations(claim: Claim, *, published_only: bool = False) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ spaces, on each of its rows, as ``claim`` is.
 
 import datetime
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -107,10 +107,11 @@ def _user(user: object) -> str:
 
 
 def _attribution_rows(
-    claim_ids: QuerySet[Claim, Any], include_pending: bool, moment: Moment
+    claim_ids: QuerySet[Claim, Any], include_pending: bool, moment: Moment, only: Collection[int] | None = None
 ) -> Iterator[tuple[tuple[int, Any, int, int], Row]]:
+    listed = moment.listed(Attribution.objects.filter(claim__in=claim_ids), include_pending)
     attributions = (
-        moment.listed(Attribution.objects.filter(claim__in=claim_ids), include_pending)
+        (listed if only is None else listed.filter(pk__in=only))
         .select_related("claim", "actor", "via", "source__publisher", "created_by", "reviewed_by")
         .defer("source__body")
         .annotate(source_has_text=Exists(Source.objects.filter(pk=OuterRef("source_id")).exclude(body="")))
@@ -153,10 +154,11 @@ def _attribution_rows(
 
 
 def _status_change_rows(
-    claim_ids: QuerySet[Claim, Any], include_pending: bool, moment: Moment
+    claim_ids: QuerySet[Claim, Any], include_pending: bool, moment: Moment, only: Collection[int] | None = None
 ) -> Iterator[tuple[tuple[int, Any, int, int], Row]]:
+    listed = moment.listed(StatusChange.objects.filter(claim__in=claim_ids), include_pending)
     changes = (
-        moment.listed(StatusChange.objects.filter(claim__in=claim_ids), include_pending)
+        (listed if only is None else listed.filter(pk__in=only))
         .select_related("claim", "status", "recorded_by", "reviewed_by")
         .prefetch_related(Prefetch("evidence_links", queryset=Evidence.objects.order_by("attribution_id")))
         .order_by("claim_id", "effective_on", "id")
@@ -211,13 +213,21 @@ def _relations(claim_ids: QuerySet[Claim, Any]) -> Iterator[tuple[int, str]]:
         yield claim_id, " ".join(cell)
 
 
-def rows(claims: QuerySet[Claim], *, include_pending: bool = False, moment: Moment = TODAY) -> Iterator[Row]:
+def rows(
+    claims: QuerySet[Claim],
+    *,
+    include_pending: bool = False,
+    moment: Moment = TODAY,
+    only: tuple[Collection[int], Collection[int]] | None = None,
+) -> Iterator[Row]:
     """Timeline rows of the given claims, by claim id, then date, then kind; in a
-    view of the past, those of then."""
+    view of the past, those of then; with ``only``, just those of the attribution
+    and status change ids it gives (a page of them)."""
     claim_ids = claims.order_by().values("pk")
+    said, assessed = only if only is not None else (None, None)
     merged: Iterable[tuple[tuple[int, Any, int, int], Row]] = heapq.merge(
-        _attribution_rows(claim_ids, include_pending, moment),
-        _status_change_rows(claim_ids, include_pending, moment),
+        _attribution_rows(claim_ids, include_pending, moment, said),
+        _status_change_rows(claim_ids, include_pending, moment, assessed),
         key=lambda keyed: keyed[0],
     )
     links = _relations(claim_ids)
@@ -237,7 +247,11 @@ def count(claims: QuerySet[Claim], *, include_pending: bool = False, moment: Mom
 
 
 def as_dicts(
-    claims: QuerySet[Claim], *, include_pending: bool = False, moment: Moment = TODAY
+    claims: QuerySet[Claim],
+    *,
+    include_pending: bool = False,
+    moment: Moment = TODAY,
+    only: tuple[Collection[int], Collection[int]] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    for row in rows(claims, include_pending=include_pending, moment=moment):
+    for row in rows(claims, include_pending=include_pending, moment=moment, only=only):
         yield dict(zip(COLUMNS, row, strict=True))

@@ -8,6 +8,7 @@ from claimtracker.claims.queries.actors import (
     actor_stances,
     actors_for_list,
     track_record,
+    with_stance_counts,
 )
 from claimtracker.claims.queries.claims import (
     FINGERPRINT,
@@ -66,6 +67,7 @@ from claimtracker.claims.queries.sources import (
     source_spans,
     sources_for_list,
     sources_like,
+    with_attribution_counts,
 )
 
 __all__ = [
@@ -128,4 +130,6 @@ __all__ = [
     "timeline_page",
     "track_record",
     "voices",
+    "with_attribution_counts",
+    "with_stance_counts",
 ]

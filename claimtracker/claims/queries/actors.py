@@ -1,5 +1,6 @@
 """Reads of the actor pages: the list, an actor's stances and track record, its history."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,18 +18,20 @@ from claimtracker.claims.models import (
     Actor,
     Attribution,
     Polarity,
-    ReviewState,
     Verdict,
 )
-from claimtracker.claims.queries.common import HISTORY_LIMIT, _stances_of, standing_attributions
+from claimtracker.claims.queries.common import HISTORY_LIMIT, _stances_of, standing_attributions, with_approved_counts
 
 
 def actors_for_list(q: str = "") -> QuerySet[Actor]:
     """Actors with their number of approved stances; ``q`` matches names, short names and aliases."""
     actors = lookups.actors_matching(q) if q else Actor.objects.all()
-    return actors.select_related("parent").annotate(
-        stance_count=Count("attributions", filter=Q(attributions__review_state=ReviewState.APPROVED))
-    )
+    return actors.select_related("parent")
+
+
+def with_stance_counts(actors: Sequence[Actor]) -> list[Actor]:
+    """A page of actors, each with ``stance_count``: its approved stances."""
+    return with_approved_counts(actors, "actor", "stance_count")
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,12 @@
 which count, and the row a timeline or a list of entries is made of."""
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db.models import (
+    Count,
     Exists,
     F,
     IntegerField,
@@ -17,8 +18,10 @@ from django.db.models import (
 
 from claimtracker.claims.models import (
     STANCE_POLARITY,
+    Actor,
     Attribution,
     Polarity,
+    ReviewState,
     Source,
     StatusChange,
 )
@@ -66,6 +69,7 @@ class Event:
 
 
 _ATTRIBUTION, _CHANGE = 0, 1
+ATTRIBUTION, CHANGE = _ATTRIBUTION, _CHANGE  # the kinds of entry_keys, for other modules
 
 
 HISTORY_LIMIT = 30
@@ -107,3 +111,25 @@ def ids_by_kind(keys: Iterable[tuple[Any, int, int]]) -> dict[int, list[int]]:
     for _, kind, pk in keys:
         wanted[kind].append(pk)
     return wanted
+
+
+R = TypeVar("R", Actor, Source)
+
+
+def with_approved_counts(rows: Sequence[R], field: str, name: str) -> list[R]:
+    """The rows of a page, each with ``name`` set to how many approved attributions
+    name it in ``field`` ("actor", "source"), counted for the page's rows in one
+    query. A count joined to the list's query (COUNT ... GROUP BY) counts every
+    row of the table first: 1.3 s for /sources/ and /actors/ at 50,000 sources,
+    5,000 actors and a million attributions."""
+    shown = list(rows)
+    counts = dict(
+        Attribution.objects.filter(**{f"{field}__in": [row.pk for row in shown]}, review_state=ReviewState.APPROVED)
+        .order_by()
+        .values_list(field)
+        .annotate(n=Count("pk"))
+        .values_list(field, "n")
+    )
+    for row in shown:
+        setattr(row, name, counts.get(row.pk, 0))
+    return shown

@@ -1,10 +1,10 @@
 """Reads of the source pages: the list, the workbench's attributions and
 highlights, like sources for the duplicate check, and the history."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import (
-    Count,
     F,
     Q,
     QuerySet,
@@ -20,7 +20,7 @@ from claimtracker.claims.models import (
     ReviewState,
     Source,
 )
-from claimtracker.claims.queries.common import HISTORY_LIMIT, _visible, corrected
+from claimtracker.claims.queries.common import HISTORY_LIMIT, _visible, corrected, with_approved_counts
 
 SOURCE_LIST_LIMIT = 100  # attributions listed on a source page; the highlights show them all
 
@@ -102,11 +102,12 @@ def source_history(source: Source) -> list[Any]:
 def sources_for_list(q: str = "") -> QuerySet[Source]:
     """Sources with their number of approved attributions; ``q`` matches titles and URLs."""
     sources = Source.objects.filter(Q(title__icontains=q) | Q(url__icontains=q)) if q else Source.objects.all()
-    return (
-        sources.select_related("publisher")
-        .defer("body")
-        .annotate(attribution_count=Count("attributions", filter=Q(attributions__review_state=ReviewState.APPROVED)))
-    )
+    return sources.select_related("publisher").defer("body")
+
+
+def with_attribution_counts(sources: Sequence[Source]) -> list[Source]:
+    """A page of sources, each with ``attribution_count``: its approved attributions."""
+    return with_approved_counts(sources, "source", "attribution_count")
 
 
 def highlighted_body(body: str, spans: list[tuple[int, int, bool]]) -> SafeString:

@@ -29,6 +29,7 @@ def actor_list(request: HttpRequest) -> HttpResponse:
     require(request, can_view, "read actors")
     q = search.clean_query(request.GET.get("q", ""))
     page = Paginator(queries.actors_for_list(q).order_by("name"), 50).get_page(request.GET.get("page"))
+    page.object_list = queries.with_stance_counts(list(page.object_list))
     return render(request, "claims/actor_list.html", {"page": page, "q": q})
 
 

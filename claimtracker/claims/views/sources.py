@@ -29,6 +29,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
     q = search.clean_query(request.GET.get("q", ""), 500)
     sources = queries.sources_for_list(q).order_by("-published_at", "title", "id")  # source_published_idx
     page = Paginator(sources, 50).get_page(request.GET.get("page"))
+    page.object_list = queries.with_attribution_counts(list(page.object_list))
     return render(request, "claims/source_list.html", {"page": page, "q": q})
 
 
