@@ -30,6 +30,7 @@ TIMEOUT = 24 * 3600  # seconds; entries of older fingerprints simply expire
 @dataclass(frozen=True)
 class Summary:
     sides: dict[str, queries.Side]
+    everyone: dict[str, list[queries.Said]]  # every actor's latest stance, by side (the read API's sides)
     suggestion: assessment.Suggestion
     chart_svg: str
     figures: list[queries.Said]  # the estimates over time: approved stances that give a figure
@@ -70,6 +71,7 @@ def summary(claim: Claim, statuses: list[Status], moment: Moment = TODAY) -> Sum
     asserting, sources, first = queries.schema_sources(stances)
     made = Summary(
         sides=queries.sides(stances),
+        everyone=queries.by_side(stances),
         suggestion=assessment.suggest(queries.voices(stances)),
         chart_svg=chart.svg(drawn) if drawn else "",
         figures=queries.figures(stances),

@@ -16,7 +16,7 @@ import datetime
 import heapq
 from collections.abc import Collection, Iterable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
@@ -87,6 +87,8 @@ TEXT_COLUMN_INDEXES = frozenset(i for i, name in enumerate(COLUMNS) if name not 
 
 CHUNK_SIZE = 2000
 
+M = TypeVar("M", Attribution, StatusChange)
+
 Row = tuple[Any, ...]
 
 
@@ -106,6 +108,12 @@ def _user(user: object) -> str:
     return user.get_username() if user is not None else ""  # type: ignore[attr-defined]
 
 
+def _read(queryset: QuerySet[M], only: Collection[int] | None) -> Iterable[M]:
+    """Every row streamed in chunks (a server-side cursor on PostgreSQL); a page of
+    them (``only``) read at once, without the cursor's round trips."""
+    return queryset if only is not None else queryset.iterator(chunk_size=CHUNK_SIZE)
+
+
 def _attribution_rows(
     claim_ids: QuerySet[Claim, Any], include_pending: bool, moment: Moment, only: Collection[int] | None = None
 ) -> Iterator[tuple[tuple[int, Any, int, int], Row]]:
@@ -117,7 +125,7 @@ def _attribution_rows(
         .annotate(source_has_text=Exists(Source.objects.filter(pk=OuterRef("source_id")).exclude(body="")))
         .order_by("claim_id", "stated_on", "id")
     )
-    for a in attributions.iterator(chunk_size=CHUNK_SIZE):
+    for a in _read(attributions, only):
         row = (
             a.claim_id,
             a.claim.text,
@@ -163,7 +171,7 @@ def _status_change_rows(
         .prefetch_related(Prefetch("evidence_links", queryset=Evidence.objects.order_by("attribution_id")))
         .order_by("claim_id", "effective_on", "id")
     )
-    for c in changes.iterator(chunk_size=CHUNK_SIZE):
+    for c in _read(changes, only):
         row = (
             c.claim_id,
             c.claim.text,
