@@ -512,5 +512,7 @@ def test_the_schema_and_the_docs_are_served_by_the_app(demo: None) -> None:
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in docs
     assert "<style" not in docs and "<script>" not in docs  # the page's CSP allows neither inline
     assert "https://" not in docs and "http://" not in docs
+    refused = Client().post("/api/v1/schema/")
+    assert refused.status_code == 405 and refused.json()["detail"]
     script = Client().get("/api/v1/docs/?script=")
     assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
