@@ -85,7 +85,7 @@ class MayReadRecords(permissions.BasePermission):
 # --- Pages of a list ------------------------------------------------------------------------------------
 
 
-def _page(request: Request, queryset: QuerySet[Any], keys: list[Key]) -> tuple[keyset.Page[Any], int]:
+def _page(request: Request, queryset: QuerySet[Any], keys: list[Key]) -> keyset.Page[Any]:
     size = PAGE_SIZE
     if (asked := request.query_params.get("page_size")) is not None:
         number = whole_number(asked)
@@ -94,7 +94,7 @@ def _page(request: Request, queryset: QuerySet[Any], keys: list[Key]) -> tuple[k
         size = min(number, MAX_PAGE_SIZE)
     try:
         after, before = request.query_params.get("after"), request.query_params.get("before")
-        return keyset.paginate(queryset, keys, size, after=after, before=before), size
+        return keyset.paginate(queryset, keys, size, after=after, before=before)
     except keyset.InvalidCursor as error:
         raise ParseError(str(error)) from None
 
@@ -196,7 +196,7 @@ class ClaimList(ApiView):
             filterset = read_filters(_claim_filters(request), _readable_claims(request))
         except UnreadableFilters as error:
             raise ParseError(str(error)) from None
-        page, _ = _page(request, filterset.qs, filterset.sort_keys)
+        page = _page(request, filterset.qs, filterset.sort_keys)
         moment = filterset.moment
         shown: list[Claim] = queries.claims_then(page.object_list) if moment.past else page.object_list
         counts = queries.side_counts([claim.pk for claim in shown], moment)
@@ -308,14 +308,10 @@ class ActorList(ApiView):
     )
     def get(self, request: Request) -> Response:
         actors = queries.actors_for_list(search.clean_query(request.query_params.get("q", "")))
-        page, _ = _page(request, actors, ACTOR_KEYS)
-        return _paged_response(
-            request,
-            page,
-            api.ActorSerializer(
-                queries.with_stance_counts(page.object_list), many=True, context=_context(request)
-            ).data,
-        )
+        page = _page(request, actors, ACTOR_KEYS)
+        shown = queries.with_stance_counts(page.object_list)
+        data = api.ActorSerializer(shown, many=True, context=_context(request)).data
+        return _paged_response(request, page, data)
 
 
 class ActorDetail(ApiView):
@@ -346,7 +342,7 @@ class SourceList(ApiView):
     )
     def get(self, request: Request) -> Response:
         sources = queries.sources_for_list(search.clean_query(request.query_params.get("q", ""), 500))
-        page, _ = _page(request, sources, SOURCE_KEYS)
+        page = _page(request, sources, SOURCE_KEYS)
         shown = queries.with_attribution_counts(page.object_list)
         data = api.SourceSerializer(shown, many=True, context=_context(request)).data
         return _paged_response(request, page, data)
