@@ -59,6 +59,9 @@ class ApiView(APIView):
         # The API only reads: any other method is refused before a key or a session is looked at.
         if request.method not in SAFE_METHODS:
             raise MethodNotAllowed(str(request.method))
+        # PostgreSQL text holds no NUL, so a filter carrying one could only fail in the database.
+        if any("\x00" in value for _, values in request.query_params.lists() for value in values):
+            raise ParseError("A query parameter holds a NUL character, which no filter can match.")
         super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
