@@ -8,7 +8,7 @@ import datetime
 import ipaddress
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import dj_database_url
 import django_stubs_ext
@@ -16,7 +16,7 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from import_export.formats import base_formats
 
-from claimtracker.lib.env import env_bool, env_int, env_list, env_rate, env_str
+from claimtracker.lib.env import env_bool, env_caches, env_int, env_list, env_rate, env_str
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Public pages, exports and the API read from a replica when there is one.
+    "claimtracker.lib.replicas.ReplicaMiddleware",
     # Every view needs login unless it is marked @login_not_required.
     "claimtracker.accounts.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -105,26 +107,38 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 WSGI_APPLICATION = "claimtracker.wsgi.application"
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=600,
-        conn_health_checks=True,
-    )
-}
+
+def _database(url: str) -> dict[str, Any]:
+    database: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True))
+    options = database.setdefault("OPTIONS", {})
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # Wait for a writer instead of failing at once with "database is locked".
+        options["timeout"] = 20
+    elif database["ENGINE"] == "django.db.backends.postgresql":
+        # No JIT compiling: PostgreSQL compiles a query whose estimated cost is high, as
+        # the correlated subqueries of a view of the past make it, and spent 60-70 ms
+        # compiling a claim list query that then ran in 3 ms (docs/performance.md). The
+        # app's queries are short. An ``options`` given in the URL comes after, and wins.
+        options["options"] = f"-c jit=off {options.get('options', '')}".strip()
+    return database
+
+
+DATABASES = {"default": _database(env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a writer instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     # claim_status_cover_idx includes current_status for PostgreSQL's index-only scans;
     # SQLite builds it as a plain index on the id, which is all it needs there.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # No JIT compiling: PostgreSQL compiles a query whose estimated cost is high, as
-    # the correlated subqueries of a view of the past make it, and spent 60-70 ms
-    # compiling a claim list query that then ran in 3 ms (docs/performance.md). The
-    # app's queries are short. An ``options`` given in DATABASE_URL comes after, and wins.
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = f"-c jit=off {_options.get('options', '')}".strip()
+
+# Read replicas: the public pages, the exports and the read API read the app's data
+# from one of them (claimtracker/lib/replicas.py); a browser that has just written
+# reads from the primary for REPLICA_PIN_SECONDS; a replica that does not answer is
+# passed over for REPLICA_RETRY_SECONDS.
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS")):
+    # Tests have no replica of the test database: they read the primary's.
+    DATABASES[f"replica{_number}"] = _database(_url) | {"TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["claimtracker.lib.replicas.ReplicaRouter"]
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -230,17 +244,14 @@ IMPORT_UPLOAD_HOURS = env_int("IMPORT_UPLOAD_HOURS", 24)
 # files, up to the importer's 50 MB, go through `manage.py import_csv`.
 IMPORT_ADMIN_MAX_ROWS = env_int("IMPORT_ADMIN_MAX_ROWS", 15_000)
 
-# Caches are per process (each gunicorn worker has its own). Both are safe that
-# way: the claim summary's key is a fingerprint read from the database, the page
-# cache's key holds the database's write generation (claims/pagecache.py).
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
-    "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "pages",
-        "OPTIONS": {"MAX_ENTRIES": 500},  # pages of 10-200 KB: at most ~50 MB a worker
-    },
-}
+# Every cache the app keeps (claim summaries, stored pages, the API's rate counts):
+# without CACHE_URL each process keeps its own in memory; with a Redis address
+# (redis://host:port/db, rediss:// for TLS) every worker and server shares one,
+# through Django's Redis backend (redis-py, with hiredis parsing). Either way a
+# stored page is never stale: its key holds the data versions the database keeps
+# (claims/versions.py).
+CACHE_URL = env_str("CACHE_URL").strip()
+CACHES = env_caches(CACHE_URL)
 # How long a stored page may be served while nothing is written through Django
 # (a write through psql is seen when it expires); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300, minimum=0)

@@ -130,7 +130,6 @@ def flushable_db(transactional_db: None) -> Iterator[None]:
         for triggers in trigger_sets:
             triggers.drop_triggers(None, editor)
             triggers.create_triggers(None, editor)
-        import_module("claimtracker.claims.migrations.0011_write_generation").create_row(apps, editor)
     yield
     if connection.vendor == "sqlite":
         with connection.schema_editor() as editor:

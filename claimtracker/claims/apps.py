@@ -1,5 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
-from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate
 
 
 class ClaimsConfig(AppConfig):
@@ -8,6 +10,11 @@ class ClaimsConfig(AppConfig):
     verbose_name = "Claims"
 
     def ready(self) -> None:
-        from claimtracker.claims import pagecache
+        post_migrate.connect(_install_versions, sender=self, dispatch_uid="claims.versions.install")
 
-        connection_created.connect(pagecache.watch, dispatch_uid="claims.pagecache.watch")
+
+def _install_versions(using: str, **kwargs: Any) -> None:
+    """The data versions' triggers (claims/versions.py), made or mended after every migrate and flush."""
+    from claimtracker.claims import versions
+
+    versions.install(using)

@@ -903,13 +903,13 @@ class Submission(models.Model):
         return str(self.token)
 
 
-class WriteGeneration(models.Model):
-    """One row counting the committed transactions that wrote to the app's
-    tables: part of the page cache's key (claims/pagecache.py)."""
+class DataVersion(models.Model):
+    """A counter the database bumps whenever what it counts changes (a claim,
+    an actor, a source, or everything): the page cache's keys
+    (claims/versions.py). Written by triggers only."""
 
-    ROW = 1
-
-    value = models.BigIntegerField(default=0)
+    scope = models.CharField(max_length=64, primary_key=True)
+    value = models.BigIntegerField()
 
     def __str__(self) -> str:
-        return str(self.value)
+        return f"{self.scope} {self.value}"

@@ -1,40 +1,41 @@
-"""Whole-page cache for the read pages, per user, dropped by any write.
+"""Whole-page cache for the desk's read pages, per user, kept under the data
+versions of what each page shows (claims.versions).
 
-A page costs 25–90 ms to render on a large desk and the same reader asks for
-the same pages again and again between writes (the list, the claim they are
-working on, the queue). ``@cached_page`` keeps the view's response under a key
-of:
+A page costs 12-46 ms of CPU to render and the same reader asks for the same
+pages again and again between writes (the list, the claim they are working on,
+the queue). ``@cached_page`` keeps the view's response in the ``pages`` cache
+(settings.CACHES: per process, or shared by every worker and server through
+CACHE_URL) under a key of:
 
 - who asks: the user, and the browser's CSRF secret, so that the CSRF tokens in
   the stored page stay valid for the browser it is served to;
 - what is asked: the full address with its query and the htmx request headers;
 - the day (the overdue marks depend on it);
-- the write generation: a counter in the database (``WriteGeneration``) that
-  goes up after every committed transaction that wrote to the app's tables,
-  so every worker and server sees a write; plus a counter of this process's own
-  writes, which goes up at once, before the commit, so that a transaction still
-  open in this process (a test, for one) reads its own writes.
+- the versions of what the page is drawn from: a claim's page the claim's
+  counter (and those of the claims it links to, the vocabulary and people's
+  names), an actor's or a source's page its own, a list the counter of
+  everything. The database bumps them in the writing transaction, whatever
+  wrote (a page, the admin, ``QuerySet.update()``, psql, COPY).
 
-So a page is never served from before a write the reader could see: the
-generation is read before the page, and bumped only after the write
-committed. A page rendered from newer data than its key merely goes unused.
-
-Writes are seen by a wrapper around every SQL statement (installed when a
-connection opens), not by model signals, so that ``QuerySet.update()``,
-``bulk_create()``, raw SQL and the admin are all counted. Statements that
-only touch sessions, login throttling or the counter itself are not writes of
-the app's data. Writes that bypass Django (psql, COPY) are seen at the latest
-when an entry expires (settings.PAGE_CACHE_SECONDS); the bulk commands that
-COPY call ``changed()`` themselves.
+The versions are read in one query before the page, with the user's role: a
+role taken away, by whatever means, takes the page away at once. A page is
+never served from before a write the reader could see: a write commits its
+bumps with it, and a page rendered from newer data than its key merely goes
+unused.
 
 What is not cached: anything but a 200 answer to GET, an answer that sets a
 cookie, a request with no CSRF cookie yet or with messages waiting to be shown.
 One-time form tokens (``SubmissionMixin``) are minted afresh on every serve,
 so two tabs opened from one stored page never share a token.
+
+A stored answer without such a token carries an ``ETag``; a request that names
+it (``If-None-Match``) is answered ``304 Not Modified``. Whole pages stay
+``no-store`` (accounts.middleware: Back must ask again), so it is the htmx
+fragments (a list's results, a page of a timeline), which a browser keeps and
+revalidates, and other HTTP clients that use it.
 """
 
 import hashlib
-import itertools
 import re
 import uuid
 from collections.abc import Callable
@@ -44,110 +45,54 @@ from typing import Any
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import caches
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import F
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.http import parse_etags, quote_etag
 
 from claimtracker.accounts.roles import holding_sql
+from claimtracker.claims import versions
 
 CACHE_ALIAS = "pages"
 
-# Tables whose writes do not change what a page shows (an API key's last use is noted on reads).
-_NOT_DATA = re.compile(r"^(django_session|axes_|claims_writegeneration|api_apikey)")
-# The statement's verb and first table, as Django writes them on PostgreSQL and SQLite.
-_WRITE = re.compile(
-    r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|TRUNCATE)\s+(?:TABLE\s+)?"?([A-Za-z0-9_]+)', re.I
-)
 _SUBMISSION_TOKEN = re.compile(rb'(name="submission" value=")[0-9a-f-]{36}(")')
 
-_local_writes = itertools.count(1)
-_local_generation = 0
-
 View = Callable[..., HttpResponse]
+# What a page is drawn from, given the view's arguments: counters, and a claim whose links count too.
+Depends = Callable[..., tuple[list[str], int | None]]
 
 
-# --- Seeing writes ---------------------------------------------------------------------------------------
+def everything(**kwargs: Any) -> tuple[list[str], int | None]:
+    """A list's: any write to the app's data."""
+    return [versions.EVERYTHING], None
 
 
-_counter_ready: set[str] = set()
+def claim(pk: int, **kwargs: Any) -> tuple[list[str], int | None]:
+    """A claim's page, and the claims it links to."""
+    return [f"c:{pk}", versions.VOCABULARY, versions.PEOPLE], pk
 
 
-def _bump(alias: str) -> None:
-    from claimtracker.claims.models import WriteGeneration
-
-    if alias not in _counter_ready:
-        # A fresh `migrate` writes before the migration that makes the counter has run:
-        # there is no page to keep fresh yet. Asked once per process and database.
-        if WriteGeneration._meta.db_table not in connections[alias].introspection.table_names():
-            return
-        _counter_ready.add(alias)
-    WriteGeneration.objects.using(alias).filter(pk=WriteGeneration.ROW).update(value=F("value") + 1)
+def actor(pk: int, **kwargs: Any) -> tuple[list[str], int | None]:
+    return [f"a:{pk}", versions.VOCABULARY, versions.PEOPLE], None
 
 
-_bumpers: dict[str, Callable[[], None]] = {}
-
-
-def changed(using: str = DEFAULT_DB_ALIAS) -> None:
-    """Record that the app's data changed on connection ``using``: at once for
-    this process, and for everyone once the current transaction commits."""
-    global _local_generation
-    _local_generation = next(_local_writes)
-    bumper = _bumpers.setdefault(using, lambda: _bump(using))
-    connection = connections[using]
-    # Once per transaction: the callbacks of a rolled-back transaction are dropped with it.
-    if not any(entry[1] is bumper for entry in connection.run_on_commit):
-        transaction.on_commit(bumper, using=using, robust=True)
-
-
-def _watch_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
-    result = execute(sql, params, many, context)
-    if sql[:1] in "IUDTiudt" or sql[:1].isspace():
-        match = _WRITE.match(sql)
-        if match and not _NOT_DATA.match(match.group(1)):
-            changed(context["connection"].alias)
-    return result
-
-
-def watch(connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
-    """connection_created receiver (claims.apps): count this connection's writes."""
-    if _watch_writes not in connection.execute_wrappers:
-        connection.execute_wrappers.append(_watch_writes)
-
-
-def generation(using: str = DEFAULT_DB_ALIAS) -> tuple[int, int]:
-    return _generation_and(("1 = 1", []), using)[0]
-
-
-def _generation_and(held: tuple[str, list[int | str]], using: str = DEFAULT_DB_ALIAS) -> tuple[tuple[int, int], bool]:
-    """The write generation, and the condition ``held`` (accounts.roles.holding_sql)
-    asked in the same statement."""
-    from claimtracker.claims.models import WriteGeneration
-
-    condition, params = held
-    table = WriteGeneration._meta.db_table
-    with connections[using].cursor() as cursor:
-        cursor.execute(f"SELECT value, {condition} FROM {table} WHERE id = %s", [*params, WriteGeneration.ROW])
-        row = cursor.fetchone()
-    if row is None:  # the row is made by a migration; a flushed database gets it back here
-        WriteGeneration.objects.using(using).get_or_create(pk=WriteGeneration.ROW)
-        return generation(using), False
-    return (row[0], _local_generation), bool(row[1])
+def source(pk: int, **kwargs: Any) -> tuple[list[str], int | None]:
+    return [f"s:{pk}", versions.VOCABULARY, versions.PEOPLE], None
 
 
 # --- Serving pages ---------------------------------------------------------------------------------------
 
 
-def _key(request: HttpRequest, perm: str) -> tuple[str | None, bool]:
+def _key(request: HttpRequest, perm: str, depends: Depends, kwargs: dict[str, Any]) -> tuple[str | None, bool]:
     """The stored page's key, and whether the user holds ``perm`` now (asked in
-    the same query as the write generation); no key for what is not kept."""
+    the same query as the versions); no key for what is not kept."""
     if settings.PAGE_CACHE_SECONDS <= 0 or request.method != "GET" or not request.user.is_authenticated:
         return None, False
     csrf_secret = request.META.get("CSRF_COOKIE")
     if not csrf_secret or len(get_messages(request)):
         return None, False
-    current, held = _generation_and(holding_sql(request.user, perm))
+    scopes, linked_to = depends(**kwargs)
+    current, held = versions.read(scopes, linked_to, holding_sql(request.user, perm))
     htmx = sorted((name, value) for name, value in request.headers.items() if name.lower().startswith("hx-"))
     page = request.build_absolute_uri()  # the JSON-LD names the page's own address
     parts = (request.user.pk, csrf_secret, page, htmx, timezone.localdate().isoformat(), current)
@@ -158,33 +103,46 @@ def _fresh_tokens(content: bytes) -> bytes:
     return _SUBMISSION_TOKEN.sub(lambda m: m.group(1) + str(uuid.uuid4()).encode() + m.group(2), content)
 
 
-def cached_page(perm: str) -> Callable[[View], View]:
-    """Serve the view's answer from the page cache while nothing was written,
-    to a user who holds ``perm`` now (accounts.roles.VIEW, EDIT, REVIEW). The
-    role is asked before any stored page is served, in the query that reads
-    the write generation: a role taken away, by whatever means (the admin, SQL
-    outside Django), takes the page away at once. Otherwise the view answers, and refuses, itself."""
+def cached_page(perm: str, depends: Depends = everything) -> Callable[[View], View]:
+    """Serve the view's answer from the page cache while what it ``depends`` on
+    is unchanged, to a user who holds ``perm`` now (accounts.roles.VIEW, EDIT,
+    REVIEW). The role is asked before any stored page is served, in the query
+    that reads the versions: a role taken away, by whatever means (the admin,
+    SQL outside Django), takes the page away at once. Otherwise the view
+    answers, and refuses, itself."""
 
     def decorate(view: View) -> View:
-        return _cached(view, perm)
+        return _cached(view, perm, depends)
 
     return decorate
 
 
-def _cached(view: View, perm: str) -> View:
+def _cached(view: View, perm: str, depends: Depends) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        key, held = _key(request, perm)
+        key, held = _key(request, perm, depends, kwargs)
         if key is None:
             return view(request, *args, **kwargs)
         cache = caches[CACHE_ALIAS]
         stored = cache.get(key) if held else None
         if stored is not None:
             content, headers = stored
-            return HttpResponse(_fresh_tokens(content), headers=headers)
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming and not response.cookies:
+            response = HttpResponse(_fresh_tokens(content), headers=headers)
+        else:
+            response = view(request, *args, **kwargs)
+            if response.status_code != 200 or response.streaming or response.cookies:
+                return response
+            if not _SUBMISSION_TOKEN.search(response.content):
+                response["ETag"] = quote_etag(hashlib.md5(response.content, usedforsecurity=False).hexdigest())
             cache.set(key, (response.content, dict(response.headers)), settings.PAGE_CACHE_SECONDS)
+        if response.has_header("ETag") and request.htmx:  # type: ignore[attr-defined]
+            patch_cache_control(response, private=True, no_cache=True)
+        if response.has_header("ETag") and response["ETag"] in parse_etags(request.headers.get("If-None-Match", "")):
+            unchanged = HttpResponseNotModified()
+            for name in ("ETag", "Vary", "Cache-Control"):
+                if response.has_header(name):
+                    unchanged[name] = response[name]
+            return unchanged
         return response
 
     return wrapper

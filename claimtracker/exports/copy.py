@@ -12,7 +12,7 @@ holds the two paths to the same bytes.
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import connection
+from django.db import connections
 from django.db.models import QuerySet
 
 from claimtracker.claims.models import DESK_STATES, Claim, ReviewState
@@ -137,7 +137,7 @@ def lines(claims: QuerySet[Claim], *, include_pending: bool = False, bom: bool =
     """The CSV as bytes, whole rows in chunks of about CHUNK_BYTES (one chunk per
     row cost the response a pass through Django's streaming per row); PostgreSQL only."""
     sql, params = query(claims, include_pending)
-    with connection.cursor() as cursor:
+    with connections[claims.db].cursor() as cursor:  # a replica's, when the request reads from one
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         chunk = bytearray(BOM.encode("utf-8") if bom else b"")
         with raw.copy(sql, params) as copy:

@@ -58,3 +58,25 @@ def env_rate(name: str, default: str) -> str:
             f"{name} must be a count per second, minute, hour or day, such as 600/minute; got {value!r}"
         )
     return value
+
+
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def env_caches(url: str) -> dict[str, dict[str, object]]:
+    """settings.CACHES for CACHE_URL: "default" (claim summaries, rate counts) and
+    "pages" (stored pages, claims.pagecache), in this process's memory when
+    ``url`` is blank, or in the Redis it names, apart by key prefix."""
+    if not url:
+        return {
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+            "pages": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "pages",
+                "OPTIONS": {"MAX_ENTRIES": 500},  # pages of 10-200 KB: at most ~50 MB a worker
+            },
+        }
+    if not url.startswith(_REDIS_SCHEMES):
+        raise ImproperlyConfigured(f"CACHE_URL must be a Redis address such as redis://127.0.0.1:6379/1; got {url!r}")
+    redis: dict[str, object] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    return {"default": redis | {"KEY_PREFIX": "ct"}, "pages": redis | {"KEY_PREFIX": "ct-pages"}}

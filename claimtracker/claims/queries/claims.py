@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import connections, router
 from django.db.models import (
     Count,
     Exists,
@@ -41,7 +41,6 @@ from claimtracker.claims.models import (
     Stance,
     Status,
     StatusChange,
-    Topic,
     Verdict,
     format_figure,
     is_hedged,
@@ -91,7 +90,7 @@ def side_counts(claim_ids: Collection[int], moment: Moment = TODAY) -> dict[int,
     until: list[datetime.datetime] = [moment.known_until] * 2 if moment.known_until else []
     dated: list[datetime.date] = [moment.as_of] if moment.as_of else []
     params: list[str | int | datetime.date] = [*stances, *ids, approved, *dated, *until, *ids, approved, *until]
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(Attribution)].cursor() as cursor:
         cursor.execute(_side_counts_sql(len(ids), bool(dated), bool(until)), params)
         counted = {pk: SideCounts(supports, opposes) for pk, supports, opposes in cursor.fetchall()}
     return {pk: counted.get(pk, SideCounts()) for pk in ids}
@@ -181,34 +180,6 @@ def claim_for_page(pk: int) -> Claim:
         .annotate(**_fingerprint())
         .get(pk=pk)
     )
-
-
-def public_fingerprint(pk: int) -> tuple[Any, ...] | None:
-    """Everything a published claim's public page is drawn from, in one query: the
-    claim's own fields, the FINGERPRINT of its entries, and when the status
-    vocabulary and the topics were last edited. None when the claim is not
-    published (or does not exist)."""
-    row = (
-        Claim.objects.filter(pk=pk, published_at__isnull=False)
-        .annotate(
-            **_fingerprint(),
-            statuses_edited=_latest(Status.history.all(), "history_date"),
-            topics_edited=_latest(Topic.history.all(), "history_date"),
-        )
-        .values_list(
-            "version",
-            "text",
-            "published_at",
-            "current_status_id",
-            "status_since",
-            "resolved_on",
-            *FINGERPRINT,
-            "statuses_edited",
-            "topics_edited",
-        )
-        .first()
-    )
-    return tuple(row) if row is not None else None
 
 
 def timeline_page(

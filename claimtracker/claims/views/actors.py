@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from claimtracker.accounts.roles import VIEW, can_edit, can_view
-from claimtracker.claims import drafts, lookups, queries, search, services
+from claimtracker.claims import drafts, lookups, pagecache, queries, search, services
 from claimtracker.claims.forms import ActorForm
 from claimtracker.claims.models import Actor
 from claimtracker.claims.pagecache import cached_page
@@ -34,7 +34,7 @@ def actor_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cached_page(VIEW)
+@cached_page(VIEW, pagecache.actor)
 def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, can_view, "read actors")
     actor = get_object_or_404(Actor.objects.select_related("parent").prefetch_related("aliases"), pk=pk)

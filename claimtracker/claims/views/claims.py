@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claimtracker.accounts.roles import VIEW, can_edit, can_publish, can_view
-from claimtracker.claims import drafts, lookups, queries, search, services, submissions
+from claimtracker.claims import drafts, lookups, pagecache, queries, search, services, submissions
 from claimtracker.claims import summary as claim_summary
 from claimtracker.claims.filters import ClaimFilter
 from claimtracker.claims.forms import AttributionForm, ClaimForm, RelationForm, StatusChangeForm, already_recorded
@@ -129,7 +129,7 @@ def _summary_of(pk: int, statuses: list[Status], moment: Moment = TODAY) -> clai
 
 
 @require_GET
-@cached_page(VIEW)
+@cached_page(VIEW, pagecache.claim)
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, can_view, "read claims")
     try:

@@ -25,7 +25,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, se
 from django.utils.http import quote_etag
 from django.views.decorators.http import require_safe
 
-from claimtracker.claims import pagecache, queries, search
+from claimtracker.claims import pagecache, queries, search, versions
 from claimtracker.claims import summary as claim_summary
 from claimtracker.claims.models import Attribution, Claim, ReviewState, Status, StatusChange
 from claimtracker.exports import jsonld
@@ -33,7 +33,7 @@ from claimtracker.lib import keyset
 from claimtracker.lib.keyset import Key
 
 PAGE_SIZE = 25
-STORED_SECONDS = 24 * 3600  # a rendered claim page, kept under its data's fingerprint
+STORED_SECONDS = 24 * 3600  # a rendered claim page, kept under its data's versions
 KEYS = [Key("published_at", descending=True, kind=datetime.datetime), Key("id", descending=True)]
 
 
@@ -62,40 +62,26 @@ def public_list(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_safe
 def public_claim(request: HttpRequest, pk: int) -> HttpResponse:
-    """A published claim's page, kept at two levels so that it is never served
-    stale and seldom rendered:
-
-    - under the write generation (claims.pagecache), read in one small query:
-      while nothing was written anywhere, the stored page is served at once;
-    - under what the page is drawn from (queries.public_fingerprint, one query):
-      after a write elsewhere, the page is not rendered again unless its own
-      data changed.
-
-    A write through Django bumps the generation once it commits, and any change
-    to what the page shows changes the fingerprint, whichever worker or server
-    made it. A write made outside Django (psql) is seen by the fingerprint once
-    the first level's entry expires (PAGE_CACHE_SECONDS)."""
+    """A published claim's page, kept under the data versions of what it shows
+    (claims.versions: the claim, the claims it links to, the vocabulary), read
+    in one small query: rendered again only when one of them changed, through
+    Django or not, on this server or another."""
     number = request.GET.get("events", "")
     number = number if number.isdigit() and len(number) <= 6 else ""
     asked = (pk, number, request.build_absolute_uri("/"), timezone.localdate(), _organization())
-    cache = caches["pages"]
-    quick = None
+    cache = caches[pagecache.CACHE_ALIAS]
+    key = None
     if settings.PAGE_CACHE_SECONDS > 0:
-        quick = "public-claim-now:" + _digest((pagecache.generation(), asked))
-        if (stored := cache.get(quick)) is not None:
+        key = "public-claim:" + _digest((versions.read(*pagecache.claim(pk))[0], asked))
+        if (stored := cache.get(key)) is not None:
             return _public(request, HttpResponse(stored[1]), stored[0])
-    fingerprint = queries.public_fingerprint(pk)
-    if fingerprint is None:
+    if not published().filter(pk=pk).exists():
         raise Http404("No published claim with that number.")
-    key = "public-claim:" + _digest((fingerprint, asked))
-    stored = cache.get(key)
-    if stored is None:
-        # Kept as bytes: encoded once, not on every serve.
-        body = render_to_string("public/claim.html", _claim_context(request, pk, number) | _organization()).encode()
-        stored = (quote_etag(hashlib.md5(body, usedforsecurity=False).hexdigest()), body)
+    # Kept as bytes: encoded once, not on every serve.
+    body = render_to_string("public/claim.html", _claim_context(request, pk, number) | _organization()).encode()
+    stored = (quote_etag(hashlib.md5(body, usedforsecurity=False).hexdigest()), body)
+    if key is not None:
         cache.set(key, stored, STORED_SECONDS)
-    if quick is not None:
-        cache.set(quick, stored, settings.PAGE_CACHE_SECONDS)
     etag, body = stored
     return _public(request, HttpResponse(body), etag)
 

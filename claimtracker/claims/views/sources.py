@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claimtracker.accounts.roles import VIEW, can_edit, can_view
-from claimtracker.claims import drafts, queries, search, services, submissions
+from claimtracker.claims import drafts, pagecache, queries, search, services, submissions
 from claimtracker.claims.forms import SourceForm, WorkbenchForm, already_recorded
 from claimtracker.claims.models import Claim, Source
 from claimtracker.claims.pagecache import cached_page
@@ -65,7 +65,7 @@ def _next_passage_initial(request: HttpRequest, source: Source, keep: dict[str, 
 
 
 @require_GET
-@cached_page(VIEW)
+@cached_page(VIEW, pagecache.source)
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, can_view, "read sources")
     source = get_object_or_404(Source.objects.select_related("publisher"), pk=pk)

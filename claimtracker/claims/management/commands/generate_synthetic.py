@@ -28,7 +28,6 @@ from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 
 from claimtracker.accounts.roles import EDITOR
-from claimtracker.claims import pagecache
 from claimtracker.claims.models import (
     Actor,
     ActorKind,
@@ -717,4 +716,3 @@ def _insert(model: type[Attribution] | type[StatusChange], objects: list[Any]) -
     ):
         for obj in objects:
             copy.write_row([getattr(obj, f.attname) for f in fields])
-    pagecache.changed()  # COPY passes by the SQL wrapper that sees other writes

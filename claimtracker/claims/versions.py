@@ -1,0 +1,302 @@
+"""Data versions: counters the database itself keeps, one per thing a page shows.
+
+Every write to a table a page is drawn from, whatever makes it (a page, the
+admin, an import, ``QuerySet.update()``, psql, COPY), bumps in the same
+transaction the counters of what it changed, through triggers installed on
+PostgreSQL and on SQLite (``install``, run after every ``migrate``):
+
+- ``c:<id>``, a claim: its row, attributions, status changes and their
+  evidence, links to other claims, topics, and the names of the actors and
+  sources it quotes;
+- ``a:<id>``, an actor: its row, aliases, parent and children, the attributions
+  it made or relayed, and the claims it took a side on;
+- ``s:<id>``, a source: its row, publisher, the attributions quoting it;
+- ``*vocab``: the statuses and topics every page names; ``*people``: the
+  users, groups and permissions (the names pages show; roles themselves are
+  asked afresh on every serve, claims.pagecache);
+- ``*``: any of these; the lists, which show many claims, read it.
+
+A counter starts at the clock (in microseconds) when its row is made and goes
+up by one per statement, so it never goes back, even after its rows are
+truncated or restored. A stored page is kept under the counters it was drawn
+from, read in one query before the page (``read``): a write to one claim
+leaves every other claim's page, and the actors and sources it does not name,
+as they were. The writer's own transaction sees its bumps at once; others see
+them once it commits.
+
+On PostgreSQL the triggers run once per statement, over its transition tables
+(a COPY of a million rows bumps each claim once); they take the ``*`` row's
+lock first, so two writers never wait on each other's counters in opposite
+orders. SQLite, which has one writer at a time, runs them once per row.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from claimtracker.claims.models import DataVersion
+
+TABLE = "claims_dataversion"
+EVERYTHING = "*"
+VOCABULARY = "*vocab"
+PEOPLE = "*people"
+
+
+@dataclass(frozen=True)
+class Direct:
+    """The scope ``prefix`` + a column of the changed row."""
+
+    prefix: str
+    column: str
+
+    def select(self, row: str, rows: str | None) -> str:
+        expression = f"'{self.prefix}' || {row}.{self.column}"
+        return f"SELECT {expression} FROM {rows} {row}" if rows else f"SELECT {expression}"
+
+
+@dataclass(frozen=True)
+class Related:
+    """The scope ``prefix`` + ``column`` of each row of ``table`` whose ``key``
+    is the changed row's ``by``."""
+
+    prefix: str
+    column: str
+    table: str
+    key: str
+    by: str = "id"
+
+    def select(self, row: str, rows: str | None) -> str:
+        among = f"SELECT {row}.{self.by} FROM {rows} {row}" if rows else f"{row}.{self.by}"
+        return f"SELECT '{self.prefix}' || x.{self.column} FROM {self.table} x WHERE x.{self.key} IN ({among})"
+
+
+Scope = Direct | Related
+
+_ATTRIBUTIONS = "claims_attribution"
+# Each table a page is drawn from, and the counters a change to one of its rows bumps (with ``*``).
+TRACKED: dict[str, list[Scope]] = {
+    "claims_claim": [
+        Direct("c:", "id"),
+        Related("a:", "actor_id", _ATTRIBUTIONS, "claim_id"),
+        Related("a:", "via_id", _ATTRIBUTIONS, "claim_id"),
+        Related("s:", "source_id", _ATTRIBUTIONS, "claim_id"),
+        Related("c:", "to_claim_id", "claims_relation", "from_claim_id"),
+        Related("c:", "from_claim_id", "claims_relation", "to_claim_id"),
+    ],
+    _ATTRIBUTIONS: [
+        Direct("c:", "claim_id"),
+        Direct("a:", "actor_id"),
+        Direct("a:", "via_id"),
+        Direct("s:", "source_id"),
+    ],
+    "claims_statuschange": [Direct("c:", "claim_id")],
+    "claims_evidence": [Related("c:", "claim_id", "claims_statuschange", "id", by="status_change_id")],
+    "claims_relation": [Direct("c:", "from_claim_id"), Direct("c:", "to_claim_id")],
+    "claims_claim_topics": [Direct("c:", "claim_id")],
+    "claims_claimsearch": [],
+    "claims_actor": [
+        Direct("a:", "id"),
+        Direct("a:", "parent_id"),
+        Related("a:", "id", "claims_actor", "parent_id"),
+        Related("c:", "claim_id", _ATTRIBUTIONS, "actor_id"),
+        Related("c:", "claim_id", _ATTRIBUTIONS, "via_id"),
+        Related("s:", "id", "claims_source", "publisher_id"),
+    ],
+    "claims_actoralias": [Direct("a:", "actor_id")],
+    "claims_source": [
+        Direct("s:", "id"),
+        Direct("a:", "publisher_id"),
+        Related("c:", "claim_id", _ATTRIBUTIONS, "source_id"),
+    ],
+}
+# Tables whose every change bumps one shared counter besides ``*``; auth_user only when
+# what a page shows of a user changes (a login writes last_login on every sign-in).
+SHARED: dict[str, tuple[str, list[str] | None]] = {
+    "claims_status": (VOCABULARY, None),
+    "claims_topic": (VOCABULARY, None),
+    "auth_user": (PEOPLE, ["username", "first_name", "last_name", "is_active", "is_superuser"]),
+    "auth_group": (PEOPLE, None),
+    "auth_user_groups": (PEOPLE, None),
+    "auth_group_permissions": (PEOPLE, None),
+    "auth_user_user_permissions": (PEOPLE, None),
+}
+
+_START = {
+    # The first value of a counter: the clock in microseconds, above any value an earlier row of the
+    # same scope reached (one bump per statement never outruns the clock).
+    "postgresql": "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint",
+    "sqlite": "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)",
+}
+
+
+def _bump(selects: list[str], vendor: str, table_alias: str = "v") -> str:
+    union = " UNION ".join([f"SELECT '{EVERYTHING}' AS scope", *selects])
+    order = ' ORDER BY s.scope COLLATE "C"' if vendor == "postgresql" else ""
+    target = f"{TABLE} AS {table_alias}" if vendor == "postgresql" else TABLE
+    value = f"{table_alias}.value" if vendor == "postgresql" else "value"
+    return (
+        f"INSERT INTO {target} (scope, value) SELECT s.scope, {_START[vendor]} FROM ({union}) s"
+        f" WHERE s.scope IS NOT NULL{order} ON CONFLICT (scope) DO UPDATE SET value = {value} + 1"
+    )
+
+
+# --- PostgreSQL: one function per table, run once per statement --------------------------------------
+
+
+def _postgresql(table: str, scopes: list[Scope], tag: str) -> list[str]:
+    function = f"ct_dv_{tag}_{table}"
+    new = _bump([scope.select("r", "new_rows") for scope in scopes], "postgresql")
+    old = _bump([scope.select("r", "old_rows") for scope in scopes], "postgresql")
+    both = _bump([scope.select("r", rows) for rows in ("old_rows", "new_rows") for scope in scopes], "postgresql")
+    body = f"""
+        BEGIN
+            IF TG_OP = 'TRUNCATE' THEN
+                UPDATE {TABLE} SET value = value + 1;
+            ELSIF TG_OP = 'INSERT' THEN
+                IF EXISTS (SELECT 1 FROM new_rows) THEN {new}; END IF;
+            ELSIF TG_OP = 'DELETE' THEN
+                IF EXISTS (SELECT 1 FROM old_rows) THEN {old}; END IF;
+            ELSIF EXISTS (SELECT 1 FROM new_rows) THEN
+                {both};
+            END IF;
+            RETURN NULL;
+        END"""
+    each = f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+    return [
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $${body}$$",
+        f"CREATE TRIGGER {function}_i AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows {each}",
+        f"CREATE TRIGGER {function}_u AFTER UPDATE ON {table} REFERENCING OLD TABLE AS old_rows"
+        f" NEW TABLE AS new_rows {each}",
+        f"CREATE TRIGGER {function}_d AFTER DELETE ON {table} REFERENCING OLD TABLE AS old_rows {each}",
+        f"CREATE TRIGGER {function}_t AFTER TRUNCATE ON {table} {each}",
+    ]
+
+
+def _postgresql_shared(table: str, scope: str, columns: list[str] | None, tag: str) -> list[str]:
+    function = f"ct_dv_{tag}_{table}"
+    start = _START["postgresql"]
+    body = f"""
+        BEGIN
+            INSERT INTO {TABLE} AS v (scope, value) VALUES ('{EVERYTHING}', {start}), ('{scope}', {start})
+                ON CONFLICT (scope) DO UPDATE SET value = v.value + 1;
+            RETURN NULL;
+        END"""
+    update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
+    return [
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $${body}$$",
+        f"CREATE TRIGGER {function}_w AFTER INSERT OR {update} OR DELETE OR TRUNCATE ON {table}"
+        f" FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+    ]
+
+
+# --- SQLite: one trigger per table and event, run once per row ----------------------------------------
+
+
+def _sqlite(table: str, scopes: list[Scope], tag: str) -> list[str]:
+    rows = {"INSERT": ["NEW"], "UPDATE": ["OLD", "NEW"], "DELETE": ["OLD"]}
+    return [
+        f"CREATE TRIGGER ct_dv_{tag}_{table}_{event[0].lower()} AFTER {event} ON {table} BEGIN "
+        + _bump([scope.select(row, None) for row in these for scope in scopes], "sqlite")
+        + "; END"
+        for event, these in rows.items()
+    ]
+
+
+def _sqlite_shared(table: str, scope: str, columns: list[str] | None, tag: str) -> list[str]:
+    start = _START["sqlite"]
+    bump = (
+        f"INSERT INTO {TABLE} (scope, value) VALUES ('{EVERYTHING}', {start}), ('{scope}', {start})"
+        " ON CONFLICT (scope) DO UPDATE SET value = value + 1"
+    )
+    update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
+    return [
+        f"CREATE TRIGGER ct_dv_{tag}_{table}_{event.split()[0][0].lower()} AFTER {event} ON {table} BEGIN {bump}; END"
+        for event in ("INSERT", update, "DELETE")
+    ]
+
+
+def statements(vendor: str) -> list[str]:
+    """The SQL that makes every trigger, named with a digest of their definition."""
+    tag = hashlib.sha256(repr((TRACKED, SHARED, _START)).encode()).hexdigest()[:8]
+    tracked, shared = (_postgresql, _postgresql_shared) if vendor == "postgresql" else (_sqlite, _sqlite_shared)
+    made = [sql for table, scopes in TRACKED.items() for sql in tracked(table, scopes, tag)]
+    made += [sql for table, (scope, columns) in SHARED.items() for sql in shared(table, scope, columns, tag)]
+    return made
+
+
+def _names(sql: list[str]) -> set[str]:
+    return {statement.split()[2] for statement in sql if statement.startswith("CREATE TRIGGER")}
+
+
+def _installed(connection: BaseDatabaseWrapper) -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'ct\\_dv\\_%%' AND NOT tgisinternal")
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'ct\\_dv\\_%' ESCAPE '\\'"
+            )
+        return {name for (name,) in cursor.fetchall()}
+
+
+def install(using: str) -> bool:
+    """Make the triggers where any is missing or out of date (a new definition, or
+    a table SQLite rebuilt in a migration, which drops its triggers), and bump
+    every counter, since writes made meanwhile were not counted. Whether any
+    was made."""
+    connection = connections[using]
+    if connection.vendor not in _START or TABLE not in connection.introspection.table_names():
+        return False
+    wanted = statements(connection.vendor)
+    installed = _installed(connection)
+    if installed == _names(wanted):
+        return False
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Dropping the functions drops their triggers.
+            cursor.execute("SELECT proname FROM pg_proc WHERE proname LIKE 'ct\\_dv\\_%%'")
+            for (function,) in cursor.fetchall():
+                cursor.execute(f"DROP FUNCTION IF EXISTS {function}() CASCADE")
+        else:
+            for name in installed:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        for sql in wanted:
+            cursor.execute(sql)
+        cursor.execute(f"UPDATE {TABLE} SET value = value + 1")
+    return True
+
+
+# --- Reading them ------------------------------------------------------------------------------------
+
+
+def claim_scopes(pk: int) -> tuple[list[str], int]:
+    """What a claim's page is drawn from: the claim, the claims it links to
+    (their sides and statements are shown), the vocabulary and the names of people."""
+    return [f"c:{pk}", VOCABULARY, PEOPLE], pk
+
+
+def read(
+    scopes: list[str], linked_to: int | None = None, held: tuple[str, list[Any]] = ("1 = 1", [])
+) -> tuple[tuple[tuple[str, int], ...], bool]:
+    """The counters of ``scopes`` (and of the claims linked to claim ``linked_to``),
+    and whether the condition ``held`` is true, in one query. A counter never
+    bumped reads as absent."""
+    condition, condition_params = held
+    where = f"scope IN ({', '.join(['%s'] * len(scopes))})"
+    params: list[Any] = [*condition_params, *scopes]
+    if linked_to is not None:
+        where += (
+            " OR scope IN (SELECT 'c:' || to_claim_id FROM claims_relation WHERE from_claim_id = %s"
+            " UNION SELECT 'c:' || from_claim_id FROM claims_relation WHERE to_claim_id = %s)"
+        )
+        params += [linked_to, linked_to]
+    sql = f"SELECT '', CASE WHEN {condition} THEN 1 ELSE 0 END UNION ALL SELECT scope, value FROM {TABLE} WHERE {where}"
+    with connections[router.db_for_read(DataVersion)].cursor() as cursor:  # a replica's, where the page reads one
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found = dict(rows)
+    is_held = bool(found.pop(""))
+    return tuple(sorted(found.items())), is_held

@@ -1,0 +1,122 @@
+"""Read replicas (DATABASE_REPLICA_URLS): which reads may go to one.
+
+Only reads that can bear a replica's lag of a moment go there: the public
+pages, the exports and the read API (``ReplicaMiddleware`` marks such a
+request), and of those only the app's own data (claims, actors, sources, the
+data versions); sessions, users, roles and API keys are always read from the
+primary, so a login, a key or a role taken away holds at once. Everything
+else reads from the primary: the desk's pages, every write, and every read
+inside a transaction.
+
+A browser that has just written (any request but GET, HEAD or OPTIONS) gets a
+cookie for REPLICA_PIN_SECONDS that keeps its reads on the primary, so the
+writer sees their own write on the next page even before the replica has
+replayed it. A replica that does not answer is left alone for
+REPLICA_RETRY_SECONDS and the request is read from the primary instead.
+"""
+
+import contextvars
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.http import HttpRequest, HttpResponse
+
+log = logging.getLogger(__name__)
+
+PIN_COOKIE = "ct_primary"
+# The apps whose tables a replica may serve; auth, sessions and the API's keys stay on the primary.
+REPLICATED_APPS = {"claims"}
+# The URL namespaces whose GET requests may read from a replica.
+REPLICA_NAMESPACES = {"public", "exports", "api"}
+REPLICA_VIEWS = {"sitemap"}
+
+_reading_from: contextvars.ContextVar[str | None] = contextvars.ContextVar("reading_from", default=None)
+_down_until: dict[str, float] = {}
+
+
+def replica_aliases() -> list[str]:
+    return [alias for alias in settings.DATABASES if alias.startswith("replica")]
+
+
+class ReplicaRouter:
+    """Sends the app's reads to the replica the request was given, when it was
+    given one and no transaction is open; everything else to the primary."""
+
+    def db_for_read(self, model: type[Any], **hints: Any) -> str:
+        alias = _reading_from.get()
+        if alias is None or model._meta.app_label not in REPLICATED_APPS:
+            return DEFAULT_DB_ALIAS
+        if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+            return DEFAULT_DB_ALIAS
+        return alias
+
+    def db_for_write(self, model: type[Any], **hints: Any) -> str:
+        return DEFAULT_DB_ALIAS
+
+    def allow_relation(self, first: Any, second: Any, **hints: Any) -> bool:
+        return True  # the replicas hold the primary's rows
+
+    def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool:
+        return db == DEFAULT_DB_ALIAS
+
+
+def _answering(alias: str) -> bool:
+    """Whether the replica takes a query now; one that fails is left alone for a while."""
+    if _down_until.get(alias, 0) > time.monotonic():
+        return False
+    connection = connections[alias]
+    try:
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+        return True
+    except DatabaseError as error:
+        log.warning("Replica %s does not answer (%s); reading from the primary.", alias, error)
+        _down_until[alias] = time.monotonic() + settings.REPLICA_RETRY_SECONDS
+        connection.close()
+        return False
+
+
+def _replica_for(request: HttpRequest) -> str | None:
+    if request.method not in ("GET", "HEAD") or PIN_COOKIE in request.COOKIES:
+        return None
+    match = request.resolver_match
+    if match is None or not (set(match.namespaces) & REPLICA_NAMESPACES or match.url_name in REPLICA_VIEWS):
+        return None
+    aliases = replica_aliases()
+    random.shuffle(aliases)
+    return next((alias for alias in aliases if _answering(alias)), None)
+
+
+class ReplicaMiddleware:
+    """Gives a request that may read from a replica one that answers, and pins a
+    browser that writes to the primary for a while."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.enabled = bool(replica_aliases())
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not self.enabled:
+            return self.get_response(request)
+        # Set afresh for every request, and left set after it: a streamed export reads as it is sent.
+        _reading_from.set(None)
+        response = self.get_response(request)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            response.set_cookie(
+                PIN_COOKIE,
+                "1",
+                max_age=settings.REPLICA_PIN_SECONDS,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
+
+    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> None:
+        if self.enabled:
+            _reading_from.set(_replica_for(request))
