@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# Load test: the app under gunicorn on loopback, driven by wrk for DURATION at
-# CONNECTIONS connections on the mix of pages bench/benchmark.py measures (the
-# list with and without a search, by actor, deep, the 5,000-event claim, the
-# 10,000-stance actor, the review queue), as a logged-in reviewer holding a
-# session and a CSRF cookie as a browser does; once as deployed (page cache on)
-# and once with the page cache off (PAGE_CACHE_SECONDS=0: every request renders);
-# then /healthz, a trivial Django view served the same way (the framework's
-# ceiling on this machine); then the mix with exports and writes (every 10th
-# request an editor adding an attribution), checking afterwards that every
-# acknowledged write is stored, once. Prints requests per second, p50 and p99
-# latency and errors for each, and fails when any request errs or a write is lost.
+# Load test (issue 15 part 7): two gunicorn servers of the app on loopback sharing
+# PostgreSQL and one Redis (CACHE_URL), as a newsroom runs them behind a load
+# balancer; wrk drives each server with half the connections for DURATION, and the
+# figures are the two summed. The page mix: the pages bench/benchmark.py measures
+# (the list with and without a search, by actor, deep, the 5,000-event claim, the
+# 10,000-stance actor, the review queue), alternating with the page of a claim drawn
+# from 1,000 ordinary ones, as a logged-in reviewer holding a session and a CSRF
+# cookie as a browser does. Runs:
+#
+#   pages-uncached  the mix with the page cache off (PAGE_CACHE_SECONDS=0): every request renders
+#   pages           the mix with the page cache on, nothing written
+#   trivial         /healthz, a trivial Django view served the same way (the ceiling here)
+#   writes          the mix with every 10th request an editor adding an attribution to one of the
+#                   1,000 claims, and the request after each acknowledged write reading that claim's
+#                   page: a page without the new quote is stale
+#   exports         the mix with the busiest claim's CSV and JSON exports, and every 10th request a
+#                   write to the busiest claim (load without loss, measured apart from the page mix)
+#
+# Prints requests per second, p50 and p99 latency and errors for each, and the ratios
+# to the trivial view; fails when a request errs, a page is stale, or a write is lost
+# or doubled.
 #
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/ct_bench bench/load_test.sh
 set -euo pipefail
@@ -18,78 +28,118 @@ cd "$(dirname "$0")/.."
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ct_bench}"
 export SECRET_KEY="${SECRET_KEY:-bench-only-key}"
 export ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0
+export CACHE_URL="${LOAD_CACHE_URL:-redis://127.0.0.1:6379/14}"
 DURATION="${DURATION:-60s}"
-CONNECTIONS="${CONNECTIONS:-32}"
-WORKERS="${WORKERS:-5}"
-PORT="${PORT:-8100}"
+CONNECTIONS="${CONNECTIONS:-32}"  # in all, half to each server
+WORKERS="${WORKERS:-3}"  # per server
+PORTS=("${PORT:-8100}" "$((${PORT:-8100} + 1))")
 PY=.venv/bin/python
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+command -v redis-cli >/dev/null || { echo "redis-cli is missing: apt-get install -y redis-tools" >&2; exit 1; }
 
 $PY manage.py collectstatic --noinput -v0
-GUNICORN=
-serve() {  # PAGE_CACHE_SECONDS for the new server
-    [ -z "$GUNICORN" ] || { kill "$GUNICORN"; wait "$GUNICORN" 2>/dev/null || true; }
-    PAGE_CACHE_SECONDS=$1 .venv/bin/gunicorn -c gunicorn.conf.py claimtracker.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
-        --access-logfile /dev/null --error-logfile /tmp/claimtracker-load-gunicorn.log &
-    GUNICORN=$!
-    for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
-    for path in "${PATHS[@]}"; do  # every page answers 200 before the clock starts
-        code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" "http://127.0.0.1:$PORT$path")
-        [ "$code" = 200 ] || { echo "$path answered $code" >&2; exit 1; }
+SERVERS=()
+stop() {
+    for pid in "${SERVERS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${SERVERS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    SERVERS=()
+}
+serve() {  # PAGE_CACHE_SECONDS for both new servers, which start on an empty Redis database
+    stop
+    redis-cli -u "$CACHE_URL" flushdb >/dev/null
+    for port in "${PORTS[@]}"; do
+        PAGE_CACHE_SECONDS=$1 .venv/bin/gunicorn -c gunicorn.conf.py claimtracker.wsgi --bind "127.0.0.1:$port" \
+            --workers "$WORKERS" --access-logfile /dev/null --error-logfile "/tmp/claimtracker-load-gunicorn-$port.log" &
+        SERVERS+=($!)
+    done
+    for port in "${PORTS[@]}"; do
+        for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+        for path in "${PATHS[@]}"; do  # every page answers 200 before the clock starts
+            code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" "http://127.0.0.1:$port$path")
+            [ "$code" = 200 ] || { echo "$path answered $code" >&2; exit 1; }
+        done
     done
 }
-trap '[ -z "$GUNICORN" ] || kill $GUNICORN 2>/dev/null || true' EXIT
+trap stop EXIT
 
 COOKIE="$($PY bench/session_cookie.py bench-reviewer)"
 read -r -a PATHS <<<"$($PY bench/benchmark.py --print-urls)"
+CLAIMS=/tmp/claimtracker-load-claims.txt
+$PY bench/load_writes.py claims 1000 "$CLAIMS"
 
-run() {  # name, then wrk's arguments
-    local name=$1 out
-    shift
-    out=$(wrk --threads 2 --connections "$CONNECTIONS" --duration "$DURATION" --timeout 10s --latency \
-        -H "Cookie: $COOKIE" "$@")
-    local rps p50 p99 non2xx socket
-    rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-    p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-    non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")
-    socket=$(awk '/Socket errors:/ {print $4 + $6 + $8 + $10}' <<<"$out" | tr -d ,)
-    printf '%-22s %10s req/s   p50 %-9s p99 %-9s errors %s\n' "$name" "$rps" "$p50" "$p99" "$((${non2xx:-0} + ${socket:-0}))"
-    echo "$rps ${non2xx:-0} ${socket:-0}" >"/tmp/claimtracker-load-$name"
-    echo "$out" >"/tmp/claimtracker-load-$name.out"
+run() {  # name, threads per connection (1: one thread a connection), then wrk's arguments after the URL
+    local name=$1 one_each=$2 half=$((CONNECTIONS / 2)) port pids=()
+    shift 2
+    for port in "${PORTS[@]}"; do
+        wrk --threads "$([ "$one_each" = 1 ] && echo "$half" || echo 2)" --connections "$half" --duration "$DURATION" \
+            --timeout 10s --latency -H "Cookie: $COOKIE" "http://127.0.0.1:$port${URL_PATH:-}" "$@" \
+            >"/tmp/claimtracker-load-$name-$port.out" &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    local rps=0 p50="" p99="" errors=0 out acknowledged=0 stale=0
+    for port in "${PORTS[@]}"; do
+        out=$(cat "/tmp/claimtracker-load-$name-$port.out")
+        rps=$(awk -v a="$rps" '/^Requests\/sec:/ {print a + $2}' <<<"$out")
+        p50="$p50$(awk '$1 == "50%" {print $2}' <<<"$out") "
+        p99="$p99$(awk '$1 == "99%" {print $2}' <<<"$out") "
+        errors=$((errors + $(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out" | grep . || echo 0)))
+        errors=$((errors + $(awk '/Socket errors:/ {print $4 + $6 + $8 + $10}' <<<"$out" | tr -d , | grep . || echo 0)))
+        acknowledged=$((acknowledged + $(awk '/^writes acknowledged/ {print $3}' <<<"$out" | grep . || echo 0)))
+        stale=$((stale + $(awk '/^stale pages/ {print $3}' <<<"$out" | grep . || echo 0)))
+    done
+    printf '%-16s %10.1f req/s   p50 %-18s p99 %-18s errors %s\n' "$name" "$rps" "$p50" "$p99" "$errors"
+    echo "$rps $errors $acknowledged $stale" >"/tmp/claimtracker-load-$name"
 }
 
-echo "gunicorn, $WORKERS sync workers; wrk, $CONNECTIONS connections for $DURATION each"
-serve 0
-run pages-uncached -s bench/mix.lua "http://127.0.0.1:$PORT" -- "${PATHS[@]}"
-serve "${PAGE_CACHE_SECONDS:-300}"
-run pages -s bench/mix.lua "http://127.0.0.1:$PORT" -- "${PATHS[@]}"
-run trivial "http://127.0.0.1:$PORT/healthz"
+check_writes() {  # name, run: every acknowledged write stored once
+    local acknowledged stored twice
+    read -r _ _ acknowledged _ <"/tmp/claimtracker-load-$1"
+    read -r stored twice <<<"$($PY bench/load_writes.py count "$2")"
+    $PY bench/load_writes.py forget "$2" >/dev/null  # the dataset stays as generated
+    # wrk stops with requests in flight: a write sent but not yet answered may be stored unacknowledged.
+    echo "$1: writes $acknowledged acknowledged, $stored stored, $twice stored twice (in flight at the end: at most $CONNECTIONS)"
+    if [ "$stored" -lt "$acknowledged" ] || [ "$stored" -gt $((acknowledged + CONNECTIONS)) ] || [ "$twice" -ne 0 ]; then
+        echo "writes were lost or doubled" >&2
+        exit 1
+    fi
+}
 
-# Load without loss: the page mix and the busiest claim's exports, with every 10th request an
-# editor adding an attribution to the busiest claim (whose page is in the mix).
-read -r claim_path source_id actor <<<"$($PY bench/load_writes.py target)"
 editor_cookie="$($PY bench/session_cookie.py bench-editor Editor)"
-load_run="$(date +%s)"
-EXPORTS=("${claim_path}timeline.csv" "${claim_path}timeline.json")
-run writes -s bench/mix_writes.lua "http://127.0.0.1:$PORT" -- 10 "$claim_path" "$actor" "$source_id" \
-    "$editor_cookie" "${editor_cookie##*=}" "$load_run" "${PATHS[@]}" "${EXPORTS[@]}"
-acknowledged=$(awk '/^writes acknowledged/ {print $3}' /tmp/claimtracker-load-writes.out)
-read -r stored twice <<<"$($PY bench/load_writes.py count "$load_run")"
-$PY bench/load_writes.py forget "$load_run" >/dev/null  # the dataset stays as generated
-# wrk stops with requests in flight: a write sent but not yet answered may be stored unacknowledged.
-echo "writes: $acknowledged acknowledged, $stored stored, $twice stored twice (in flight at the end: at most $CONNECTIONS)"
-if [ "$stored" -lt "$acknowledged" ] || [ "$stored" -gt $((acknowledged + CONNECTIONS)) ] || [ "$twice" -ne 0 ]; then
-    echo "writes were lost or doubled" >&2
-    exit 1
-fi
+read -r claim_path source_id actor <<<"$($PY bench/load_writes.py target)"
+mix() {  # every-th request a write (0: none), run: wrk's script and its arguments in MIX
+    MIX=(-s bench/mix_spread.lua -- "$1" "$CLAIMS" "$actor" "$source_id" "$editor_cookie" "${editor_cookie##*=}" "$2" "${PATHS[@]}")
+}
 
-errors=0
-for name in pages-uncached pages trivial writes; do
-    read -r rps non2xx socket <"/tmp/claimtracker-load-$name"
-    errors=$((errors + non2xx + socket))
+echo "two gunicorn servers, $WORKERS sync workers each, sharing PostgreSQL and Redis ($CACHE_URL);"
+echo "wrk, $CONNECTIONS connections in all for $DURATION each"
+serve 0
+mix 0 none
+run pages-uncached 1 "${MIX[@]}"
+serve "${PAGE_CACHE_SECONDS:-300}"
+run pages 1 "${MIX[@]}"
+URL_PATH=/healthz run trivial 0
+load_run="$(date +%s)"
+mix 10 "$load_run"
+run writes 1 "${MIX[@]}"
+check_writes writes "$load_run"
+
+# Exports apart: the busiest claim's exports in the mix, every 10th request a write to that claim.
+exports_run="$((load_run + 1))"
+run exports 0 -s bench/mix_writes.lua -- 10 "$claim_path" "$actor" "$source_id" "$editor_cookie" \
+    "${editor_cookie##*=}" "$exports_run" "${PATHS[@]}" "${claim_path}timeline.csv" "${claim_path}timeline.json"
+check_writes exports "$exports_run"
+
+errors=0 stale=0
+for name in pages-uncached pages trivial writes exports; do
+    read -r rps failed _ stale_pages <"/tmp/claimtracker-load-$name"
+    errors=$((errors + failed))
+    stale=$((stale + stale_pages))
     declare "rps_${name//-/_}=$rps"
 done
-awk -v a="$rps_pages" -v u="$rps_pages_uncached" -v b="$rps_trivial" 'BEGIN {
-    printf "pages at %.3f of the trivial view'"'"'s requests per second (target 0.5); uncached %.3f\n", a / b, u / b }'
+awk -v c="$rps_pages" -v u="$rps_pages_uncached" -v w="$rps_writes" -v b="$rps_trivial" 'BEGIN {
+    printf "of the trivial view'"'"'s requests per second: pages %.3f (target 0.8), uncached %.3f (target 0.1), ", c / b, u / b
+    printf "one write in ten %.3f (target 0.3)\n", w / b }'
+echo "stale pages after a committed write: $stale"
+[ "$stale" -eq 0 ] || { echo "$stale pages were stale" >&2; exit 1; }
 [ "$errors" -eq 0 ] || { echo "$errors requests failed" >&2; exit 1; }

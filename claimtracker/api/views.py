@@ -36,7 +36,7 @@ from claimtracker.claims import lookups, queries, search
 from claimtracker.claims import summary as claim_summary
 from claimtracker.claims.filters import SORTS, UnreadableFilters, read_filters
 from claimtracker.claims.forecast import Outcome
-from claimtracker.claims.models import Claim, Stance, Status
+from claimtracker.claims.models import Claim, Stance
 from claimtracker.claims.moment import TODAY, BadMoment, Moment
 from claimtracker.exports import claim_json
 from claimtracker.lib import keyset
@@ -256,7 +256,7 @@ class ClaimDetail(ApiView):
             raise Http404("No claim with that number." if not reader else "No published claim with that number.")
         shown = queries.claim_then(claim, moment)
         # Every actor's latest stance, kept with the claim's summary (claims.summary) under its data's fingerprint.
-        grouped = claim_summary.summary(queries.claim_for_page(claim.pk), list(Status.objects.all()), moment).everyone
+        grouped = claim_summary.summary(queries.claim_for_page(claim.pk), moment).everyone
         extra: dict[str, Any] = {
             "as_of": moment.as_of,
             "known": moment.known,

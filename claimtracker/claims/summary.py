@@ -3,14 +3,13 @@ their stances suggest, the chart and the ClaimReview. Cached.
 
 All four are drawn from the claim's approved stances, thousands on a long story,
 which makes them the page's costliest part; they change far less often than
-the page is read. The cache key is a fingerprint of everything they are drawn
-from, read with the claim in one query (queries.claim_for_page): the claim's
-text, version and status; how many approved attributions and status changes it
-has and when they were last reviewed or edited (their history rows); when any
-actor or source was last edited; and the status vocabulary. Any write, through
-any path that leaves a history row or a review, changes the key, so the next
-view recomputes: the cache never serves a summary of older data, it only
-saves recomputing an unchanged one. The cache is settings.CACHES["default"].
+the page is read. The cache key holds the data versions of the claim and of the
+status vocabulary (claims/versions.py), which the database bumps in the
+transaction of any write they are drawn from (the claim, its entries, the
+actors and sources it quotes, the statuses), whatever made it: the cache never
+serves a summary of older data, it only saves recomputing an unchanged one.
+Shared by the desk's pages, the public page and the API, and by every worker
+and server when CACHE_URL names a Redis (settings.CACHES["default"]).
 """
 
 import hashlib
@@ -20,11 +19,11 @@ from typing import Any
 from django.core.cache import cache
 
 from claimtracker.claims import assessment, chart, queries
-from claimtracker.claims.models import Claim, Source, Status
+from claimtracker.claims.models import Claim, Source
 from claimtracker.claims.moment import TODAY, Moment
 from claimtracker.exports import jsonld
 
-TIMEOUT = 24 * 3600  # seconds; entries of older fingerprints simply expire
+TIMEOUT = 24 * 3600  # seconds; entries of older versions simply expire
 
 
 @dataclass(frozen=True)
@@ -38,25 +37,23 @@ class Summary:
     sources: list[Source]  # where it appeared, the latest cited first (queries.SCHEMA_LIMIT of them)
 
 
-def _key(claim: Claim, statuses: list[Status], moment: Moment) -> str:
-    fingerprint = (
+def _key(claim: Claim, moment: Moment) -> str:
+    drawn_from = (
         moment.judged_on(),  # the chart marks today
         moment.as_of,
         moment.known,
         claim.pk,
-        claim.version,
-        claim.text,
-        claim.current_status_id,
-        *(getattr(claim, name) for name in queries.FINGERPRINT),
-        [(s.pk, s.slug, s.label, s.color, s.verdict, s.rating) for s in statuses],
+        # Read with the claim (queries.claim_for_page).
+        claim.claim_version,  # type: ignore[attr-defined]
+        claim.vocabulary_version,  # type: ignore[attr-defined]
     )
-    return "claim-summary:" + hashlib.sha256(repr(fingerprint).encode()).hexdigest()
+    return "claim-summary:" + hashlib.sha256(repr(drawn_from).encode()).hexdigest()
 
 
-def summary(claim: Claim, statuses: list[Status], moment: Moment = TODAY) -> Summary:
-    """For a claim loaded by queries.claim_for_page, with every Status row; in a
+def summary(claim: Claim, moment: Moment = TODAY) -> Summary:
+    """For a claim loaded by queries.claim_for_page; in a
     view of the past, drawn from the entries of then (claims.moment)."""
-    key = _key(claim, statuses, moment)
+    key = _key(claim, moment)
     found = cache.get(key)
     if isinstance(found, Summary):
         return found

@@ -11,7 +11,6 @@ from claimtracker.claims.queries.actors import (
     with_stance_counts,
 )
 from claimtracker.claims.queries.claims import (
-    FINGERPRINT,
     SCHEMA_LIMIT,
     SIDE_LIMIT,
     TIMELINE_PAGE_SIZE,
@@ -71,7 +70,6 @@ from claimtracker.claims.queries.sources import (
 
 __all__ = [
     "Event",
-    "FINGERPRINT",
     "HISTORY_LIMIT",
     "LINK_LIMIT",
     "Link",

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from django.core.paginator import Page, Paginator
 from django.db import connections, router
 from django.db.models import (
-    Count,
+    CharField,
     Exists,
     F,
     OuterRef,
@@ -24,7 +24,7 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce, FirstValue, RowNumber
+from django.db.models.functions import Cast, Coalesce, Concat, FirstValue, RowNumber
 
 from claimtracker.claims import assessment, chart
 from claimtracker.claims.assessment import MAX_AFFILIATION_DEPTH
@@ -34,6 +34,7 @@ from claimtracker.claims.models import (
     Attribution,
     Certainty,
     Claim,
+    DataVersion,
     Evidence,
     Polarity,
     ReviewState,
@@ -55,6 +56,7 @@ from claimtracker.claims.queries.common import (
     entry_keys,
     ids_by_kind,
 )
+from claimtracker.claims.versions import VOCABULARY
 from claimtracker.lib.dates import Precision, format_date
 
 
@@ -137,47 +139,25 @@ SCHEMA_LIMIT = 25  # actors and sources named in the ClaimReview JSON-LD
 
 
 # Annotations of claim_for_page that change whenever the summary's data does (claims.summary).
-FINGERPRINT = (
-    "reviewed_at",
-    "approved_changes",
-    "approved_attributions",
-    "attributions_reviewed",
-    "attributions_edited",
-    "actors_edited",
-    "sources_edited",
-)
-
-
 def _latest(queryset: QuerySet[Any], field: str) -> Subquery:
     return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
 
 
-def _count(queryset: QuerySet[Any]) -> Subquery:
-    return Subquery(queryset.order_by().values("claim").annotate(n=Count("pk")).values("n")[:1])
-
-
-def _fingerprint() -> dict[str, Subquery]:
-    """The FINGERPRINT annotations of a claim (the outer query's)."""
-    changes = StatusChange.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
-    attributions = Attribution.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
-    return {
-        "reviewed_at": _latest(changes, "recorded_at"),
-        "approved_changes": _count(changes),
-        "approved_attributions": _count(attributions),
-        "attributions_reviewed": _latest(attributions, "reviewed_at"),
-        "attributions_edited": _latest(Attribution.history.filter(claim_id=OuterRef("pk")), "history_date"),
-        "actors_edited": _latest(Actor.history.all(), "history_date"),
-        "sources_edited": _latest(Source.history.all(), "history_date"),
-    }
-
-
 def claim_for_page(pk: int) -> Claim:
     """The claim with ``reviewed_at`` (when the desk last approved a status change
-    on it) and the rest of the FINGERPRINT, in one query. Raises Claim.DoesNotExist."""
+    on it, the ClaimReview's date) and ``drawn_from``: the data versions of the
+    claim and of the vocabulary (claims.versions), the summary's cache key, in
+    one query. Raises Claim.DoesNotExist."""
+    changes = StatusChange.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
+    claim_scope = Concat(Value("c:"), Cast(OuterRef("pk"), CharField()))
     return (
         Claim.objects.select_related("current_status", "created_by")
         .prefetch_related("topics")
-        .annotate(**_fingerprint())
+        .annotate(
+            reviewed_at=_latest(changes, "recorded_at"),
+            claim_version=Subquery(DataVersion.objects.filter(scope=claim_scope).values("value")[:1]),
+            vocabulary_version=Subquery(DataVersion.objects.filter(scope=VOCABULARY).values("value")[:1]),
+        )
         .get(pk=pk)
     )
 

@@ -90,7 +90,7 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
     except Claim.DoesNotExist:
         raise Http404("No claim with that number.") from None
     statuses = list(Status.objects.all())
-    summary = claim_summary.summary(claim, statuses, moment)
+    summary = claim_summary.summary(claim, moment)
     suggested_status = next((s for s in statuses if s.slug == summary.suggestion.slug), None)
     review = summary.review and summary.review | {"url": request.build_absolute_uri(claim.get_absolute_url())}
     events_page, events = queries.timeline_page(claim, request.GET.get("events"), include_pending=editor, moment=moment)
@@ -114,7 +114,7 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
         "can_publish": can_publish(request.user) and not moment.past,
         "links": links,
         "link_count": link_count,
-        "refined": [(parent, _summary_of(parent.pk, statuses, moment).sides) for parent in queries.refined(links)],
+        "refined": [(parent, _summary_of(parent.pk, moment).sides) for parent in queries.refined(links)],
     }
     if desk:
         context["attribution_form"] = forms.get("attribution_form") or AttributionForm(initial=drafts.filled(request))
@@ -123,9 +123,9 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
     return context
 
 
-def _summary_of(pk: int, statuses: list[Status], moment: Moment = TODAY) -> claim_summary.Summary:
+def _summary_of(pk: int, moment: Moment = TODAY) -> claim_summary.Summary:
     """Another claim's summary (the sides of a claim this one refines), from the cache when unchanged."""
-    return claim_summary.summary(queries.claim_for_page(pk), statuses, moment)
+    return claim_summary.summary(queries.claim_for_page(pk), moment)
 
 
 @require_GET

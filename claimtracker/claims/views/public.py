@@ -27,7 +27,7 @@ from django.views.decorators.http import require_safe
 
 from claimtracker.claims import pagecache, queries, search, versions
 from claimtracker.claims import summary as claim_summary
-from claimtracker.claims.models import Attribution, Claim, ReviewState, Status, StatusChange
+from claimtracker.claims.models import Attribution, Claim, ReviewState, StatusChange
 from claimtracker.exports import jsonld
 from claimtracker.lib import keyset
 from claimtracker.lib.keyset import Key
@@ -92,8 +92,7 @@ def _digest(parts: object) -> str:
 
 def _claim_context(request: HttpRequest, pk: int, number: str) -> dict[str, Any]:
     claim = queries.claim_for_page(pk)
-    statuses = list(Status.objects.all())
-    summary = claim_summary.summary(claim, statuses)
+    summary = claim_summary.summary(claim)
     events_page, events = queries.timeline_page(claim, number or None)
     url = request.build_absolute_uri(claim.get_public_url())
     review = summary.review and summary.review | {"url": url}
