@@ -30,7 +30,11 @@ end
 function init(args)
   every, claim_path, actor, source, editor_cookie, csrf, run = tonumber(args[1]), args[2], args[3], args[4], args[5], args[6], args[7]
   for i = 8, #args do paths[#paths + 1] = args[i] end
-  math.randomseed(os.time() * 100 + id)
+  -- RUN names the server too ("<run> <port>"): two wrk processes started in the same second
+  -- must not draw the same one-time tokens.
+  local salt = 0
+  for i = 1, #run do salt = (salt * 31 + string.byte(run, i)) % 1000003 end
+  math.randomseed(os.time() * 100 + id + salt * 1000)
   counter = math.random(#paths)
 end
 

@@ -351,3 +351,30 @@ def test_whole_pages_stay_unkept_and_pages_with_one_time_tokens_carry_no_etag(cl
     assert "no-store" in whole["Cache-Control"]  # Back asks again (accounts.middleware)
     with_forms = client.get(url_of(claim))
     assert _tokens(with_forms.content.decode()) and not with_forms.has_header("ETag")
+
+
+# --- The timeline, a fragment kept under the claim's versions -------------------------------------------
+
+
+def _timeline_of(page: str) -> str:
+    found = re.search(r'<section aria-labelledby="timeline-heading".*?</section>', page, re.S)
+    assert found
+    return found.group(0)
+
+
+def test_the_timeline_is_drawn_once_for_every_viewer_and_apart_for_each_editor(
+    claim: Claim, editor: User, other_editor: User, viewer: User
+) -> None:
+    from tests import factories
+
+    first, drawing = get(client_for(viewer), url_of(claim))
+    second, reusing = get(client_for(factories.viewer(username="vic")), url_of(claim))
+    assert _timeline_of(second) == _timeline_of(first)
+    assert reusing < drawing  # the second viewer's page did not read the timeline again
+    own = _pending_attribution(claim, by=editor, quote="Waiting for review")
+    mine, _ = get(client_for(editor), url_of(claim))
+    theirs, _ = get(client_for(other_editor), url_of(claim))
+    edit = f'href="{reverse("claims:edit_entry", args=["attribution", own.pk])}"'
+    assert "Waiting for review" in _timeline_of(mine) and edit in _timeline_of(mine)
+    assert "Waiting for review" in _timeline_of(theirs) and edit not in _timeline_of(theirs)
+    assert "Waiting for review" not in _timeline_of(get(client_for(viewer), url_of(claim))[0])

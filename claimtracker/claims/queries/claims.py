@@ -56,7 +56,7 @@ from claimtracker.claims.queries.common import (
     entry_keys,
     ids_by_kind,
 )
-from claimtracker.claims.versions import VOCABULARY
+from claimtracker.claims.versions import PEOPLE, VOCABULARY
 from claimtracker.lib.dates import Precision, format_date
 
 
@@ -145,9 +145,9 @@ def _latest(queryset: QuerySet[Any], field: str) -> Subquery:
 
 def claim_for_page(pk: int) -> Claim:
     """The claim with ``reviewed_at`` (when the desk last approved a status change
-    on it, the ClaimReview's date) and ``drawn_from``: the data versions of the
-    claim and of the vocabulary (claims.versions), the summary's cache key, in
-    one query. Raises Claim.DoesNotExist."""
+    on it, the ClaimReview's date) and the data versions of the claim, of the
+    vocabulary and of people's names (claims.versions), which key the summary and
+    the timeline in the cache, in one query. Raises Claim.DoesNotExist."""
     changes = StatusChange.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
     claim_scope = Concat(Value("c:"), Cast(OuterRef("pk"), CharField()))
     return (
@@ -157,6 +157,7 @@ def claim_for_page(pk: int) -> Claim:
             reviewed_at=_latest(changes, "recorded_at"),
             claim_version=Subquery(DataVersion.objects.filter(scope=claim_scope).values("value")[:1]),
             vocabulary_version=Subquery(DataVersion.objects.filter(scope=VOCABULARY).values("value")[:1]),
+            people_version=Subquery(DataVersion.objects.filter(scope=PEOPLE).values("value")[:1]),
         )
         .get(pk=pk)
     )

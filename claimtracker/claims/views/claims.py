@@ -1,16 +1,20 @@
 """Claims: the list, the claim page and its two forms, creating and editing a
 claim, lookups, and the health check."""
 
+import hashlib
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,6 +33,7 @@ from claimtracker.lib.numbers import whole_number
 
 PAGE_SIZE = 25
 COUNT_CAP = 10_000  # the list counts matches up to here, then says "more than"
+TIMELINE_SECONDS = 24 * 3600  # a rendered timeline page; entries of older versions simply expire
 
 
 # --- Claim list ------------------------------------------------------------------------------------
@@ -93,7 +98,6 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
     summary = claim_summary.summary(claim, moment)
     suggested_status = next((s for s in statuses if s.slug == summary.suggestion.slug), None)
     review = summary.review and summary.review | {"url": request.build_absolute_uri(claim.get_absolute_url())}
-    events_page, events = queries.timeline_page(claim, request.GET.get("events"), include_pending=editor, moment=moment)
     links, link_count = queries.links(claim)
     shown = queries.claim_then(claim, moment)
     context: dict[str, Any] = {
@@ -102,8 +106,7 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
         "forecast": shown.forecast_on(moment.judged_on()),
         # The ClaimReview is today's assessment: a view of the past does not publish one.
         "jsonld": jsonld.script_tag(review) if review and not moment.past else "",
-        "events": events,
-        "events_page": events_page,
+        "timeline": _timeline(request, claim, moment, editor),
         "sides": summary.sides,
         "chart_svg": summary.chart_svg,
         "figures": summary.figures,
@@ -121,6 +124,29 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
         context["status_form"] = forms.get("status_form") or StatusChangeForm(claim=claim, suggested=suggested_status)
         context["relation_form"] = forms.get("relation_form") or RelationForm(claim=claim)
     return context
+
+
+def _timeline(request: HttpRequest, claim: Claim, moment: Moment, editor: bool) -> str:
+    """The timeline section: one page of events, rendered once for each version
+    of the claim's data (claims.versions, read with the claim) and shared by every
+    reader who sees it alike. The desk sees its entries in review, with links to
+    edit its own; so an editor's is kept for them alone."""
+    number = request.GET.get("events")
+    versions = (claim.claim_version, claim.people_version)  # type: ignore[attr-defined]
+    drawn_from = (claim.pk, versions, moment.query, number, editor, request.user.pk if editor else None)
+    key = "timeline:" + hashlib.sha256(repr(drawn_from).encode()).hexdigest()
+    if (html := cache.get(key)) is None:
+        page, events = queries.timeline_page(claim, number, include_pending=editor, moment=moment)
+        context = {
+            "events": events,
+            "events_page": page,
+            "moment": moment,
+            "user": request.user,
+            "user_can_edit": editor,
+        }
+        html = mark_safe(render_to_string("claims/_timeline.html", context))  # the template escapes what it shows
+        cache.set(key, html, TIMELINE_SECONDS)
+    return str(html)
 
 
 def _summary_of(pk: int, moment: Moment = TODAY) -> claim_summary.Summary:
