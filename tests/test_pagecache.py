@@ -44,7 +44,7 @@ def test_a_page_seen_again_costs_three_queries(claim: Claim, editor: User) -> No
     client = client_for(editor)
     first, rendering = get(client, url_of(claim))
     again, serving = get(client, url_of(claim))
-    assert serving == 3  # the session, the user, and the write generation with the role in one query
+    assert serving == 3  # the session, the user, and the data versions with the role in one query
     assert rendering > 10
     assert _without_tokens(again) == _without_tokens(first)
 
@@ -122,7 +122,7 @@ def test_a_role_change_shows_on_the_next_view(claim: Claim, viewer: User) -> Non
 
 
 def test_a_role_taken_away_outside_django_takes_the_stored_page_away_at_once(reviewer: User) -> None:
-    """No write through Django bumps the generation here: the role is asked before serving."""
+    """A change of role alone changes no stored page: the role is asked before serving."""
     from django.db import connection
 
     client = client_for(reviewer)
@@ -157,7 +157,7 @@ def test_a_stored_page_gets_fresh_one_time_tokens_on_every_serve(claim: Claim, e
     client = client_for(editor)
     first, _ = get(client, url_of(claim))
     second, queries = get(client, url_of(claim))
-    assert queries == 3  # served from the cache: session, user, write generation with the role
+    assert queries == 3  # served from the cache: session, user, data versions with the role
     assert len(_tokens(first)) == len(_tokens(second)) == 3  # attribution, status change and link forms
     assert not set(_tokens(first)) & set(_tokens(second))
     # Two tabs opened from the same stored page each save their attribution.

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
+from django.db import connections, router
 from django.db.models import (
     Count,
     Exists,
@@ -122,10 +123,29 @@ def review_item(item: Attribution | StatusChange) -> Attribution | StatusChange:
 
 
 def pending_count() -> int:
-    return (
-        Attribution.objects.filter(review_state=ReviewState.PENDING).count()
-        + StatusChange.objects.filter(review_state=ReviewState.PENDING).count()
+    return nav_counts(None, review=True)[0]
+
+
+def nav_counts(user: User | None, *, review: bool) -> tuple[int, int]:
+    """For the header, in one query: how many entries wait for review (when
+    ``review``), and how many of ``user``'s were sent back to them (with a user)."""
+    pending = (
+        f"(SELECT count(*) FROM {Attribution._meta.db_table} WHERE review_state = %s)"
+        f" + (SELECT count(*) FROM {StatusChange._meta.db_table} WHERE review_state = %s)"
     )
+    rejected = (
+        f"(SELECT count(*) FROM {Attribution._meta.db_table} WHERE created_by_id = %s AND review_state = %s)"
+        f" + (SELECT count(*) FROM {StatusChange._meta.db_table} WHERE recorded_by_id = %s AND review_state = %s)"
+    )
+    params: list[Any] = []
+    if review:
+        params += [ReviewState.PENDING, ReviewState.PENDING]
+    if user is not None:
+        params += [user.pk, ReviewState.REJECTED, user.pk, ReviewState.REJECTED]
+    with connections[router.db_for_read(Attribution)].cursor() as cursor:
+        cursor.execute(f"SELECT {pending if review else '0'}, {rejected if user is not None else '0'}", params)
+        row = cursor.fetchone()
+    return int(row[0]), int(row[1])
 
 
 # --- My work -------------------------------------------------------------------------------------------
@@ -143,20 +163,6 @@ def my_counts(user: User) -> dict[str, int]:
         for state in counts:
             counts[state] += found[state] or 0
     return counts
-
-
-def rejected_count(user: User) -> int:
-    """For the header: the user's entries sent back to them, in one query."""
-    return (
-        Attribution.objects.filter(created_by=user, review_state=ReviewState.REJECTED)
-        .order_by()
-        .values("pk")
-        .union(
-            StatusChange.objects.filter(recorded_by=user, review_state=ReviewState.REJECTED).order_by().values("pk"),
-            all=True,
-        )
-        .count()
-    )
 
 
 def my_entries(user: User, state: str, number: str | None) -> tuple[Page[Any], list[Event]]:
