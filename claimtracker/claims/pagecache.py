@@ -13,9 +13,10 @@ CACHE_URL) under a key of:
 - the day (the overdue marks depend on it);
 - the versions of what the page is drawn from: a claim's page the claim's
   counter (and those of the claims it links to, the vocabulary and people's
-  names), an actor's or a source's page its own, a list the counter of
-  everything. The database bumps them in the writing transaction, whatever
-  wrote (a page, the admin, ``QuerySet.update()``, psql, COPY).
+  names), an actor's or a source's page its own, a list that of what lists
+  show (work in review leaves it), the review queue that of everything. The
+  database bumps them in the writing transaction, whatever wrote (a page, the
+  admin, ``QuerySet.update()``, psql, COPY).
 
 The versions are read in one query before the page, with the user's role: a
 role taken away, by whatever means, takes the page away at once. A page is
@@ -62,25 +63,28 @@ View = Callable[..., HttpResponse]
 Depends = Callable[..., tuple[list[str], int | None]]
 
 
-def everything(**kwargs: Any) -> tuple[list[str], int | None]:
-    """A list's: any write to the app's data."""
+def everything(request: HttpRequest, **kwargs: Any) -> tuple[list[str], int | None]:
+    """The review queue's and the desk's own work's: any write to the app's data."""
     return [versions.EVERYTHING], None
 
 
-def claim(pk: int, **kwargs: Any) -> tuple[list[str], int | None]:
+def listed(request: HttpRequest, **kwargs: Any) -> tuple[list[str], int | None]:
+    """A list of claims, actors or sources: what lists show (work in review only
+    when the list is filtered by it)."""
+    return [versions.EVERYTHING if request.GET.get("pending") else versions.LISTED], None
+
+
+def claim(request: HttpRequest, pk: int, **kwargs: Any) -> tuple[list[str], int | None]:
     """A claim's page, and the claims it links to."""
     return [f"c:{pk}", versions.VOCABULARY, versions.PEOPLE], pk
 
 
-def actor(pk: int, **kwargs: Any) -> tuple[list[str], int | None]:
+def actor(request: HttpRequest, pk: int, **kwargs: Any) -> tuple[list[str], int | None]:
     return [f"a:{pk}", versions.VOCABULARY, versions.PEOPLE], None
 
 
-def source(pk: int, **kwargs: Any) -> tuple[list[str], int | None]:
+def source(request: HttpRequest, pk: int, **kwargs: Any) -> tuple[list[str], int | None]:
     return [f"s:{pk}", versions.VOCABULARY, versions.PEOPLE], None
-
-
-# --- Serving pages ---------------------------------------------------------------------------------------
 
 
 def _key(request: HttpRequest, perm: str, depends: Depends, kwargs: dict[str, Any]) -> tuple[str | None, bool]:
@@ -91,7 +95,7 @@ def _key(request: HttpRequest, perm: str, depends: Depends, kwargs: dict[str, An
     csrf_secret = request.META.get("CSRF_COOKIE")
     if not csrf_secret or len(get_messages(request)):
         return None, False
-    scopes, linked_to = depends(**kwargs)
+    scopes, linked_to = depends(request, **kwargs)
     current, held = versions.read(scopes, linked_to, holding_sql(request.user, perm))
     htmx = sorted((name, value) for name, value in request.headers.items() if name.lower().startswith("hx-"))
     page = request.build_absolute_uri()  # the JSON-LD names the page's own address

@@ -14,7 +14,11 @@ PostgreSQL and on SQLite (``install``, run after every ``migrate``):
 - ``*vocab``: the statuses and topics every page names; ``*people``: the
   users, groups and permissions (the names pages show; roles themselves are
   asked afresh on every serve, claims.pagecache);
-- ``*``: any of these; the lists, which show many claims, read it.
+- ``*listed``: what the lists of claims, actors and sources show: the rows of
+  claims, actors, sources and the vocabulary, and approved entries (work in
+  review, which no list shows but the desk's own, leaves it);
+- ``*``: any of these; the review queue, the desk's own work and a list
+  filtered by work in review read it.
 
 A counter starts at the clock (in microseconds) when its row is made and goes
 up by one per statement, so it never goes back, even after its rows are
@@ -41,6 +45,7 @@ from claimtracker.claims.models import DataVersion
 
 TABLE = "claims_dataversion"
 EVERYTHING = "*"
+LISTED = "*listed"
 VOCABULARY = "*vocab"
 PEOPLE = "*people"
 
@@ -73,9 +78,24 @@ class Related:
         return f"SELECT '{self.prefix}' || x.{self.column} FROM {self.table} x WHERE x.{self.key} IN ({among})"
 
 
-Scope = Direct | Related
+@dataclass(frozen=True)
+class Flag:
+    """A shared counter, bumped by any changed row, or only by those that meet ``when``
+    (a condition on the row, written with ``{row}``)."""
+
+    scope: str
+    when: str = ""
+
+    def select(self, row: str, rows: str | None) -> str:
+        where = f" WHERE {self.when.format(row=row)}" if self.when else ""
+        return f"SELECT '{self.scope}' FROM {rows} {row}{where}" if rows else f"SELECT '{self.scope}'{where}"
+
+
+Scope = Direct | Related | Flag
 
 _ATTRIBUTIONS = "claims_attribution"
+_APPROVED = Flag(LISTED, "{row}.review_state = 'approved'")
+_ALWAYS = Flag(LISTED)
 # Each table a page is drawn from, and the counters a change to one of its rows bumps (with ``*``).
 TRACKED: dict[str, list[Scope]] = {
     "claims_claim": [
@@ -85,19 +105,22 @@ TRACKED: dict[str, list[Scope]] = {
         Related("s:", "source_id", _ATTRIBUTIONS, "claim_id"),
         Related("c:", "to_claim_id", "claims_relation", "from_claim_id"),
         Related("c:", "from_claim_id", "claims_relation", "to_claim_id"),
+        _ALWAYS,
     ],
     _ATTRIBUTIONS: [
         Direct("c:", "claim_id"),
         Direct("a:", "actor_id"),
         Direct("a:", "via_id"),
         Direct("s:", "source_id"),
+        _APPROVED,
     ],
-    "claims_statuschange": [Direct("c:", "claim_id")],
+    "claims_statuschange": [Direct("c:", "claim_id"), _APPROVED],
     "claims_evidence": [Related("c:", "claim_id", "claims_statuschange", "id", by="status_change_id")],
     "claims_relation": [Direct("c:", "from_claim_id"), Direct("c:", "to_claim_id")],
-    "claims_claim_topics": [Direct("c:", "claim_id")],
-    "claims_claimsearch": [],
+    "claims_claim_topics": [Direct("c:", "claim_id"), _ALWAYS],
+    "claims_claimsearch": [_ALWAYS],
     "claims_actor": [
+        _ALWAYS,
         Direct("a:", "id"),
         Direct("a:", "parent_id"),
         Related("a:", "id", "claims_actor", "parent_id"),
@@ -105,8 +128,9 @@ TRACKED: dict[str, list[Scope]] = {
         Related("c:", "claim_id", _ATTRIBUTIONS, "via_id"),
         Related("s:", "id", "claims_source", "publisher_id"),
     ],
-    "claims_actoralias": [Direct("a:", "actor_id")],
+    "claims_actoralias": [Direct("a:", "actor_id"), _ALWAYS],
     "claims_source": [
+        _ALWAYS,
         Direct("s:", "id"),
         Direct("a:", "publisher_id"),
         Related("c:", "claim_id", _ATTRIBUTIONS, "source_id"),
@@ -114,14 +138,14 @@ TRACKED: dict[str, list[Scope]] = {
 }
 # Tables whose every change bumps one shared counter besides ``*``; auth_user only when
 # what a page shows of a user changes (a login writes last_login on every sign-in).
-SHARED: dict[str, tuple[str, list[str] | None]] = {
-    "claims_status": (VOCABULARY, None),
-    "claims_topic": (VOCABULARY, None),
-    "auth_user": (PEOPLE, ["username", "first_name", "last_name", "is_active", "is_superuser"]),
-    "auth_group": (PEOPLE, None),
-    "auth_user_groups": (PEOPLE, None),
-    "auth_group_permissions": (PEOPLE, None),
-    "auth_user_user_permissions": (PEOPLE, None),
+SHARED: dict[str, tuple[tuple[str, ...], list[str] | None]] = {
+    "claims_status": ((LISTED, VOCABULARY), None),
+    "claims_topic": ((LISTED, VOCABULARY), None),
+    "auth_user": ((PEOPLE,), ["username", "first_name", "last_name", "is_active", "is_superuser"]),
+    "auth_group": ((PEOPLE,), None),
+    "auth_user_groups": ((PEOPLE,), None),
+    "auth_group_permissions": ((PEOPLE,), None),
+    "auth_user_user_permissions": ((PEOPLE,), None),
 }
 
 _START = {
@@ -175,12 +199,15 @@ def _postgresql(table: str, scopes: list[Scope], tag: str) -> list[str]:
     ]
 
 
-def _postgresql_shared(table: str, scope: str, columns: list[str] | None, tag: str) -> list[str]:
+def _values(scopes: tuple[str, ...], start: str) -> str:
+    return ", ".join(f"('{scope}', {start})" for scope in sorted([EVERYTHING, *scopes]))
+
+
+def _postgresql_shared(table: str, scopes: tuple[str, ...], columns: list[str] | None, tag: str) -> list[str]:
     function = f"ct_dv_{tag}_{table}"
-    start = _START["postgresql"]
     body = f"""
         BEGIN
-            INSERT INTO {TABLE} AS v (scope, value) VALUES ('{EVERYTHING}', {start}), ('{scope}', {start})
+            INSERT INTO {TABLE} AS v (scope, value) VALUES {_values(scopes, _START["postgresql"])}
                 ON CONFLICT (scope) DO UPDATE SET value = v.value + 1;
             RETURN NULL;
         END"""
@@ -205,10 +232,9 @@ def _sqlite(table: str, scopes: list[Scope], tag: str) -> list[str]:
     ]
 
 
-def _sqlite_shared(table: str, scope: str, columns: list[str] | None, tag: str) -> list[str]:
-    start = _START["sqlite"]
+def _sqlite_shared(table: str, scopes: tuple[str, ...], columns: list[str] | None, tag: str) -> list[str]:
     bump = (
-        f"INSERT INTO {TABLE} (scope, value) VALUES ('{EVERYTHING}', {start}), ('{scope}', {start})"
+        f"INSERT INTO {TABLE} (scope, value) VALUES {_values(scopes, _START['sqlite'])}"
         " ON CONFLICT (scope) DO UPDATE SET value = value + 1"
     )
     update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
@@ -223,7 +249,7 @@ def statements(vendor: str) -> list[str]:
     tag = hashlib.sha256(repr((TRACKED, SHARED, _START)).encode()).hexdigest()[:8]
     tracked, shared = (_postgresql, _postgresql_shared) if vendor == "postgresql" else (_sqlite, _sqlite_shared)
     made = [sql for table, scopes in TRACKED.items() for sql in tracked(table, scopes, tag)]
-    made += [sql for table, (scope, columns) in SHARED.items() for sql in shared(table, scope, columns, tag)]
+    made += [sql for table, (scopes, columns) in SHARED.items() for sql in shared(table, scopes, columns, tag)]
     return made
 
 

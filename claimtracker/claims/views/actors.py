@@ -24,7 +24,7 @@ SIMILAR = 8
 
 
 @require_GET
-@cached_page(VIEW)
+@cached_page(VIEW, pagecache.listed)
 def actor_list(request: HttpRequest) -> HttpResponse:
     require(request, can_view, "read actors")
     q = search.clean_query(request.GET.get("q", ""))

@@ -40,7 +40,7 @@ TIMELINE_SECONDS = 24 * 3600  # a rendered timeline page; entries of older versi
 
 
 @require_GET
-@cached_page(VIEW)
+@cached_page(VIEW, pagecache.listed)
 def claim_list(request: HttpRequest) -> HttpResponse:
     require(request, can_view, "read claims")
     filterset = ClaimFilter(list_filters(request), queryset=queries.claims_for_list())

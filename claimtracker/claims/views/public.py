@@ -72,7 +72,7 @@ def public_claim(request: HttpRequest, pk: int) -> HttpResponse:
     cache = caches[pagecache.CACHE_ALIAS]
     key = None
     if settings.PAGE_CACHE_SECONDS > 0:
-        key = "public-claim:" + _digest((versions.read(*pagecache.claim(pk))[0], asked))
+        key = "public-claim:" + _digest((versions.read(*pagecache.claim(request, pk))[0], asked))
         if (stored := cache.get(key)) is not None:
             return _public(request, HttpResponse(stored[1]), stored[0])
     if not published().filter(pk=pk).exists():

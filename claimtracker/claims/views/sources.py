@@ -23,7 +23,7 @@ from claimtracker.lib.numbers import whole_number
 
 
 @require_GET
-@cached_page(VIEW)
+@cached_page(VIEW, pagecache.listed)
 def source_list(request: HttpRequest) -> HttpResponse:
     require(request, can_view, "read sources")
     q = search.clean_query(request.GET.get("q", ""), 500)
