@@ -215,9 +215,7 @@ def _stored_keys() -> list[str]:
 # --- Versions the database keeps: narrow, and blind to who wrote ---------------------------------------
 
 
-def test_a_write_to_one_claim_leaves_the_other_claims_pages_stored(
-    demo: None, editor: User, reviewer: User
-) -> None:
+def test_a_write_to_one_claim_leaves_the_other_claims_pages_stored(demo: None, editor: User, reviewer: User) -> None:
     troops, other = (
         Claim.objects.get(text=TROOPS),
         Claim.objects.exclude(text=TROOPS)
