@@ -12,14 +12,14 @@ import datetime
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
-from claimtracker.claims import forecast, queries
+from claimtracker.claims import forecast, queries, versions
 from claimtracker.claims.models import (
     Actor,
     Attribution,
@@ -106,10 +106,20 @@ def _checked_status_change(
     return cited
 
 
+M = TypeVar("M", bound=Model)
+
+
+def _for_update(queryset: QuerySet[M]) -> QuerySet[M]:
+    """The rows, to be locked when read: after the lock every writing transaction
+    takes first (versions.begin_writing), so that writers never deadlock."""
+    versions.begin_writing()
+    return queryset.select_for_update()
+
+
 def _lock_claim(claim_id: int) -> Claim:
     # Serialises every write that moves a claim's status (PostgreSQL row lock;
     # SQLite holds one writer at a time anyway).
-    return Claim.objects.select_for_update().get(pk=claim_id)
+    return _for_update(Claim.objects.all()).get(pk=claim_id)
 
 
 # --- Sources and quotes ----------------------------------------------------------------
@@ -140,7 +150,7 @@ def save_source(source: Source, *, by: User) -> Source:
     source.save()
     if body_changed:
         text = Haystack(source.body)  # normalised once for all its quotes
-        for attribution in source.attributions.select_for_update():
+        for attribution in _for_update(source.attributions.all()):
             _apply_quote_location(attribution, text)
             attribution._history_user = by  # type: ignore[attr-defined]
             attribution.save(
@@ -534,7 +544,7 @@ def refresh_claims_with_status(status: Status) -> None:
     """Refresh the claims whose timeline uses the status, after its verdict changed."""
     with transaction.atomic():
         using = StatusChange.objects.filter(status=status).values("claim_id")
-        for claim in Claim.objects.filter(pk__in=using).select_for_update():
+        for claim in _for_update(Claim.objects.filter(pk__in=using)):
             refresh_current_status(claim)
 
 
@@ -552,7 +562,7 @@ def _review(item: Reviewable, *, by: User, state: str, note: str) -> Reviewable:
     model = type(item)
     with transaction.atomic():
         claim = _lock_claim(item.claim_id)
-        locked = model.objects.select_for_update().get(pk=item.pk)
+        locked = model.objects.select_for_update().get(pk=item.pk)  # after _lock_claim's begin_writing
         if locked.review_state != ReviewState.PENDING:
             raise NotPendingError(f"This item was already {locked.get_review_state_display().lower()}.")
         if _author_id(locked) == by.pk:
@@ -597,6 +607,7 @@ def reject(item: Reviewable, *, by: User, note: str) -> Reviewable:
 
 def _lock_own(item: Reviewable, by: User) -> Reviewable:
     """The author's entry, locked, when it may still be changed: pending or rejected."""
+    versions.begin_writing()  # before any row lock (versions.begin_writing)
     locked = type(item).objects.select_for_update().get(pk=item.pk)
     if _author_id(locked) != by.pk:
         raise NotAuthorError("Only its author can change this entry; propose a correction or ask them.")

@@ -29,9 +29,12 @@ as they were. The writer's own transaction sees its bumps at once; others see
 them once it commits.
 
 On PostgreSQL the triggers run once per statement, over its transition tables
-(a COPY of a million rows bumps each claim once); they take the ``*`` row's
-lock first, so two writers never wait on each other's counters in opposite
-orders. SQLite, which has one writer at a time, runs them once per row.
+(a COPY of a million rows bumps each claim once). Before each write statement,
+a trigger takes the ``*`` row's lock, and the services call ``begin_writing``
+before they lock rows themselves (SELECT ... FOR UPDATE): every writing
+transaction takes ``*`` before any other lock, so two writers queue there
+rather than deadlock over rows taken in opposite orders. SQLite, which has one
+writer at a time, runs them once per row.
 """
 
 import hashlib
@@ -156,6 +159,23 @@ _START = {
 }
 
 
+# Bumps ``*`` alone, taking its row's lock (begin_writing).
+BEGIN_WRITING = {
+    vendor: f"INSERT INTO {TABLE} AS v (scope, value) VALUES ('{EVERYTHING}', {start})"
+    " ON CONFLICT (scope) DO UPDATE SET value = v.value + 1"
+    for vendor, start in _START.items()
+}
+
+
+def begin_writing(using: str = "default") -> None:
+    """Take the lock every writing transaction takes first (the ``*`` counter's
+    row; on PostgreSQL a trigger takes it before each write statement): call it
+    before locking rows with SELECT ... FOR UPDATE, so that a writer never holds
+    a row another waits for while it waits for ``*`` itself."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(BEGIN_WRITING[connections[using].vendor])
+
+
 def _bump(selects: list[str], vendor: str, table_alias: str = "v") -> str:
     union = " UNION ".join([f"SELECT '{EVERYTHING}' AS scope", *selects])
     order = ' ORDER BY s.scope COLLATE "C"' if vendor == "postgresql" else ""
@@ -191,6 +211,7 @@ def _postgresql(table: str, scopes: list[Scope], tag: str) -> list[str]:
     each = f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
     return [
         f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $${body}$$",
+        _first(table, "UPDATE", tag),
         f"CREATE TRIGGER {function}_i AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows {each}",
         f"CREATE TRIGGER {function}_u AFTER UPDATE ON {table} REFERENCING OLD TABLE AS old_rows"
         f" NEW TABLE AS new_rows {each}",
@@ -214,9 +235,28 @@ def _postgresql_shared(table: str, scopes: tuple[str, ...], columns: list[str] |
     update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
     return [
         f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $${body}$$",
+        _first(table, update, tag),
         f"CREATE TRIGGER {function}_w AFTER INSERT OR {update} OR DELETE OR TRUNCATE ON {table}"
         f" FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
     ]
+
+
+def _write_lock_function(tag: str) -> str:
+    body = f"""
+        BEGIN
+            {BEGIN_WRITING["postgresql"]};
+            RETURN NULL;
+        END"""
+    return f"CREATE OR REPLACE FUNCTION ct_dv_{tag}_first() RETURNS trigger LANGUAGE plpgsql AS $${body}$$"
+
+
+def _first(table: str, update: str, tag: str) -> str:
+    """Before a statement takes any row's lock, the transaction takes the ``*``
+    counter's: writers then queue in one place, in one order."""
+    return (
+        f"CREATE TRIGGER ct_dv_{tag}_{table}_b BEFORE INSERT OR {update} OR DELETE ON {table}"
+        f" FOR EACH STATEMENT EXECUTE FUNCTION ct_dv_{tag}_first()"
+    )
 
 
 # --- SQLite: one trigger per table and event, run once per row ----------------------------------------
@@ -248,7 +288,8 @@ def statements(vendor: str) -> list[str]:
     """The SQL that makes every trigger, named with a digest of their definition."""
     tag = hashlib.sha256(repr((TRACKED, SHARED, _START)).encode()).hexdigest()[:8]
     tracked, shared = (_postgresql, _postgresql_shared) if vendor == "postgresql" else (_sqlite, _sqlite_shared)
-    made = [sql for table, scopes in TRACKED.items() for sql in tracked(table, scopes, tag)]
+    made = [_write_lock_function(tag)] if vendor == "postgresql" else []
+    made += [sql for table, scopes in TRACKED.items() for sql in tracked(table, scopes, tag)]
     made += [sql for table, (scopes, columns) in SHARED.items() for sql in shared(table, scopes, columns, tag)]
     return made
 
