@@ -352,15 +352,19 @@ def read(
     and whether the condition ``held`` is true, in one query. A counter never
     bumped reads as absent."""
     condition, condition_params = held
-    where = f"scope IN ({', '.join(['%s'] * len(scopes))})"
     params: list[Any] = [*condition_params, *scopes]
+    sql = (
+        f"SELECT '', CASE WHEN {condition} THEN 1 ELSE 0 END"
+        f" UNION ALL SELECT scope, value FROM {TABLE} WHERE scope IN ({', '.join(['%s'] * len(scopes))})"
+    )
     if linked_to is not None:
-        where += (
-            " OR scope IN (SELECT 'c:' || to_claim_id FROM claims_relation WHERE from_claim_id = %s"
+        # A branch of its own: joined with OR to the first, PostgreSQL read the whole table (25 ms, not 0.5).
+        sql += (
+            f" UNION ALL SELECT scope, value FROM {TABLE} WHERE scope IN ("
+            "SELECT 'c:' || to_claim_id FROM claims_relation WHERE from_claim_id = %s"
             " UNION SELECT 'c:' || from_claim_id FROM claims_relation WHERE to_claim_id = %s)"
         )
         params += [linked_to, linked_to]
-    sql = f"SELECT '', CASE WHEN {condition} THEN 1 ELSE 0 END UNION ALL SELECT scope, value FROM {TABLE} WHERE {where}"
     with connections[router.db_for_read(DataVersion)].cursor() as cursor:  # a replica's, where the page reads one
         cursor.execute(sql, params)
         rows = cursor.fetchall()
