@@ -14,8 +14,9 @@
 #   writes          the mix with every 10th request an editor adding an attribution to one of the
 #                   1,000 claims, and the request after each acknowledged write reading that claim's
 #                   page: a page without the new quote is stale
-#   exports         the mix with the busiest claim's CSV and JSON exports, and every 10th request a
-#                   write to the busiest claim (load without loss, measured apart from the page mix)
+#   exports         the mix with the busiest claim's CSV and JSON exports (3.5 MB each; wrk waits up to
+#                   30 s for an answer, 10 s in the other runs), and every 10th request a write to the
+#                   busiest claim (load without loss, measured apart from the page mix)
 #
 # Prints requests per second, p50 and p99 latency and errors for each, and the ratios
 # to the trivial view; fails when a request errs, a page is stale, or a write is lost
@@ -33,6 +34,8 @@ DURATION="${DURATION:-60s}"
 CONNECTIONS="${CONNECTIONS:-32}"  # in all, half to each server
 WORKERS="${WORKERS:-3}"  # per server
 PORTS=("${PORT:-8100}" "$((${PORT:-8100} + 1))")
+# Both servers are asked for the same host, as behind a load balancer: a page's address is part of its key.
+HOST="127.0.0.1:${PORTS[0]}"
 PY=.venv/bin/python
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 command -v redis-cli >/dev/null || { echo "redis-cli is missing: apt-get install -y redis-tools" >&2; exit 1; }
@@ -75,7 +78,8 @@ run() {  # name, threads per connection (1: one thread a connection), then wrk's
     shift 2
     for port in "${PORTS[@]}"; do
         wrk --threads "$([ "$one_each" = 1 ] && echo "$half" || echo 2)" --connections "$half" --duration "$DURATION" \
-            --timeout 10s --latency -H "Cookie: $COOKIE" "http://127.0.0.1:$port${URL_PATH:-}" "${@//\{PORT\}/$port}" \
+            --timeout "${TIMEOUT:-10s}" --latency -H "Cookie: $COOKIE" -H "Host: $HOST" \
+            "http://127.0.0.1:$port${URL_PATH:-}" "${@//\{PORT\}/$port}" \
             >"/tmp/claimtracker-load-$name-$port.out" &
         pids+=($!)
     done
@@ -129,7 +133,7 @@ check_writes writes "$load_run"
 
 # Exports apart: the busiest claim's exports in the mix, every 10th request a write to that claim.
 exports_run="$((load_run + 1))"
-run exports 0 -s bench/mix_writes.lua -- 10 "$claim_path" "$actor" "$source_id" "$editor_cookie" \
+TIMEOUT=30s run exports 0 -s bench/mix_writes.lua -- 10 "$claim_path" "$actor" "$source_id" "$editor_cookie" \
     "${editor_cookie##*=}" "$exports_run {PORT}" "${PATHS[@]}" "${claim_path}timeline.csv" "${claim_path}timeline.json"
 check_writes exports "$exports_run"
 
