@@ -54,7 +54,8 @@ bench-data: $(VENV)/.dev
 		--workbench-quotes 1000 --workbench-body-kb 100 --mine-entries 10000
 	psql -h 127.0.0.1 -U postgres $(BENCH_DB) -qc "VACUUM ANALYZE"
 
-# About 12 minutes: every page, the admin baseline, the export, the four load runs, then the public page's.
+# About 15 minutes: every page, the admin baseline, the export, the five load runs on two servers
+# sharing PostgreSQL and Redis (redis-cli and a Redis at 127.0.0.1:6379), then the public page's.
 bench: $(VENV)/.dev
 	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(BENCH_ENV) $(PY) bench/benchmark.py --json bench/last-run.json; status=$$?; \
