@@ -136,6 +136,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS")):
     # Tests have no replica of the test database: they read the primary's.
     DATABASES[f"replica{_number}"] = _database(_url) | {"TEST": {"MIRROR": "default"}}
+    if DATABASES[f"replica{_number}"]["ENGINE"] == "django.db.backends.postgresql":
+        # A replica that does not answer is passed over within seconds, not after the system's TCP timeout.
+        DATABASES[f"replica{_number}"]["OPTIONS"].setdefault("connect_timeout", 2)
 DATABASE_ROUTERS = ["claimtracker.lib.replicas.ReplicaRouter"]
 REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)
 REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 10)

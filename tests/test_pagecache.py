@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claimtracker.claims import pagecache, services, versions
-from claimtracker.claims.models import Actor, Attribution, Claim, DataVersion, Relation, Source
+from claimtracker.claims.models import Actor, Attribution, Claim, DataVersion, Relation, Source, Status
 from tests.conftest import client_for
 from tests.test_claim_page import TROOPS, attribution_data
 
@@ -40,11 +40,14 @@ def get(client: Client, url: str, **headers: Any) -> tuple[str, int]:
     return response.content.decode(), len(queries.captured_queries)
 
 
-def test_a_page_seen_again_costs_three_queries(claim: Claim, editor: User) -> None:
+def test_a_page_seen_again_costs_three_queries_and_the_desks_four(claim: Claim, editor: User, viewer: User) -> None:
+    reader = client_for(viewer)
+    assert get(reader, url_of(claim))[1] > 10
+    assert get(reader, url_of(claim))[1] == 3  # session, user, the data versions with the role
     client = client_for(editor)
     first, rendering = get(client, url_of(claim))
     again, serving = get(client, url_of(claim))
-    assert serving == 3  # the session, the user, and the data versions with the role in one query
+    assert serving == 4  # and the header's counts, asked afresh
     assert rendering > 10
     assert _without_tokens(again) == _without_tokens(first)
 
@@ -157,7 +160,7 @@ def test_a_stored_page_gets_fresh_one_time_tokens_on_every_serve(claim: Claim, e
     client = client_for(editor)
     first, _ = get(client, url_of(claim))
     second, queries = get(client, url_of(claim))
-    assert queries == 3  # served from the cache: session, user, data versions with the role
+    assert queries == 4  # served from the cache: session, user, data versions with the role, header counts
     assert len(_tokens(first)) == len(_tokens(second)) == 3  # attribution, status change and link forms
     assert not set(_tokens(first)) & set(_tokens(second))
     # Two tabs opened from the same stored page each save their attribution.
@@ -229,14 +232,16 @@ def test_a_write_to_one_claim_leaves_the_other_claims_pages_stored(demo: None, e
     for page in [url_of(troops), url_of(other), *lists, reverse("claims:review")]:
         get(client, page)
     pending = _pending_attribution(troops, by=editor, quote="Only this claim changed")
-    assert get(client, url_of(other))[1] == 3  # still stored: session, user, versions with the role
+    page, queries = get(client, url_of(other))
+    assert queries == 4  # still stored: session, user, versions with the role, the header's counts
+    assert 'aria-label="1 pending"' in page  # the header's count as it is now
     assert get(client, url_of(troops))[1] > 3  # drawn again
     assert get(client, reverse("claims:review"))[1] > 3  # the queue shows work in review
     # No list shows work in review (but the desk's list filtered by it): they stay stored until it is approved.
-    assert [get(client, page)[1] for page in lists] == [3, 3, 3]
-    assert get(client, reverse("claims:list") + "?pending=on")[1] > 3
+    assert [get(client, page)[1] for page in lists] == [4, 4, 4]
+    assert get(client, reverse("claims:list") + "?pending=on")[1] > 4
     services.approve(pending, by=reviewer)
-    assert all(get(client, page)[1] > 3 for page in lists)
+    assert all(get(client, page)[1] > 4 for page in lists)
 
 
 def test_a_new_stance_drops_its_actors_page_and_no_other(claim: Claim, editor: User, viewer: User) -> None:
@@ -384,3 +389,33 @@ def test_the_timeline_is_drawn_once_for_every_viewer_and_apart_for_each_editor(
     assert "Waiting for review" in _timeline_of(mine) and edit in _timeline_of(mine)
     assert "Waiting for review" in _timeline_of(theirs) and edit not in _timeline_of(theirs)
     assert "Waiting for review" not in _timeline_of(get(client_for(viewer), url_of(claim))[0])
+
+
+# --- Names shown on other records' pages ----------------------------------------------------------------
+
+
+def test_renames_show_on_every_page_that_names_them(claim: Claim, viewer: User) -> None:
+    """A source's title on the pages of the actors it quotes; an actor's name on the
+    pages of the sources quoting it; a publisher's name on the claims citing its
+    sources; a status's label in a claim's timeline."""
+    said = claim.attributions.select_related("actor", "source").first()
+    assert said is not None
+    publisher = Actor.objects.create(name="Yonhap News Agency (test)")
+    Source.objects.filter(pk=said.source_id).update(publisher=publisher)
+    client = client_for(viewer)
+    actor_page, source_page = (
+        reverse("claims:actor_detail", args=[said.actor_id]),
+        reverse("claims:source_detail", args=[said.source_id]),
+    )
+    for page in (actor_page, source_page, url_of(claim)):
+        get(client, page)
+    Source.objects.filter(pk=said.source_id).update(title="A retitled report")
+    assert "A retitled report" in get(client, actor_page)[0]
+    Actor.objects.filter(pk=said.actor_id).update(name="A renamed speaker")
+    assert "A renamed speaker" in get(client, source_page)[0]
+    get(client, url_of(claim))
+    Actor.objects.filter(pk=publisher.pk).update(name="A renamed publisher")
+    assert "A renamed publisher" in _timeline_of(get(client, url_of(claim))[0])
+    status = claim.status_changes.filter(review_state="approved").first().status  # type: ignore[union-attr]
+    Status.objects.filter(pk=status.pk).update(label="A relabelled status")
+    assert "A relabelled status" in _timeline_of(get(client, url_of(claim))[0])

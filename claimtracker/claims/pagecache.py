@@ -27,7 +27,9 @@ unused.
 What is not cached: anything but a 200 answer to GET, an answer that sets a
 cookie, a request with no CSRF cookie yet or with messages waiting to be shown.
 One-time form tokens (``SubmissionMixin``) are minted afresh on every serve,
-so two tabs opened from one stored page never share a token.
+so two tabs opened from one stored page never share a token, and so are the
+header's counts (work waiting for review, one's entries sent back), which
+follow writes the page itself does not depend on.
 
 A stored answer without such a token carries an ``ETag``; a request that names
 it (``If-None-Match``) is answered ``304 Not Modified``. Whole pages stay
@@ -47,16 +49,21 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags, quote_etag
 
 from claimtracker.accounts.roles import holding_sql
-from claimtracker.claims import versions
+from claimtracker.claims import queries, versions
 
 CACHE_ALIAS = "pages"
 
 _SUBMISSION_TOKEN = re.compile(rb'(name="submission" value=")[0-9a-f-]{36}(")')
+# The header's counts, marked in base.html: the review queue's length and one's own entries sent back.
+_NAV_COUNT = re.compile(rb"<!--nav:(review|mine)-->")
+_NAV_COUNT_SECTION = re.compile(rb"<!--nav:(review|mine)-->.*?<!--/nav-->", re.S)
+_NAV_WHAT = {b"review": "pending", b"mine": "rejected"}
 
 View = Callable[..., HttpResponse]
 # What a page is drawn from, given the view's arguments: counters, and a claim whose links count too.
@@ -71,7 +78,7 @@ def everything(request: HttpRequest, **kwargs: Any) -> tuple[list[str], int | No
 def listed(request: HttpRequest, **kwargs: Any) -> tuple[list[str], int | None]:
     """A list of claims, actors or sources: what lists show (work in review only
     when the list is filtered by it)."""
-    return [versions.EVERYTHING if request.GET.get("pending") else versions.LISTED], None
+    return [versions.EVERYTHING if request.GET.get("pending") else versions.LISTED, versions.PEOPLE], None
 
 
 def claim(request: HttpRequest, pk: int, **kwargs: Any) -> tuple[list[str], int | None]:
@@ -103,6 +110,24 @@ def _key(request: HttpRequest, perm: str, depends: Depends, kwargs: dict[str, An
     return "page:" + hashlib.sha256(repr(parts).encode()).hexdigest(), held
 
 
+def _fresh_counts(content: bytes, request: HttpRequest) -> bytes:
+    """The header's counts (work waiting for review, the user's entries sent back)
+    as they are now: they follow writes the page itself does not depend on."""
+    asked = set(_NAV_COUNT.findall(content))
+    if not asked:
+        return content
+    editor = request.user if b"mine" in asked else None
+    pending, rejected = queries.nav_counts(editor, review=b"review" in asked)  # type: ignore[arg-type]
+    counts = {b"review": pending, b"mine": rejected}
+
+    def fresh(match: re.Match[bytes]) -> bytes:
+        which = match.group(1)
+        count = render_to_string("_nav_count.html", {"count": counts[which], "what": _NAV_WHAT[which]})
+        return b"<!--nav:" + which + b"-->" + count.encode() + b"<!--/nav-->"
+
+    return _NAV_COUNT_SECTION.sub(fresh, content)
+
+
 def _fresh_tokens(content: bytes) -> bytes:
     return _SUBMISSION_TOKEN.sub(lambda m: m.group(1) + str(uuid.uuid4()).encode() + m.group(2), content)
 
@@ -131,7 +156,7 @@ def _cached(view: View, perm: str, depends: Depends) -> View:
         stored = cache.get(key) if held else None
         if stored is not None:
             content, headers = stored
-            response = HttpResponse(_fresh_tokens(content), headers=headers)
+            response = HttpResponse(_fresh_counts(_fresh_tokens(content), request), headers=headers)
         else:
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or response.streaming or response.cookies:

@@ -99,6 +99,10 @@ Scope = Direct | Related | Flag
 _ATTRIBUTIONS = "claims_attribution"
 _APPROVED = Flag(LISTED, "{row}.review_state = 'approved'")
 _ALWAYS = Flag(LISTED)
+# Each claim with the publishers of the sources its attributions cite.
+_CITED_PUBLISHERS = (
+    "(SELECT a.claim_id, s.publisher_id FROM claims_attribution a JOIN claims_source s ON s.id = a.source_id)"
+)
 # Each table a page is drawn from, and the counters a change to one of its rows bumps (with ``*``).
 TRACKED: dict[str, list[Scope]] = {
     "claims_claim": [
@@ -129,7 +133,11 @@ TRACKED: dict[str, list[Scope]] = {
         Related("a:", "id", "claims_actor", "parent_id"),
         Related("c:", "claim_id", _ATTRIBUTIONS, "actor_id"),
         Related("c:", "claim_id", _ATTRIBUTIONS, "via_id"),
+        Related("c:", "claim_id", _CITED_PUBLISHERS, "publisher_id"),  # timelines name a source's publisher
+        Related("a:", "actor_id", _ATTRIBUTIONS, "via_id"),  # the actors it relayed name it
         Related("s:", "id", "claims_source", "publisher_id"),
+        Related("s:", "source_id", _ATTRIBUTIONS, "actor_id"),  # a source's page names who it quotes
+        Related("s:", "source_id", _ATTRIBUTIONS, "via_id"),
     ],
     "claims_actoralias": [Direct("a:", "actor_id"), _ALWAYS],
     "claims_source": [
@@ -137,6 +145,8 @@ TRACKED: dict[str, list[Scope]] = {
         Direct("s:", "id"),
         Direct("a:", "publisher_id"),
         Related("c:", "claim_id", _ATTRIBUTIONS, "source_id"),
+        Related("a:", "actor_id", _ATTRIBUTIONS, "source_id"),  # an actor's stances name their source
+        Related("a:", "via_id", _ATTRIBUTIONS, "source_id"),
     ],
 }
 # Tables whose every change bumps one shared counter besides ``*``; auth_user only when
@@ -144,7 +154,7 @@ TRACKED: dict[str, list[Scope]] = {
 SHARED: dict[str, tuple[tuple[str, ...], list[str] | None]] = {
     "claims_status": ((LISTED, VOCABULARY), None),
     "claims_topic": ((LISTED, VOCABULARY), None),
-    "auth_user": ((PEOPLE,), ["username", "first_name", "last_name", "is_active", "is_superuser"]),
+    "auth_user": ((PEOPLE,), ["username", "first_name", "last_name", "is_active", "is_staff", "is_superuser"]),
     "auth_group": ((PEOPLE,), None),
     "auth_user_groups": ((PEOPLE,), None),
     "auth_group_permissions": ((PEOPLE,), None),
@@ -254,7 +264,7 @@ def _first(table: str, update: str, tag: str) -> str:
     """Before a statement takes any row's lock, the transaction takes the ``*``
     counter's: writers then queue in one place, in one order."""
     return (
-        f"CREATE TRIGGER ct_dv_{tag}_{table}_b BEFORE INSERT OR {update} OR DELETE ON {table}"
+        f"CREATE TRIGGER ct_dv_{tag}_{table}_b BEFORE INSERT OR {update} OR DELETE OR TRUNCATE ON {table}"
         f" FOR EACH STATEMENT EXECUTE FUNCTION ct_dv_{tag}_first()"
     )
 
@@ -322,6 +332,7 @@ def install(using: str) -> bool:
     if installed == _names(wanted):
         return False
     with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute(BEGIN_WRITING[connection.vendor])  # before the tables' locks, as every writer
         if connection.vendor == "postgresql":
             # Dropping the functions drops their triggers.
             cursor.execute("SELECT proname FROM pg_proc WHERE proname LIKE 'ct\\_dv\\_%%'")

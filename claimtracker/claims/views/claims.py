@@ -132,7 +132,7 @@ def _timeline(request: HttpRequest, claim: Claim, moment: Moment, editor: bool) 
     reader who sees it alike. The desk sees its entries in review, with links to
     edit its own; so an editor's is kept for them alone."""
     number = request.GET.get("events")
-    versions = (claim.claim_version, claim.people_version)  # type: ignore[attr-defined]
+    versions = (claim.claim_version, claim.vocabulary_version, claim.people_version)  # type: ignore[attr-defined]
     drawn_from = (claim.pk, versions, moment.query, number, editor, request.user.pk if editor else None)
     key = "timeline:" + hashlib.sha256(repr(drawn_from).encode()).hexdigest()
     if (html := cache.get(key)) is None:
