@@ -362,6 +362,7 @@ def test_whole_pages_stay_unkept_and_pages_with_one_time_tokens_carry_no_etag(cl
     assert "no-store" in whole["Cache-Control"]  # Back asks again (accounts.middleware)
     with_forms = client.get(url_of(claim))
     assert _tokens(with_forms.content.decode()) and not with_forms.has_header("ETag")
+    assert "<!--nav:mine-->" in whole.content.decode() and not whole.has_header("ETag")  # its counts are served fresh
 
 
 # --- The timeline, a fragment kept under the claim's versions -------------------------------------------

@@ -31,10 +31,10 @@ so two tabs opened from one stored page never share a token, and so are the
 header's counts (work waiting for review, one's entries sent back), which
 follow writes the page itself does not depend on.
 
-A stored answer without such a token carries an ``ETag``; a request that names
-it (``If-None-Match``) is answered ``304 Not Modified``. Whole pages stay
-``no-store`` (accounts.middleware: Back must ask again), so it is the htmx
-fragments (a list's results, a page of a timeline), which a browser keeps and
+A stored answer without such a token or count carries an ``ETag``; a request
+that names it (``If-None-Match``) is answered ``304 Not Modified``. Whole
+pages stay ``no-store`` (accounts.middleware: Back must ask again), so it is
+the htmx fragments (a list's results, a page of a timeline), which a browser keeps and
 revalidates, and other HTTP clients that use it.
 """
 
@@ -161,7 +161,8 @@ def _cached(view: View, perm: str, depends: Depends) -> View:
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or response.streaming or response.cookies:
                 return response
-            if not _SUBMISSION_TOKEN.search(response.content):
+            # No ETag where the served copy differs from the stored one (fresh tokens or header counts).
+            if not _SUBMISSION_TOKEN.search(response.content) and not _NAV_COUNT.search(response.content):
                 response["ETag"] = quote_etag(hashlib.md5(response.content, usedforsecurity=False).hexdigest())
             cache.set(key, (response.content, dict(response.headers)), settings.PAGE_CACHE_SECONDS)
         if response.has_header("ETag") and request.htmx:  # type: ignore[attr-defined]
