@@ -350,12 +350,6 @@ def install(using: str) -> bool:
 # --- Reading them ------------------------------------------------------------------------------------
 
 
-def claim_scopes(pk: int) -> tuple[list[str], int]:
-    """What a claim's page is drawn from: the claim, the claims it links to
-    (their sides and statements are shown), the vocabulary and the names of people."""
-    return [f"c:{pk}", VOCABULARY, PEOPLE], pk
-
-
 def read(
     scopes: list[str], linked_to: int | None = None, held: tuple[str, list[Any]] = ("1 = 1", [])
 ) -> tuple[tuple[tuple[str, int], ...], bool]:
