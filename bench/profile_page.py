@@ -18,6 +18,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +29,15 @@ def main() -> None:
     parser.add_argument("--user", default="bench-editor", help="Username to log in as (default bench-editor).")
     parser.add_argument("--runs", type=int, default=10, help="Timed requests after two warm-ups (default 10).")
     parser.add_argument("--top", type=int, default=25, help="Functions of the profile to print (default 25).")
+    parser.add_argument(
+        "--cold", action="store_true", help="Empty the caches before each request (no stored summary or timeline)."
+    )
+    parser.add_argument(
+        "--first-views",
+        type=Path,
+        help="A file of paths, one a line (bench/load_writes.py claims): each request asks the next, a page drawn "
+        "for the first time as in the load test's mix; URL names the run.",
+    )
     parser.add_argument("--explain", type=int, default=0, help="EXPLAIN ANALYZE this many of the slowest queries.")
     args = parser.parse_args()
 
@@ -38,19 +48,28 @@ def main() -> None:
 
     django.setup()
     from django.contrib.auth.models import User
+    from django.core.cache import caches
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    first_views = iter(args.first_views.read_text().split() if args.first_views else [])
+
+    def get(url: str) -> Any:
+        if args.cold:
+            for cache in caches.all():
+                cache.clear()
+        return client.get(next(first_views, url) if args.first_views else url, secure=True)
+
     client = Client()
     client.force_login(User.objects.get(username=args.user))
     for _ in range(2):
-        assert client.get(args.url, secure=True).status_code == 200
+        assert get(args.url).status_code == 200
     totals, per_query = [], []
     for _ in range(args.runs):
         with CaptureQueriesContext(connection) as queries:
             begin = time.perf_counter()
-            response = client.get(args.url, secure=True)
+            response = get(args.url)
             totals.append((time.perf_counter() - begin) * 1000)
         per_query.append([(float(q["time"]) * 1000, q["sql"]) for q in queries.captured_queries])
     print(
@@ -65,7 +84,7 @@ def main() -> None:
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(args.runs):
-        client.get(args.url, secure=True)
+        get(args.url)
     profile.disable()
     out = io.StringIO()
     pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top)

@@ -16,7 +16,7 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from import_export.formats import base_formats
 
-from claimtracker.lib.env import env_bool, env_caches, env_int, env_list, env_rate, env_str
+from claimtracker.lib.env import code_digest, env_bool, env_caches, env_int, env_list, env_rate, env_str
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -247,16 +247,22 @@ IMPORT_UPLOAD_HOURS = env_int("IMPORT_UPLOAD_HOURS", 24)
 # files, up to the importer's 50 MB, go through `manage.py import_csv`.
 IMPORT_ADMIN_MAX_ROWS = env_int("IMPORT_ADMIN_MAX_ROWS", 15_000)
 
-# Every cache the app keeps (claim summaries, stored pages, the API's rate counts):
-# without CACHE_URL each process keeps its own in memory; with a Redis address
-# (redis://host:port/db, rediss:// for TLS) every worker and server shares one,
-# through Django's Redis backend (redis-py, with hiredis parsing). Either way a
-# stored page is never stale: its key holds the data versions the database keeps
-# (claims/versions.py).
+# Every cache the app keeps (claim summaries and timelines, the desk forms' fields,
+# stored pages, the API's rate counts): without CACHE_URL each process keeps its
+# own in memory; with a Redis address (redis://host:port/db, rediss:// for TLS)
+# every worker and server shares one, through Django's Redis backend (redis-py).
+# Either way nothing stored is stale: keys hold the data versions the database
+# keeps (claims/versions.py) and the release's digest of code and templates.
 CACHE_URL = env_str("CACHE_URL").strip()
-CACHES = env_caches(CACHE_URL)
-# How long a stored page may be served while nothing is written through Django
-# (a write through psql is seen when it expires); 0 turns the page cache off.
+CACHES = env_caches(CACHE_URL, release=code_digest(BASE_DIR / "claimtracker", BASE_DIR / "templates"))
+# With a shared cache, sessions are read from it and written through to the
+# database: every request of a logged-in user asks the database one query less.
+# Without one, the database alone: a worker's own memory would keep a session
+# that another worker ended (a logout).
+if CACHE_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# How long a stored page is kept (a write drops it at once, whatever wrote it);
+# 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300, minimum=0)
 
 # Production hardening; each is a no-op while DEBUG is on (docs/deployment.md).

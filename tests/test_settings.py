@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from claimtracker.lib.env import env_bool, env_list
+from claimtracker.lib.env import code_digest, env_bool, env_caches, env_list
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,3 +69,22 @@ def test_deploy_check_passes_with_production_settings() -> None:
         SECURE_HSTS_PRELOAD="1",
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_new_release_keeps_its_rendered_html_apart_in_a_shared_cache(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    template = tmp_path / "app" / "form.html"
+    template.write_text("<label>Actor</label>")
+    (tmp_path / "app" / "notes.txt").write_text("not code")
+    first = code_digest(tmp_path)
+    (tmp_path / "app" / "notes.txt").write_text("still not code")
+    assert code_digest(tmp_path) == first
+    template.write_text("<label>Who said it</label>")
+    second = code_digest(tmp_path)
+    assert second != first
+    old, new = env_caches("redis://127.0.0.1:6379/1", first), env_caches("redis://127.0.0.1:6379/1", second)
+    for alias in ("default", "pages"):
+        assert old[alias]["KEY_PREFIX"] != new[alias]["KEY_PREFIX"]
+        assert old[alias]["LOCATION"] == new[alias]["LOCATION"]
+    with pytest.raises(ImproperlyConfigured, match="CACHE_URL"):
+        env_caches("memcached://127.0.0.1:11211", first)

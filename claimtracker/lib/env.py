@@ -1,7 +1,9 @@
 """Typed readers for settings that come from the environment."""
 
+import hashlib
 import os
 import re
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -63,10 +65,23 @@ def env_rate(name: str, default: str) -> str:
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
-def env_caches(url: str) -> dict[str, dict[str, object]]:
-    """settings.CACHES for CACHE_URL: "default" (claim summaries, rate counts) and
-    "pages" (stored pages, claims.pagecache), in this process's memory when
-    ``url`` is blank, or in the Redis it names, apart by key prefix."""
+def code_digest(*roots: Path) -> str:
+    """A short digest of the code and templates under ``roots``: what was rendered
+    by one release is kept apart from the next one's in a shared cache."""
+    digest = hashlib.sha256()
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".html") and path.is_file():
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def env_caches(url: str, release: str = "") -> dict[str, dict[str, object]]:
+    """settings.CACHES for CACHE_URL: "default" (claim summaries, timelines, the
+    desk forms' fields, rate counts) and "pages" (stored pages, claims.pagecache),
+    in this process's memory when ``url`` is blank, or in the Redis it names,
+    apart by key prefix. Rendered HTML is kept under the ``release``
+    (code_digest): servers of a new release do not serve what the old one drew."""
     if not url:
         return {
             "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
@@ -79,4 +94,4 @@ def env_caches(url: str) -> dict[str, dict[str, object]]:
     if not url.startswith(_REDIS_SCHEMES):
         raise ImproperlyConfigured(f"CACHE_URL must be a Redis address such as redis://127.0.0.1:6379/1; got {url!r}")
     redis: dict[str, object] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-    return {"default": redis | {"KEY_PREFIX": "ct"}, "pages": redis | {"KEY_PREFIX": "ct-pages"}}
+    return {"default": redis | {"KEY_PREFIX": f"ct-{release}"}, "pages": redis | {"KEY_PREFIX": f"ct-pages-{release}"}}

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -120,10 +121,33 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
         "refined": [(parent, _summary_of(parent.pk, moment).sides) for parent in queries.refined(links)],
     }
     if desk:
-        context["attribution_form"] = forms.get("attribution_form") or AttributionForm(initial=drafts.filled(request))
-        context["status_form"] = forms.get("status_form") or StatusChangeForm(claim=claim, suggested=suggested_status)
-        context["relation_form"] = forms.get("relation_form") or RelationForm(claim=claim)
+        attribution_form = forms.get("attribution_form") or AttributionForm(initial=drafts.filled(request))
+        status_form = forms.get("status_form") or StatusChangeForm(claim=claim, suggested=suggested_status)
+        relation_form = forms.get("relation_form") or RelationForm(claim=claim)
+        claim_versions = (claim.claim_version, claim.vocabulary_version, claim.people_version)  # type: ignore[attr-defined]
+        context |= {
+            "attribution_form": attribution_form,
+            "status_form": status_form,
+            "relation_form": relation_form,
+            # Their fields, rendered once for what their choices show (claim_detail.html).
+            "form_keys": {
+                "attribution": _blank_form_key(attribution_form),
+                "status": _blank_form_key(status_form, claim.pk, claim_versions, getattr(suggested_status, "pk", None)),
+                "relation": _blank_form_key(relation_form),
+            },
+            "form_seconds": TIMELINE_SECONDS,
+        }
     return context
+
+
+def _blank_form_key(form: Form, *drawn_from: Any) -> str:
+    """The key a desk form's fields are kept under while they show nothing typed
+    (no data, no draft): the same for every editor, drawn from ``drawn_from``
+    (the claim's data for the status form's choices) and the form's own fields.
+    A form with what someone typed, or its errors, renders each time: ""."""
+    if form.is_bound or form.initial:
+        return ""
+    return hashlib.sha256(repr((type(form).__name__, drawn_from)).encode()).hexdigest()
 
 
 def _timeline(request: HttpRequest, claim: Claim, moment: Moment, editor: bool) -> str:
