@@ -63,7 +63,7 @@ _SUBMISSION_TOKEN = re.compile(rb'(name="submission" value=")[0-9a-f-]{36}(")')
 # The header's counts, marked in base.html: the review queue's length and one's own entries sent back.
 _NAV_COUNT = re.compile(rb"<!--nav:(review|mine)-->")
 _NAV_COUNT_SECTION = re.compile(rb"<!--nav:(review|mine)-->.*?<!--/nav-->", re.S)
-_NAV_WHAT = {b"review": "pending", b"mine": "rejected"}
+_NAV_WHAT = {"review": "pending", "mine": "rejected"}
 
 View = Callable[..., HttpResponse]
 # What a page is drawn from, given the view's arguments: counters, and a claim whose links count too.
@@ -94,36 +94,43 @@ def source(request: HttpRequest, pk: int, **kwargs: Any) -> tuple[list[str], int
     return [f"s:{pk}", versions.VOCABULARY, versions.PEOPLE], None
 
 
-def _key(request: HttpRequest, perm: str, depends: Depends, kwargs: dict[str, Any]) -> tuple[str | None, bool]:
-    """The stored page's key, and whether the user holds ``perm`` now (asked in
-    the same query as the versions); no key for what is not kept."""
+def _key(
+    request: HttpRequest, perm: str, depends: Depends, kwargs: dict[str, Any]
+) -> tuple[str | None, bool, dict[str, int]]:
+    """The stored page's key, whether the user holds ``perm`` now and the header's
+    counts as they are now (asked in the same query as the versions); no key for
+    what is not kept."""
     if settings.PAGE_CACHE_SECONDS <= 0 or request.method != "GET" or not request.user.is_authenticated:
-        return None, False
+        return None, False, {}
     csrf_secret = request.META.get("CSRF_COOKIE")
     if not csrf_secret or len(get_messages(request)):
-        return None, False
+        return None, False, {}
     scopes, linked_to = depends(request, **kwargs)
-    current, held = versions.read(scopes, linked_to, holding_sql(request.user, perm))
+    current, held, counts = versions.read(
+        scopes, linked_to, holding_sql(request.user, perm), also=queries.nav_count_rows(request.user)
+    )
     htmx = sorted((name, value) for name, value in request.headers.items() if name.lower().startswith("hx-"))
     page = request.build_absolute_uri()  # the JSON-LD names the page's own address
     parts = (request.user.pk, csrf_secret, page, htmx, timezone.localdate().isoformat(), current)
-    return "page:" + hashlib.sha256(repr(parts).encode()).hexdigest(), held
+    return "page:" + hashlib.sha256(repr(parts).encode()).hexdigest(), held, counts
 
 
-def _fresh_counts(content: bytes, request: HttpRequest) -> bytes:
+def _fresh_counts(content: bytes, request: HttpRequest, counts: dict[str, int]) -> bytes:
     """The header's counts (work waiting for review, the user's entries sent back)
-    as they are now: they follow writes the page itself does not depend on."""
-    asked = set(_NAV_COUNT.findall(content))
+    as they are now: they follow writes the page itself does not depend on. Read
+    with the versions; asked again only for a count the user's role did not
+    give then (-1), as when the role changed since."""
+    asked = {which.decode() for which in _NAV_COUNT.findall(content)}
     if not asked:
         return content
-    editor = request.user if b"mine" in asked else None
-    pending, rejected = queries.nav_counts(editor, review=b"review" in asked)  # type: ignore[arg-type]
-    counts = {b"review": pending, b"mine": rejected}
+    if any(counts.get(which, -1) < 0 for which in asked):
+        pending, rejected = queries.nav_counts(request.user if "mine" in asked else None, review="review" in asked)  # type: ignore[arg-type]
+        counts = {"review": pending, "mine": rejected}
 
     def fresh(match: re.Match[bytes]) -> bytes:
-        which = match.group(1)
+        which = match.group(1).decode()
         count = render_to_string("_nav_count.html", {"count": counts[which], "what": _NAV_WHAT[which]})
-        return b"<!--nav:" + which + b"-->" + count.encode() + b"<!--/nav-->"
+        return f"<!--nav:{which}-->{count}<!--/nav-->".encode()
 
     return _NAV_COUNT_SECTION.sub(fresh, content)
 
@@ -149,14 +156,14 @@ def cached_page(perm: str, depends: Depends = everything) -> Callable[[View], Vi
 def _cached(view: View, perm: str, depends: Depends) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        key, held = _key(request, perm, depends, kwargs)
+        key, held, counts = _key(request, perm, depends, kwargs)
         if key is None:
             return view(request, *args, **kwargs)
         cache = caches[CACHE_ALIAS]
         stored = cache.get(key) if held else None
         if stored is not None:
             content, headers = stored
-            response = HttpResponse(_fresh_counts(_fresh_tokens(content), request), headers=headers)
+            response = HttpResponse(_fresh_counts(_fresh_tokens(content), request, counts), headers=headers)
         else:
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or response.streaming or response.cookies:

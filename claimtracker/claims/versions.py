@@ -38,6 +38,7 @@ writer at a time, runs them once per row.
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -351,17 +352,24 @@ def install(using: str) -> bool:
 
 
 def read(
-    scopes: list[str], linked_to: int | None = None, held: tuple[str, list[Any]] = ("1 = 1", [])
-) -> tuple[tuple[tuple[str, int], ...], bool]:
+    scopes: list[str],
+    linked_to: int | None = None,
+    held: tuple[str, list[Any]] = ("1 = 1", []),
+    also: Sequence[tuple[str, str, list[Any]]] = (),
+) -> tuple[tuple[tuple[str, int], ...], bool, dict[str, int]]:
     """The counters of ``scopes`` (and of the claims linked to claim ``linked_to``),
-    and whether the condition ``held`` is true, in one query. A counter never
+    whether the condition ``held`` is true, and the values of ``also`` (name, SQL
+    expression, parameters: the header's counts), in one query. A counter never
     bumped reads as absent."""
     condition, condition_params = held
-    params: list[Any] = [*condition_params, *scopes]
-    sql = (
-        f"SELECT '', CASE WHEN {condition} THEN 1 ELSE 0 END"
-        f" UNION ALL SELECT scope, value FROM {TABLE} WHERE scope IN ({', '.join(['%s'] * len(scopes))})"
-    )
+    params: list[Any] = [*condition_params]
+    sql = f"SELECT '', CASE WHEN {condition} THEN 1 ELSE 0 END"
+    for name, expression, expression_params in also:
+        sql += f" UNION ALL SELECT '#{name}', {expression}"
+        params += expression_params
+    if scopes:
+        sql += f" UNION ALL SELECT scope, value FROM {TABLE} WHERE scope IN ({', '.join(['%s'] * len(scopes))})"
+        params += scopes
     if linked_to is not None:
         # A branch of its own: joined with OR to the first, PostgreSQL read the whole table (25 ms, not 0.5).
         sql += (
@@ -375,4 +383,5 @@ def read(
         rows = cursor.fetchall()
     found = dict(rows)
     is_held = bool(found.pop(""))
-    return tuple(sorted(found.items())), is_held
+    values = {name: int(found.pop(f"#{name}")) for name, _, _ in also}
+    return tuple(sorted(found.items())), is_held, values

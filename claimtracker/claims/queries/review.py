@@ -19,6 +19,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Greatest, Substr
 
+from claimtracker.accounts.roles import EDIT, REVIEW, holding_sql
 from claimtracker.claims.models import (
     Attribution,
     Claim,
@@ -126,26 +127,43 @@ def pending_count() -> int:
     return nav_counts(None, review=True)[0]
 
 
+def _pending_sql() -> tuple[str, list[Any]]:
+    return (
+        f"(SELECT count(*) FROM {Attribution._meta.db_table} WHERE review_state = %s)"
+        f" + (SELECT count(*) FROM {StatusChange._meta.db_table} WHERE review_state = %s)",
+        [ReviewState.PENDING, ReviewState.PENDING],
+    )
+
+
+def _rejected_sql(user: User) -> tuple[str, list[Any]]:
+    return (
+        f"(SELECT count(*) FROM {Attribution._meta.db_table} WHERE created_by_id = %s AND review_state = %s)"
+        f" + (SELECT count(*) FROM {StatusChange._meta.db_table} WHERE recorded_by_id = %s AND review_state = %s)",
+        [user.pk, ReviewState.REJECTED, user.pk, ReviewState.REJECTED],
+    )
+
+
 def nav_counts(user: User | None, *, review: bool) -> tuple[int, int]:
     """For the header, in one query: how many entries wait for review (when
     ``review``), and how many of ``user``'s were sent back to them (with a user)."""
-    pending = (
-        f"(SELECT count(*) FROM {Attribution._meta.db_table} WHERE review_state = %s)"
-        f" + (SELECT count(*) FROM {StatusChange._meta.db_table} WHERE review_state = %s)"
-    )
-    rejected = (
-        f"(SELECT count(*) FROM {Attribution._meta.db_table} WHERE created_by_id = %s AND review_state = %s)"
-        f" + (SELECT count(*) FROM {StatusChange._meta.db_table} WHERE recorded_by_id = %s AND review_state = %s)"
-    )
-    params: list[Any] = []
-    if review:
-        params += [ReviewState.PENDING, ReviewState.PENDING]
-    if user is not None:
-        params += [user.pk, ReviewState.REJECTED, user.pk, ReviewState.REJECTED]
+    pending, pending_params = _pending_sql() if review else ("0", [])
+    rejected, rejected_params = _rejected_sql(user) if user is not None else ("0", [])
     with connections[router.db_for_read(Attribution)].cursor() as cursor:
-        cursor.execute(f"SELECT {pending if review else '0'}, {rejected if user is not None else '0'}", params)
+        cursor.execute(f"SELECT {pending}, {rejected}", [*pending_params, *rejected_params])
         row = cursor.fetchone()
     return int(row[0]), int(row[1])
+
+
+def nav_count_rows(user: User) -> list[tuple[str, str, list[Any]]]:
+    """The header's counts as rows to ask inside another statement (claims.versions.read):
+    the review queue's length ("review") where the user holds the reviewer's
+    permission now, their entries sent back ("mine") where they hold the editor's,
+    else -1; as base.html shows them."""
+    rows = []
+    for name, perm, (count, params) in (("review", REVIEW, _pending_sql()), ("mine", EDIT, _rejected_sql(user))):
+        holds, holds_params = holding_sql(user, perm)
+        rows.append((name, f"CASE WHEN {holds} THEN {count} ELSE -1 END", [*holds_params, *params]))
+    return rows
 
 
 # --- My work -------------------------------------------------------------------------------------------
