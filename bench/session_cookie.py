@@ -5,6 +5,7 @@ group (Reviewer by default)."""
 
 import os
 import sys
+from importlib import import_module
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,15 +19,15 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.auth.models import Group, User  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
 
 user, _ = User.objects.get_or_create(username=sys.argv[1] if len(sys.argv) > 1 else "bench-reviewer")
 user.groups.add(Group.objects.get(name=sys.argv[2] if len(sys.argv) > 2 else "Reviewer"))
-session = SessionStore()
+# The app's session store (through the shared cache with CACHE_URL), as a login makes it.
+session = import_module(settings.SESSION_ENGINE).SessionStore()
 session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"  # the one that loads users
+session[BACKEND_SESSION_KEY] = "claimtracker.accounts.backends.ModelBackend"  # the one that loads users
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.create()
 csrf_secret = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)

@@ -325,6 +325,9 @@ def client_ip_address(request: "HttpRequest") -> str | None:
 # AXES_COOLOFF_TIME passes or an admin resets it; a successful login resets the count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Django's, with the user and the permissions read in statements written once.
+    "claimtracker.accounts.backends.ModelBackend",
+    # For sessions begun before it (a session names its backend); it asks nothing again.
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)

@@ -1,0 +1,62 @@
+"""Django's ModelBackend, reading what every request reads with statements
+written once: the logged-in user (each request of a session) and the user's
+permissions (each rendered page asks ``can_view``, ``can_edit``...).
+
+Django's backend builds both with the ORM on every request: the user in one
+query, the permissions in two (the user's own, their groups'). Compiling them
+cost more than running them: about 0.4 ms for the user against 0.16 ms
+written in SQL, on a stored page served in 3 ms (docs/performance.md).
+"""
+
+import functools
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
+from django.contrib.auth.models import AnonymousUser, Group, Permission, User
+from django.contrib.contenttypes.models import ContentType
+from django.db import connections, router
+
+
+class ModelBackend(DjangoModelBackend):
+    """Listed before Django's own in settings.AUTHENTICATION_BACKENDS, which
+    stays for sessions that named it before: both keep the permissions on the
+    user object under the same attribute, so Django's asks nothing again."""
+
+    def get_user(self, user_id: Any) -> User | None:
+        user = next(iter(User._default_manager.raw(_user_sql(), [user_id])), None)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+    def get_all_permissions(self, user_obj: User | AnonymousUser, obj: Any = None) -> set[str]:
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if user_obj.is_superuser:
+            return super().get_all_permissions(user_obj, obj)
+        # Kept on the user for the request, where Django's backend keeps them.
+        if not hasattr(user_obj, "_perm_cache"):
+            with connections[router.db_for_read(Permission)].cursor() as cursor:
+                cursor.execute(_permissions_sql(), [user_obj.pk, user_obj.pk])
+                user_obj._perm_cache = {  # type: ignore[attr-defined]
+                    f"{label}.{codename}" for label, codename in cursor.fetchall()
+                }
+        return user_obj._perm_cache  # type: ignore[attr-defined, no-any-return]
+
+
+@functools.cache
+def _user_sql() -> str:
+    columns = ", ".join(field.column for field in User._meta.concrete_fields)
+    return f"SELECT {columns} FROM {User._meta.db_table} WHERE {User._meta.pk.column} = %s"
+
+
+@functools.cache
+def _permissions_sql() -> str:
+    """The user's permissions, their own and their groups', in one statement."""
+    direct = User.user_permissions.through._meta.db_table
+    member = User.groups.through._meta.db_table
+    granted = Group.permissions.through._meta.db_table
+    return (
+        f"SELECT t.app_label, p.codename FROM {Permission._meta.db_table} p"
+        f" JOIN {ContentType._meta.db_table} t ON t.id = p.content_type_id WHERE p.id IN ("
+        f"SELECT d.permission_id FROM {direct} d WHERE d.user_id = %s"
+        f" UNION SELECT g.permission_id FROM {granted} g JOIN {member} m ON m.group_id = g.group_id"
+        " WHERE m.user_id = %s)"
+    )
