@@ -21,16 +21,21 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    """Each test starts with empty caches (claim summaries, claims.summary; pages, claims.pagecache)."""
+def forget_rendered() -> None:
+    """Empty every cache: stored pages and rendered fragments (claim summaries and
+    timelines, forms' fields), so that the next request draws everything."""
     from django.core.cache import caches
 
     for cache in caches.all():
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Each test starts with empty caches (claims.summary, claims.pagecache, fragments)."""
+    forget_rendered()
     yield
-    for cache in caches.all():
-        cache.clear()
+    forget_rendered()
 
 
 @pytest.fixture(autouse=True)

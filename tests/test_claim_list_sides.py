@@ -6,7 +6,6 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -15,7 +14,7 @@ from django.urls import reverse
 from claimtracker.claims import queries, services
 from claimtracker.claims.models import Actor, Attribution, Claim, Stance
 from claimtracker.claims.views.claims import PAGE_SIZE
-from tests.conftest import client_for
+from tests.conftest import client_for, forget_rendered
 from tests.factories import ActorFactory, AttributionFactory, ClaimFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -161,7 +160,7 @@ def test_counts_are_plain_words_in_the_htmx_partial_too(demo: None, viewer: User
 
 
 def list_queries(user: User, **params: str) -> list[str]:
-    caches["pages"].clear()
+    forget_rendered()
     with CaptureQueriesContext(connection) as captured:
         response = client_for(user).get(reverse("claims:list"), params)
     assert response.status_code == 200

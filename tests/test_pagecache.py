@@ -500,3 +500,25 @@ def test_the_header_counts_are_read_with_the_versions_for_the_roles_held_now(
     page, queries = get(client, reverse("claims:list"))
     assert queries == session_query() + 2  # stored (no list shows work in review), with the counts of now
     assert 'aria-label="1 rejected"' in page and 'aria-label="1 pending"' not in page
+
+
+def test_the_lists_filters_are_drawn_once_for_their_query_and_follow_the_vocabulary(
+    demo: None, viewer: User, editor: User, settings: Any
+) -> None:
+    settings.PAGE_CACHE_SECONDS = 0  # every view renders; the filters come from the fragment
+    reader = client_for(viewer)
+    drawing = get(reader, reverse("claims:list") + "?q=troops")[1]
+    page, reusing = get(reader, reverse("claims:list") + "?q=troops")
+    assert reusing < drawing  # the status and topic choices were not read again
+    assert 'value="troops"' in page
+    assert 'value="missiles"' in get(reader, reverse("claims:list") + "?q=missiles")[0]
+    assert 'name="pending"' not in page and 'name="pending"' in get(client_for(editor), reverse("claims:list"))[0]
+    Status.objects.filter(slug="disputed").update(label="Contested")
+    assert "Contested" in get(reader, reverse("claims:list") + "?q=troops")[0]
+
+
+def test_a_filter_in_error_is_drawn_with_its_error_each_time(demo: None, viewer: User) -> None:
+    reader = client_for(viewer)
+    response = reader.get(reverse("claims:list"), {"actor": "Nobody by that name"})
+    assert "Nobody by that name" in response.content.decode()
+    assert "filter_form_key" not in response.context

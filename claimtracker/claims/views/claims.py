@@ -14,13 +14,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claimtracker.accounts.roles import VIEW, can_edit, can_publish, can_view
-from claimtracker.claims import drafts, lookups, pagecache, queries, search, services, submissions
+from claimtracker.claims import drafts, lookups, pagecache, queries, search, services, submissions, versions
 from claimtracker.claims import summary as claim_summary
 from claimtracker.claims.filters import ClaimFilter
 from claimtracker.claims.forms import AttributionForm, ClaimForm, RelationForm, StatusChangeForm, already_recorded
@@ -78,6 +79,12 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     }
     # A history restore (back button after a cache miss) needs the whole page.
     partial = is_htmx(request) and not request.htmx.history_restore_request  # type: ignore[attr-defined]
+    if not partial and not filterset.form.errors:
+        # The filters' fields show the query, the vocabulary's choices and, to the desk, the pending filter
+        # (a field's error may name other data: drawn each time).
+        drawn_from = (query.urlencode(), versions.read([versions.VOCABULARY])[0], can_edit(request.user))
+        context["filter_form_key"] = hashlib.sha256(repr((drawn_from, timezone.localdate())).encode()).hexdigest()
+        context["form_seconds"] = TIMELINE_SECONDS
     response = render(request, "claims/claim_list.html#results" if partial else "claims/claim_list.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
