@@ -132,3 +132,20 @@ def test_two_editors_saving_the_same_version_through_the_pages_store_one_change(
     # The saved edit's records (the claim, then its topic list) name its editor; the refused one left none.
     changes = list(claim.history.order_by("-history_date", "-history_id")[: claim.history.count() - records])
     assert {(h.text, h.history_user) for h in changes} == {("Moved by sea, says Seoul", editor)}
+
+
+def test_a_required_select_reads_its_choices_once_a_form_and_each_form_afresh(demo: None) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from claimtracker.claims.forms import StatusChangeForm
+    from claimtracker.claims.models import Status
+
+    claim = Claim.objects.first()
+    assert claim is not None
+    with CaptureQueriesContext(connection) as queries:
+        html = str(StatusChangeForm(claim=claim)["status"])
+    assert sum('FROM "claims_status"' in query["sql"] for query in queries.captured_queries) == 1
+    assert Status.objects.get(slug="confirmed").label in html
+    Status.objects.filter(slug="confirmed").update(label="Borne out")
+    assert "Borne out" in str(StatusChangeForm(claim=claim)["status"])  # the next form reads them again

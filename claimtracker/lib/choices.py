@@ -1,4 +1,5 @@
-"""Choice fields over querysets that list their choices with one plain query.
+"""Choice fields over querysets that list their choices with one plain query,
+once a form.
 
 Django's ModelChoiceIterator walks the queryset with QuerySet.iterator(), which
 on PostgreSQL opens a server-side cursor: DECLARE ... WITH HOLD, FETCH, CLOSE,
@@ -15,10 +16,19 @@ from django.forms.models import ModelChoiceIterator
 
 
 class Choices(ModelChoiceIterator):
+    """Reads its rows once: a required <select> walks its choices twice as it
+    renders (``use_required_attribute``, then the options). Each form gets its
+    own (Django copies a form's fields for each form), so rows are never kept
+    past the request that drew them."""
+
+    _rows: list[Any] | None = None
+
     def __iter__(self) -> Iterator[Any]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
+        if self._rows is None:
+            self._rows = list(self.queryset.all())
+        for obj in self._rows:
             yield self.choice(obj)
 
 
