@@ -182,7 +182,9 @@ def timeline_page(
     attributions = (
         Attribution.objects.select_related("actor", "via", "source__publisher")
         # The names and titles the items show, not whole rows: fewer columns to build and read.
-        .only(*_ATTRIBUTION_COLUMNS, "actor__name", "via__name", "source__title", "source__url", "source__publisher__name")
+        .only(
+            *_ATTRIBUTION_COLUMNS, "actor__name", "via__name", "source__title", "source__url", "source__publisher__name"
+        )
         .annotate(corrected=moment.corrected(Attribution), source_has_text=_has_text())
         .in_bulk(wanted[_ATTRIBUTION])
     )
