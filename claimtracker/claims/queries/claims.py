@@ -164,6 +164,7 @@ def claim_for_page(pk: int) -> Claim:
 
 
 _ATTRIBUTION_COLUMNS = [field.name for field in Attribution._meta.concrete_fields]
+_CHANGE_COLUMNS = [field.name for field in StatusChange._meta.concrete_fields]
 
 
 def timeline_page(
@@ -193,6 +194,7 @@ def timeline_page(
         evidence = evidence.filter(attribution__review_state=ReviewState.APPROVED)
     changes = (
         StatusChange.objects.select_related("status", "recorded_by", "reviewed_by")
+        .only(*_CHANGE_COLUMNS, "status__label", "status__color", "recorded_by__username", "reviewed_by__username")
         .annotate(corrected=moment.corrected(StatusChange))
         .prefetch_related(Prefetch("evidence_links", queryset=evidence))
         .in_bulk(wanted[_CHANGE])
