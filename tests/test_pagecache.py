@@ -522,3 +522,16 @@ def test_a_filter_in_error_is_drawn_with_its_error_each_time(demo: None, viewer:
     response = reader.get(reverse("claims:list"), {"actor": "Nobody by that name"})
     assert "Nobody by that name" in response.content.decode()
     assert "filter_form_key" not in response.context
+
+
+def test_the_versions_statement_is_prepared_on_postgresql(editor: User) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    client = client_for(editor)
+    for _ in range(7):
+        get(client, reverse("claims:list"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert any(versions.TABLE in statement for statement in statements)
+    assert not any("django_session" in statement for statement in statements)  # the ORM's are not

@@ -88,3 +88,13 @@ def test_a_new_release_keeps_its_rendered_html_apart_in_a_shared_cache(tmp_path:
         assert old[alias]["LOCATION"] == new[alias]["LOCATION"]
     with pytest.raises(ImproperlyConfigured, match="CACHE_URL"):
         env_caches("memcached://127.0.0.1:11211", first)
+
+
+def test_prepared_statements_are_on_for_postgresql_unless_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from claimtracker.settings import _database
+
+    url = "postgres://app@db.example:5432/claims"
+    assert _database(url)["OPTIONS"]["prepare_threshold"] == 5
+    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "0")
+    assert _database(url)["OPTIONS"]["prepare_threshold"] is None
+    assert "prepare_threshold" not in _database("sqlite:///claims.sqlite3")["OPTIONS"]

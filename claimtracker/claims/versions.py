@@ -46,6 +46,7 @@ from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from claimtracker.claims.models import DataVersion
+from claimtracker.lib import prepared
 
 TABLE = "claims_dataversion"
 EVERYTHING = "*"
@@ -378,7 +379,8 @@ def read(
             " UNION SELECT 'c:' || from_claim_id FROM claims_relation WHERE to_claim_id = %s)"
         )
         params += [linked_to, linked_to]
-    with connections[router.db_for_read(DataVersion)].cursor() as cursor:  # a replica's, where the page reads one
+    # A replica's, where the page reads one; planned once per connection (lib/prepared.py).
+    with prepared.cursor(connections[router.db_for_read(DataVersion)]) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     found = dict(rows)
