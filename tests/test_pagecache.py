@@ -535,3 +535,13 @@ def test_the_versions_statement_is_prepared_on_postgresql(editor: User) -> None:
         statements = [row[0] for row in cursor.fetchall()]
     assert any(versions.TABLE in statement for statement in statements)
     assert not any("django_session" in statement for statement in statements)  # the ORM's are not
+
+
+def test_a_desk_page_drawn_anew_counts_the_header_once(demo: None, reviewer: User) -> None:
+    client = client_for(reviewer)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("claims:list"))
+    assert response.status_code == 200
+    counting = [q["sql"] for q in queries.captured_queries if "count(*)" in q["sql"] and "review_state" in q["sql"]]
+    assert len(counting) == 1 and versions.TABLE in counting[0]  # in the versions' statement, not again
+    assert "<!--nav:review-->" in response.content.decode()

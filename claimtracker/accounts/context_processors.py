@@ -12,7 +12,13 @@ def roles(request: HttpRequest) -> dict[str, object]:
         from claimtracker.claims.queries import nav_counts
 
         editor = user if context["user_can_edit"] else None
-        pending, rejected = nav_counts(editor, review=bool(context["user_can_review"]))  # type: ignore[arg-type]
+        # Read already with the versions of a page the page cache keeps (claims.pagecache), or asked now.
+        read = getattr(request, "nav_counts", {})
+        shown = {"review": bool(context["user_can_review"]), "mine": editor is not None}
+        if all(read.get(name, -1) >= 0 for name, wanted in shown.items() if wanted):
+            pending, rejected = read.get("review", 0), read.get("mine", 0)
+        else:
+            pending, rejected = nav_counts(editor, review=shown["review"])  # type: ignore[arg-type]
         if context["user_can_review"]:
             context["pending_review_count"] = pending
         if editor is not None:

@@ -18,8 +18,10 @@ CACHE_URL) under a key of:
   database bumps them in the writing transaction, whatever wrote (a page, the
   admin, ``QuerySet.update()``, psql, COPY).
 
-The versions are read in one query before the page, with the user's role: a
-role taken away, by whatever means, takes the page away at once. A page is
+The versions are read in one query before the page, with the user's role and
+the header's counts: a role taken away, by whatever means, takes the page
+away at once (and a page drawn anew uses the counts read, request.nav_counts).
+A page is
 never served from before a write the reader could see: a write commits its
 bumps with it, and a page rendered from newer data than its key merely goes
 unused.
@@ -109,6 +111,7 @@ def _key(
     current, held, counts = versions.read(
         scopes, linked_to, holding_sql(request.user, perm), also=queries.nav_count_rows(request.user)
     )
+    request.nav_counts = counts  # type: ignore[attr-defined]  # for the header of a page drawn now
     htmx = sorted((name, value) for name, value in request.headers.items() if name.lower().startswith("hx-"))
     page = request.build_absolute_uri()  # the JSON-LD names the page's own address
     parts = (request.user.pk, csrf_secret, page, htmx, timezone.localdate().isoformat(), current)
