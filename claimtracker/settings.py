@@ -257,9 +257,11 @@ IMPORT_ADMIN_MAX_ROWS = env_int("IMPORT_ADMIN_MAX_ROWS", 15_000)
 # own in memory; with a Redis address (redis://host:port/db, rediss:// for TLS)
 # every worker and server shares one, through Django's Redis backend (redis-py).
 # Either way nothing stored is stale: keys hold the data versions the database
-# keeps (claims/versions.py) and the release's digest of code and templates.
+# keeps (claims/versions.py) and the release's digest of code, templates and
+# static files.
 CACHE_URL = env_str("CACHE_URL").strip()
-CACHES = env_caches(CACHE_URL, release=code_digest(BASE_DIR / "claimtracker", BASE_DIR / "templates"))
+RELEASE = code_digest(*(BASE_DIR / part for part in ("claimtracker", "templates", "static")))
+CACHES = env_caches(CACHE_URL, release=RELEASE)
 # With a shared cache, sessions are read from it and written through to the
 # database: every request of a logged-in user asks the database one query less.
 # Without one, the database alone: a worker's own memory would keep a session

@@ -75,13 +75,16 @@ def test_a_new_release_keeps_its_rendered_html_apart_in_a_shared_cache(tmp_path:
     (tmp_path / "app").mkdir()
     template = tmp_path / "app" / "form.html"
     template.write_text("<label>Actor</label>")
-    (tmp_path / "app" / "notes.txt").write_text("not code")
+    (tmp_path / "app" / "__pycache__").mkdir()
+    (tmp_path / "app" / "__pycache__" / "form.cpython-311.pyc").write_bytes(b"compiled")
     first = code_digest(tmp_path)
-    (tmp_path / "app" / "notes.txt").write_text("still not code")
+    (tmp_path / "app" / "__pycache__" / "form.cpython-311.pyc").write_bytes(b"compiled again")
     assert code_digest(tmp_path) == first
     template.write_text("<label>Who said it</label>")
     second = code_digest(tmp_path)
     assert second != first
+    (tmp_path / "app" / "site.css").write_text("h1 { color: black }")  # pages name static files by their hash
+    assert code_digest(tmp_path) != second
     old, new = env_caches("redis://127.0.0.1:6379/1", first), env_caches("redis://127.0.0.1:6379/1", second)
     for alias in ("default", "pages"):
         assert old[alias]["KEY_PREFIX"] != new[alias]["KEY_PREFIX"]

@@ -66,12 +66,14 @@ _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 def code_digest(*roots: Path) -> str:
-    """A short digest of the code and templates under ``roots``: what was rendered
-    by one release is kept apart from the next one's in a shared cache."""
+    """A short digest of the files under ``roots`` (the code, the templates, the
+    static files whose hashed names pages carry), compiled bytecode aside: what
+    was rendered by one release is kept apart from the next one's in a shared
+    cache."""
     digest = hashlib.sha256()
     for root in roots:
         for path in sorted(root.rglob("*")):
-            if path.suffix in (".py", ".html") and path.is_file():
+            if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
