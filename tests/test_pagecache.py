@@ -545,3 +545,25 @@ def test_a_desk_page_drawn_anew_counts_the_header_once(demo: None, reviewer: Use
     counting = [q["sql"] for q in queries.captured_queries if "count(*)" in q["sql"] and "review_state" in q["sql"]]
     assert len(counting) == 1 and versions.TABLE in counting[0]  # in the versions' statement, not again
     assert "<!--nav:review-->" in response.content.decode()
+
+
+def test_the_lists_count_is_kept_until_what_lists_show_changes(demo: None, editor: User, settings: Any) -> None:
+    settings.PAGE_CACHE_SECONDS = 0  # every view renders; the count comes from the default cache
+    client = client_for(editor)
+
+    def count(query: str) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("claims:list") + query)
+        assert response.status_code == 200
+        counting = sum("COUNT(*)" in q["sql"].upper() and "claims_claim" in q["sql"] for q in queries.captured_queries)
+        return response.context["count"], counting
+
+    troops, counted = count("?q=troops")
+    assert counted == 1
+    assert count("?q=troops") == (troops, 0)  # kept
+    services.create_claim(text="More troops crossed the border", by=editor)
+    assert count("?q=troops") == (troops + 1, 1)  # a new claim is what lists show
+    pending, _ = count("?pending=on")
+    quiet = Claim.objects.exclude(attributions__review_state="pending").exclude(status_changes__review_state="pending")
+    _pending_attribution(quiet.first(), by=editor, quote="Now waiting")  # type: ignore[arg-type]
+    assert count("?pending=on")[0] == pending + 1  # work in review: the pending filter counts anew
