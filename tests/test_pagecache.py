@@ -567,3 +567,26 @@ def test_the_lists_count_is_kept_until_what_lists_show_changes(demo: None, edito
     quiet = Claim.objects.exclude(attributions__review_state="pending").exclude(status_changes__review_state="pending")
     _pending_attribution(quiet.first(), by=editor, quote="Now waiting")  # type: ignore[arg-type]
     assert count("?pending=on")[0] == pending + 1  # work in review: the pending filter counts anew
+
+
+def test_an_actors_count_and_track_record_are_kept_until_its_data_or_the_verdicts_change(
+    claim: Claim, editor: User, reviewer: User, settings: Any
+) -> None:
+    settings.PAGE_CACHE_SECONDS = 0  # every view renders; the count and the record come from the default cache
+    actor = Actor.objects.get(name="Jake Sullivan")
+    client = client_for(editor)
+    url = reverse("claims:actor_detail", args=[actor.pk])
+
+    def shown() -> tuple[int, Any]:
+        response = client.get(url)
+        return response.context["page"].paginator.count, response.context["record"]
+
+    stances, record = shown()
+    assert shown() == (stances, record)
+    services.approve(_pending_attribution(claim, by=editor, quote="Approved now"), by=reviewer)
+    assert shown()[0] == stances + 1
+    status = claim.current_status
+    assert status is not None
+    flipped = "false" if status.verdict == "true" else "true"
+    Status.objects.filter(pk=status.pk).update(verdict=flipped)
+    assert shown()[1] != record  # the verdicts are the vocabulary's

@@ -1,8 +1,6 @@
 """Claims: the list, the claim page and its two forms, creating and editing a
 claim, lookups, and the health check."""
 
-import hashlib
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -29,7 +27,7 @@ from claimtracker.claims.forms import AttributionForm, ClaimForm, RelationForm, 
 from claimtracker.claims.models import Claim, Relation, Status
 from claimtracker.claims.moment import PARAMETERS, TODAY, BadMoment, Moment
 from claimtracker.claims.pagecache import cached_page
-from claimtracker.claims.views.common import is_htmx, list_filters, require
+from claimtracker.claims.views.common import digest, is_htmx, kept, list_filters, require
 from claimtracker.exports import jsonld
 from claimtracker.lib import keyset
 from claimtracker.lib.numbers import whole_number
@@ -87,26 +85,13 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         current = dict(versions.read([listed[0], versions.VOCABULARY])[0])
         drawn_from = (query.urlencode(), can_edit(request.user), timezone.localdate())
         # How many claims match: counting those of a past status reads every claim's changes (150 ms).
-        context["count"] = _kept(("list-count", drawn_from, current.get(listed[0])), lambda: filterset.count(COUNT_CAP))
+        context["count"] = kept(("list-count", drawn_from, current.get(listed[0])), lambda: filterset.count(COUNT_CAP))
         if not partial:  # the filters' fields show the query, the vocabulary's choices, the desk's pending filter
-            context["filter_form_key"] = _digest(("filters", drawn_from, current.get(versions.VOCABULARY)))
+            context["filter_form_key"] = digest(("filters", drawn_from, current.get(versions.VOCABULARY)))
             context["form_seconds"] = TIMELINE_SECONDS
     response = render(request, "claims/claim_list.html#results" if partial else "claims/claim_list.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
-
-
-def _digest(drawn_from: Any) -> str:
-    return hashlib.sha256(repr(drawn_from).encode()).hexdigest()
-
-
-def _kept(drawn_from: Any, compute: Callable[[], Any]) -> Any:
-    """``compute()``, kept in the default cache under what it is drawn from."""
-    key = "kept:" + _digest(drawn_from)
-    if (value := cache.get(key)) is None:
-        value = compute()
-        cache.set(key, value, TIMELINE_SECONDS)
-    return value
 
 
 # --- Claim page --------------------------------------------------------------------------------------
@@ -173,7 +158,7 @@ def _blank_form_key(form: Form, *drawn_from: Any) -> str:
     A form with what someone typed, or its errors, renders each time: ""."""
     if form.is_bound or form.initial:
         return ""
-    return _digest((type(form).__name__, drawn_from))
+    return digest((type(form).__name__, drawn_from))
 
 
 def _timeline(request: HttpRequest, claim: Claim, moment: Moment, editor: bool) -> str:
@@ -184,7 +169,7 @@ def _timeline(request: HttpRequest, claim: Claim, moment: Moment, editor: bool) 
     number = request.GET.get("events")
     versions = (claim.claim_version, claim.vocabulary_version, claim.people_version)  # type: ignore[attr-defined]
     drawn_from = (claim.pk, versions, moment.query, number, editor, request.user.pk if editor else None)
-    key = "timeline:" + _digest(drawn_from)
+    key = "timeline:" + digest(drawn_from)
     if (html := cache.get(key)) is None:
         page, events = queries.timeline_page(claim, number, include_pending=editor, moment=moment)
         context = {

@@ -1,9 +1,12 @@
-"""Helpers every page's view uses: the acting user, the role check, htmx."""
+"""Helpers every page's view uses: the acting user, the role check, htmx, and
+values kept in the cache under what they are drawn from."""
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, QueryDict
 
@@ -41,3 +44,21 @@ def list_filters(request: HttpRequest) -> QueryDict:
     for name in DESK_FILTERS:
         data.pop(name, None)
     return data
+
+
+KEPT_SECONDS = 24 * 3600  # entries of older data versions simply expire
+
+
+def digest(drawn_from: Any) -> str:
+    """A cache key's part for what a value is drawn from (data versions, the query...)."""
+    return hashlib.sha256(repr(drawn_from).encode()).hexdigest()
+
+
+def kept(drawn_from: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``, kept in the default cache under ``drawn_from``: a count or a
+    sum a page shows, keyed on the data versions it is counted from."""
+    key = "kept:" + digest(drawn_from)
+    if (value := cache.get(key)) is None:
+        value = compute()
+        cache.set(key, value, KEPT_SECONDS)
+    return value
