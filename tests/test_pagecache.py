@@ -584,7 +584,9 @@ def test_an_actors_count_and_track_record_are_kept_until_its_data_or_the_verdict
     stances, record = shown()
     assert shown() == (stances, record)
     services.approve(_pending_attribution(claim, by=editor, quote="Approved now"), by=reviewer)
-    assert shown()[0] == stances + 1
+    stances_now, record = shown()
+    assert stances_now == stances + 1
+    claim.refresh_from_db()
     status = claim.current_status
     assert status is not None
     flipped = "false" if status.verdict == "true" else "true"
