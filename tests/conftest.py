@@ -23,7 +23,8 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 
 def forget_rendered() -> None:
     """Empty every cache: stored pages and rendered fragments (claim summaries and
-    timelines, forms' fields), so that the next request draws everything."""
+    timelines, forms' fields), so that the next request draws everything; with
+    CACHE_URL the sessions read through it too (Redis empties the database)."""
     from django.core.cache import caches
 
     for cache in caches.all():
