@@ -94,6 +94,10 @@ def pages(args: argparse.Namespace, missing: list[str]) -> list[Result]:
     from django.db.models import Count
     from django.test import Client
 
+    from claimtracker.wsgi import settle
+
+    settle()  # as the server's start-up does (claimtracker/wsgi.py)
+
     from claimtracker.claims import admin as claims_admin
     from claimtracker.claims import queries
     from claimtracker.claims.filters import SORT_KEYS

@@ -101,3 +101,16 @@ def test_prepared_statements_are_on_for_postgresql_unless_turned_off(monkeypatch
     monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "0")
     assert _database(url)["OPTIONS"]["prepare_threshold"] is None
     assert "prepare_threshold" not in _database("sqlite:///claims.sqlite3")["OPTIONS"]
+
+
+def test_the_server_start_up_moves_what_it_made_out_of_the_collectors_sight() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "import gc, claimtracker.wsgi; print(gc.get_freeze_count())"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) > 10_000  # Django's modules, the settings, the URL patterns
