@@ -120,8 +120,8 @@ def _database(url: str) -> dict[str, Any]:
         # compiling a claim list query that then ran in 3 ms (docs/performance.md). The
         # app's queries are short. An ``options`` given in the URL comes after, and wins.
         options["options"] = f"-c jit=off {options.get('options', '')}".strip()
-        # The statements run on nearly every request (the session's user, a stored page's
-        # versions) are prepared after 5 runs on a connection and planned once (lib/prepared.py);
+        # The statement a stored page is served by (its versions, with the role and the header's
+        # counts) is prepared after 5 runs on a connection and parsed once (lib/prepared.py);
         # the ORM's queries bind on the client and are never prepared. Off for a pooler in
         # transaction mode that cannot keep prepared statements.
         options["prepare_threshold"] = 5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
@@ -260,7 +260,7 @@ IMPORT_ADMIN_MAX_ROWS = env_int("IMPORT_ADMIN_MAX_ROWS", 15_000)
 # keeps (claims/versions.py) and the release's digest of code, templates and
 # static files.
 CACHE_URL = env_str("CACHE_URL").strip()
-RELEASE = code_digest(*(BASE_DIR / part for part in ("claimtracker", "templates", "static")))
+RELEASE = code_digest(*(BASE_DIR / part for part in ("claimtracker", "templates", "static", "requirements.txt")))
 CACHES = env_caches(CACHE_URL, release=RELEASE)
 # With a shared cache, sessions are read from it and written through to the
 # database: every request of a logged-in user asks the database one query less.
@@ -268,6 +268,7 @@ CACHES = env_caches(CACHE_URL, release=RELEASE)
 # that another worker ended (a logout).
 if CACHE_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "sessions"  # under a prefix of its own, the same for every release
 # How long a stored page is kept (a write drops it at once, whatever wrote it);
 # 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300, minimum=0)

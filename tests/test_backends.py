@@ -71,3 +71,45 @@ def test_a_login_names_the_apps_backend(editor: User) -> None:
     assert response.status_code == 302
     assert client.session[BACKEND_SESSION_KEY] == "claimtracker.accounts.backends.ModelBackend"
     assert client.get(reverse("claims:list")).status_code == 200
+
+
+def test_a_refused_login_checks_the_password_once(editor: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.contrib.auth import authenticate
+    from django.contrib.auth.signals import user_login_failed
+    from django.test import RequestFactory
+
+    request = RequestFactory().post(reverse("login"))
+
+    editor.set_password("a-long-test-password")
+    editor.save()
+    hashed: list[str] = []
+    real_check = User.check_password
+    real_set = User.set_password
+
+    def check(user: User, raw: str) -> bool:
+        hashed.append("check")
+        return real_check(user, raw)
+
+    def set_(user: User, raw: str | None) -> None:
+        hashed.append("set")
+        real_set(user, raw)
+
+    monkeypatch.setattr(User, "check_password", check)
+    monkeypatch.setattr(User, "set_password", set_)
+    failed: list[dict[str, object]] = []
+
+    def count_failure(**kwargs: object) -> None:
+        failed.append(kwargs)
+
+    user_login_failed.connect(count_failure)
+    try:
+        assert authenticate(request, username=editor.username, password="wrong") is None
+        assert hashed == ["check"]  # not again by Django's backend
+        hashed.clear()
+        assert authenticate(request, username="nobody-by-that-name", password="wrong") is None
+        assert hashed == ["set"]  # the same work for a name that does not exist (timing)
+        assert len(failed) == 2  # signalled as before: django-axes counts it
+        hashed.clear()
+        assert authenticate(request, username=editor.username, password="a-long-test-password") == editor
+    finally:
+        user_login_failed.disconnect(count_failure)

@@ -592,3 +592,32 @@ def test_an_actors_count_and_track_record_are_kept_until_its_data_or_the_verdict
     flipped = "false" if status.verdict == "true" else "true"
     Status.objects.filter(pk=status.pk).update(verdict=flipped)
     assert shown()[1] != record  # the verdicts are the vocabulary's
+
+
+def test_approving_a_correction_in_any_way_drops_the_corrected_entrys_actor_and_source_pages(
+    editor: User, reviewer: User
+) -> None:
+    """The corrected entry leaves what its actor and source stand by, whoever approves
+    the correction: here an UPDATE that no service sees."""
+    from tests.factories import ActorFactory, AttributionFactory
+
+    approved = {"review_state": "approved", "reviewed_by": reviewer, "reviewed_at": timezone.now()}
+    first = AttributionFactory(created_by=editor, **approved)
+    correction = AttributionFactory(
+        claim=first.claim, actor=ActorFactory(), corrects=first, created_by=editor, review_state="pending"
+    )
+    scopes = [f"a:{first.actor_id}", f"s:{first.source_id}"]
+    before = versions.read(scopes)[0]
+    Attribution.objects.filter(pk=correction.pk).update(**approved)
+    after = dict(versions.read(scopes)[0])
+    assert all(after[scope] != value for scope, value in before)
+
+
+@pytest.mark.usefixtures("flushable_db")
+def test_the_versions_statement_connects_again_after_the_database_dropped_the_connection() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("a server's restart: SQLite has none, and Django never finds its connection unusable")
+    connection.ensure_connection()
+    connection.connection.close()  # as a database restart leaves a worker's connection
+    connection.health_check_done = False  # the next request: Django checks the connection first
+    assert versions.read([versions.EVERYTHING])[1] is True

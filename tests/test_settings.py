@@ -85,10 +85,17 @@ def test_a_new_release_keeps_its_rendered_html_apart_in_a_shared_cache(tmp_path:
     assert second != first
     (tmp_path / "app" / "site.css").write_text("h1 { color: black }")  # pages name static files by their hash
     assert code_digest(tmp_path) != second
+    pinned = tmp_path / "requirements.txt"
+    pinned.write_text("Django==5.2.8\n")
+    with_requirements = code_digest(tmp_path / "app", pinned)
+    pinned.write_text("Django==5.2.9\n")  # a new Django may render differently
+    assert code_digest(tmp_path / "app", pinned) != with_requirements
     old, new = env_caches("redis://127.0.0.1:6379/1", first), env_caches("redis://127.0.0.1:6379/1", second)
     for alias in ("default", "pages"):
         assert old[alias]["KEY_PREFIX"] != new[alias]["KEY_PREFIX"]
         assert old[alias]["LOCATION"] == new[alias]["LOCATION"]
+    # A session ended on one release is ended on the other.
+    assert old["sessions"]["KEY_PREFIX"] == new["sessions"]["KEY_PREFIX"]
     with pytest.raises(ImproperlyConfigured, match="CACHE_URL"):
         env_caches("memcached://127.0.0.1:11211", first)
 

@@ -14,13 +14,25 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import connections, router
 
 
 class ModelBackend(DjangoModelBackend):
     """Listed before Django's own in settings.AUTHENTICATION_BACKENDS, which
     stays for sessions that named it before: both keep the permissions on the
-    user object under the same attribute, so Django's asks nothing again."""
+    user object under the same attribute, so Django's asks nothing again, and
+    a refused login ends here, so Django's checks no password again."""
+
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> User | None:
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is None and password is not None and (username or kwargs.get(User.USERNAME_FIELD)):
+            # Refused: stop here (Django's way to end authenticate()), or Django's backend, listed
+            # after this one, would hash the password a second time. The failure is signalled alike.
+            raise PermissionDenied
+        return user
 
     def get_user(self, user_id: Any) -> User | None:
         user = next(iter(User._default_manager.raw(_user_sql(), [user_id])), None)

@@ -121,6 +121,10 @@ TRACKED: dict[str, list[Scope]] = {
         Direct("a:", "actor_id"),
         Direct("a:", "via_id"),
         Direct("s:", "source_id"),
+        # A correction takes the entry it corrects out of what its actor and source stand by.
+        Related("a:", "actor_id", _ATTRIBUTIONS, "id", by="corrects_id"),
+        Related("a:", "via_id", _ATTRIBUTIONS, "id", by="corrects_id"),
+        Related("s:", "source_id", _ATTRIBUTIONS, "id", by="corrects_id"),
         _APPROVED,
     ],
     "claims_statuschange": [Direct("c:", "claim_id"), _APPROVED],

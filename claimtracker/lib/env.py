@@ -67,14 +67,15 @@ _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 def code_digest(*roots: Path) -> str:
     """A short digest of the files under ``roots`` (the code, the templates, the
-    static files whose hashed names pages carry), compiled bytecode aside: what
+    static files whose hashed names pages carry) or named by them (the pinned
+    requirements: a new Django renders differently), compiled bytecode aside: what
     was rendered by one release is kept apart from the next one's in a shared
     cache."""
     digest = hashlib.sha256()
     for root in roots:
-        for path in sorted(root.rglob("*")):
+        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
             if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+                digest.update(path.relative_to(root.parent).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
 
@@ -82,7 +83,7 @@ def env_caches(url: str, release: str = "") -> dict[str, dict[str, object]]:
     """settings.CACHES for CACHE_URL: "default" (claim summaries, timelines, the
     desk forms' fields, rate counts) and "pages" (stored pages, claims.pagecache),
     in this process's memory when ``url`` is blank, or in the Redis it names,
-    apart by key prefix. Rendered HTML is kept under the ``release``
+    apart by key prefix, with "sessions" (read through it, settings.py). Rendered HTML is kept under the ``release``
     (code_digest): servers of a new release do not serve what the old one drew."""
     if not url:
         return {
@@ -96,4 +97,9 @@ def env_caches(url: str, release: str = "") -> dict[str, dict[str, object]]:
     if not url.startswith(_REDIS_SCHEMES):
         raise ImproperlyConfigured(f"CACHE_URL must be a Redis address such as redis://127.0.0.1:6379/1; got {url!r}")
     redis: dict[str, object] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-    return {"default": redis | {"KEY_PREFIX": f"ct-{release}"}, "pages": redis | {"KEY_PREFIX": f"ct-pages-{release}"}}
+    return {
+        "default": redis | {"KEY_PREFIX": f"ct-{release}"},
+        "pages": redis | {"KEY_PREFIX": f"ct-pages-{release}"},
+        # Sessions outlive releases: a logout on a new release must end the session on an old one too.
+        "sessions": redis | {"KEY_PREFIX": "ct-sessions"},
+    }

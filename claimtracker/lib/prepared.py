@@ -29,6 +29,9 @@ def cursor(connection: BaseDatabaseWrapper) -> Any:
         return connection.cursor()
     from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
 
+    # As connection.cursor() does: a connection that failed its health check is made anew.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
-    raw = ServerBindingCursor(connection.connection)
+    with connection.wrap_database_errors:
+        raw = ServerBindingCursor(connection.connection)
     return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
