@@ -30,7 +30,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10, help="Timed requests after two warm-ups (default 10).")
     parser.add_argument("--top", type=int, default=25, help="Functions of the profile to print (default 25).")
     parser.add_argument(
-        "--cold", action="store_true", help="Empty the caches before each request (no stored summary or timeline)."
+        "--cold",
+        action="store_true",
+        help="Empty the caches before each request (no stored summary or timeline; with CACHE_URL, the whole Redis "
+        "database).",
     )
     parser.add_argument(
         "--first-views",
