@@ -5,7 +5,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.forms import Form
@@ -27,14 +26,13 @@ from claimtracker.claims.forms import AttributionForm, ClaimForm, RelationForm, 
 from claimtracker.claims.models import Claim, Relation, Status
 from claimtracker.claims.moment import PARAMETERS, TODAY, BadMoment, Moment
 from claimtracker.claims.pagecache import cached_page
-from claimtracker.claims.views.common import digest, is_htmx, kept, list_filters, require
+from claimtracker.claims.views.common import KEPT_SECONDS, digest, is_htmx, kept, list_filters, require
 from claimtracker.exports import jsonld
 from claimtracker.lib import keyset
 from claimtracker.lib.numbers import whole_number
 
 PAGE_SIZE = 25
 COUNT_CAP = 10_000  # the list counts matches up to here, then says "more than"
-TIMELINE_SECONDS = 24 * 3600  # a rendered timeline page; entries of older versions simply expire
 
 
 # --- Claim list ------------------------------------------------------------------------------------
@@ -88,7 +86,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         context["count"] = kept(("list-count", drawn_from, current.get(listed[0])), lambda: filterset.count(COUNT_CAP))
         if not partial:  # the filters' fields show the query, the vocabulary's choices, the desk's pending filter
             context["filter_form_key"] = digest(("filters", drawn_from, current.get(versions.VOCABULARY)))
-            context["form_seconds"] = TIMELINE_SECONDS
+            context["form_seconds"] = KEPT_SECONDS
     response = render(request, "claims/claim_list.html#results" if partial else "claims/claim_list.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -135,7 +133,6 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
         attribution_form = forms.get("attribution_form") or AttributionForm(initial=drafts.filled(request))
         status_form = forms.get("status_form") or StatusChangeForm(claim=claim, suggested=suggested_status)
         relation_form = forms.get("relation_form") or RelationForm(claim=claim)
-        claim_versions = (claim.claim_version, claim.vocabulary_version, claim.people_version)  # type: ignore[attr-defined]
         context |= {
             "attribution_form": attribution_form,
             "status_form": status_form,
@@ -143,10 +140,12 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
             # Their fields, rendered once for what their choices show (claim_detail.html).
             "form_keys": {
                 "attribution": _blank_form_key(attribution_form),
-                "status": _blank_form_key(status_form, claim.pk, claim_versions, getattr(suggested_status, "pk", None)),
+                "status": _blank_form_key(
+                    status_form, claim.pk, _versions_of(claim), getattr(suggested_status, "pk", None)
+                ),
                 "relation": _blank_form_key(relation_form),
             },
-            "form_seconds": TIMELINE_SECONDS,
+            "form_seconds": KEPT_SECONDS,
         }
     return context
 
@@ -167,10 +166,9 @@ def _timeline(request: HttpRequest, claim: Claim, moment: Moment, editor: bool) 
     reader who sees it alike. The desk sees its entries in review, with links to
     edit its own; so an editor's is kept for them alone."""
     number = request.GET.get("events")
-    versions = (claim.claim_version, claim.vocabulary_version, claim.people_version)  # type: ignore[attr-defined]
-    drawn_from = (claim.pk, versions, moment.query, number, editor, request.user.pk if editor else None)
-    key = "timeline:" + digest(drawn_from)
-    if (html := cache.get(key)) is None:
+    drawn_from = (claim.pk, _versions_of(claim), moment.query, number, editor, request.user.pk if editor else None)
+
+    def draw() -> str:
         page, events = queries.timeline_page(claim, number, include_pending=editor, moment=moment)
         context = {
             "events": events,
@@ -179,9 +177,14 @@ def _timeline(request: HttpRequest, claim: Claim, moment: Moment, editor: bool) 
             "user": request.user,
             "user_can_edit": editor,
         }
-        html = mark_safe(render_to_string("claims/_timeline.html", context))  # the template escapes what it shows
-        cache.set(key, html, TIMELINE_SECONDS)
-    return str(html)
+        return mark_safe(render_to_string("claims/_timeline.html", context))  # the template escapes what it shows
+
+    return str(kept(("timeline", drawn_from), draw))
+
+
+def _versions_of(claim: Claim) -> tuple[int, int, int]:
+    """The data versions claim_for_page read with the claim: its own, the vocabulary's, people's names."""
+    return (claim.claim_version, claim.vocabulary_version, claim.people_version)  # type: ignore[attr-defined]
 
 
 def _summary_of(pk: int, moment: Moment = TODAY) -> claim_summary.Summary:

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_safe
 from claimtracker.claims import pagecache, queries, search, versions
 from claimtracker.claims import summary as claim_summary
 from claimtracker.claims.models import Attribution, Claim, ReviewState, StatusChange
+from claimtracker.claims.views.common import digest
 from claimtracker.exports import jsonld
 from claimtracker.lib import keyset
 from claimtracker.lib.keyset import Key
@@ -72,7 +73,7 @@ def public_claim(request: HttpRequest, pk: int) -> HttpResponse:
     cache = caches[pagecache.CACHE_ALIAS]
     key = None
     if settings.PAGE_CACHE_SECONDS > 0:
-        key = "public-claim:" + _digest((versions.read(*pagecache.claim(request, pk))[0], asked))
+        key = "public-claim:" + digest((versions.read(*pagecache.claim(request, pk))[0], asked))
         if (stored := cache.get(key)) is not None:
             return _public(request, HttpResponse(stored[1]), stored[0])
     if not published().filter(pk=pk).exists():
@@ -84,10 +85,6 @@ def public_claim(request: HttpRequest, pk: int) -> HttpResponse:
         cache.set(key, stored, STORED_SECONDS)
     etag, body = stored
     return _public(request, HttpResponse(body), etag)
-
-
-def _digest(parts: object) -> str:
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def _claim_context(request: HttpRequest, pk: int, number: str) -> dict[str, Any]:
