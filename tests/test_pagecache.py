@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from claimtracker.claims import pagecache, services, versions
+from claimtracker.claims import pagecache, queries, services, versions
 from claimtracker.claims.models import Actor, Attribution, Claim, DataVersion, Relation, Source, Status
 from tests.conftest import client_for
 from tests.test_claim_page import TROOPS, attribution_data
@@ -534,7 +534,43 @@ def test_the_versions_statement_is_prepared_on_postgresql(editor: User) -> None:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         statements = [row[0] for row in cursor.fetchall()]
     assert any(versions.TABLE in statement for statement in statements)
+    assert any("FROM auth_user WHERE" in statement for statement in statements)  # the session's user
     assert not any("django_session" in statement for statement in statements)  # the ORM's are not
+
+
+def test_one_plan_of_the_header_counts_serves_every_user_from_the_partial_indexes(demo: None, reviewer: User) -> None:
+    """The codes compared with are written into the versions' statement, so the plan
+    PostgreSQL keeps for it (a generic plan, made once for any parameters) reads
+    the counts from the partial indexes; with the codes as parameters it could
+    not, and PostgreSQL planned every run anew (docs/performance.md)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    for _ in range(8):
+        get(client_for(reviewer), reverse("claims:list"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%#review%"])
+        statements = [row[0] for row in cursor.fetchall()]
+        assert statements
+        for statement in statements:
+            assert "review_state = 'pending'" in statement and "p.codename = 'review_statuschange'" in statement
+        pending, _ = queries.review._pending_sql()
+        rejected, _ = queries.review._rejected_sql(reviewer)
+        rejected = rejected.replace("%s", "$1", 1).replace("%s", "$2")
+        cursor.execute(f"PREPARE header_counts(int, int) AS SELECT {pending}, {rejected}")
+        cursor.execute("SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off")
+        try:
+            cursor.execute("EXPLAIN EXECUTE header_counts(1, 1)")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET plan_cache_mode; RESET enable_seqscan; DEALLOCATE header_counts")
+    for index in (
+        "attribution_pending_idx",
+        "statuschange_pending_idx",
+        "attribution_rejected_idx",
+        "statuschange_rejected_idx",
+    ):
+        assert index in plan, plan
+    assert "Seq Scan" not in plan, plan
 
 
 def test_a_desk_page_drawn_anew_counts_the_header_once(demo: None, reviewer: User) -> None:

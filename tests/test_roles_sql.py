@@ -37,3 +37,14 @@ def test_the_sql_agrees_with_has_perm(viewer: User, editor: User, reviewer: User
     assert answers["vera", EDIT] is False and answers["ed", EDIT] is True
     assert answers["rita", REVIEW] is True and answers["direct", EDIT] is True
     assert answers["inactive", REVIEW] is False and answers["nobody", VIEW] is False
+
+
+def test_only_the_codes_names_are_written_into_sql_as_literals() -> None:
+    from claimtracker.claims.models import ReviewState
+    from claimtracker.lib.prepared import literal
+
+    assert literal(ReviewState.PENDING) == "'pending'"
+    assert literal("review_statuschange") == "'review_statuschange'"
+    for text in ("x' OR '1'='1", "pending;", "Pending", "", "a b"):
+        with pytest.raises(ValueError, match="not a code"):
+            literal(text)

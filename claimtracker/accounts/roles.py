@@ -10,6 +10,8 @@ from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
+from claimtracker.lib.prepared import literal
+
 VIEWER = "Viewer"
 EDITOR = "Editor"
 REVIEWER = "Reviewer"
@@ -92,19 +94,21 @@ def holding_sql(user: AnyUser, perm: str) -> tuple[str, list[int | str]]:
         return "1 = 0", []
     if user.is_superuser:
         return "1 = 1", []
-    app_label, codename = perm.split(".", 1)
-    return _holding_sql(), [app_label, codename, user.pk, user.pk]
+    return _holding_sql(perm), [user.pk, user.pk]
 
 
 @functools.cache
-def _holding_sql() -> str:
+def _holding_sql(perm: str) -> str:
+    """The permission's name written into the statement (lib/prepared.literal),
+    the user a parameter: PostgreSQL keeps one plan for every user."""
+    app_label, codename = perm.split(".", 1)
     permission, content_type = Permission._meta.db_table, ContentType._meta.db_table
     direct = User.user_permissions.through._meta.db_table
     member = User.groups.through._meta.db_table
     granted = Group.permissions.through._meta.db_table
     return (
         f"EXISTS (SELECT 1 FROM {permission} p JOIN {content_type} t ON t.id = p.content_type_id"
-        " WHERE t.app_label = %s AND p.codename = %s AND ("
+        f" WHERE t.app_label = {literal(app_label)} AND p.codename = {literal(codename)} AND ("
         f"EXISTS (SELECT 1 FROM {direct} d WHERE d.permission_id = p.id AND d.user_id = %s)"
         f" OR EXISTS (SELECT 1 FROM {member} m JOIN {granted} g ON g.group_id = m.group_id"
         " WHERE g.permission_id = p.id AND m.user_id = %s)))"

@@ -756,6 +756,8 @@ class Attribution(Reviewable):
             models.Index(fields=["actor", "-stated_on"], name="attribution_actor_date_idx"),
             # Review queue: pending items.
             models.Index(fields=["review_state"], condition=Q(review_state="pending"), name="attribution_pending_idx"),
+            # The header's count of one's entries sent back, asked before every stored page.
+            models.Index(fields=["created_by"], condition=Q(review_state="rejected"), name="attribution_rejected_idx"),
         ]
 
     def __str__(self) -> str:
@@ -858,6 +860,10 @@ class StatusChange(Reviewable):
             ),
             # Review queue: pending items.
             models.Index(fields=["review_state"], condition=Q(review_state="pending"), name="statuschange_pending_idx"),
+            # The header's count of one's entries sent back, asked before every stored page.
+            models.Index(
+                fields=["recorded_by"], condition=Q(review_state="rejected"), name="statuschange_rejected_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -96,7 +96,7 @@ def env_caches(url: str, release: str = "") -> dict[str, dict[str, object]]:
         }
     if not url.startswith(_REDIS_SCHEMES):
         raise ImproperlyConfigured(f"CACHE_URL must be a Redis address such as redis://127.0.0.1:6379/1; got {url!r}")
-    redis: dict[str, object] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    redis: dict[str, object] = {"BACKEND": "claimtracker.lib.rediscache.RedisCache", "LOCATION": url}
     return {
         "default": redis | {"KEY_PREFIX": f"ct-{release}"},
         "pages": redis | {"KEY_PREFIX": f"ct-pages-{release}"},

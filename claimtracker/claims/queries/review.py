@@ -28,6 +28,7 @@ from claimtracker.claims.models import (
     StatusChange,
 )
 from claimtracker.claims.queries.common import _ATTRIBUTION, _CHANGE, Event, _has_text, entry_keys, ids_by_kind
+from claimtracker.lib.prepared import literal
 
 # --- Review queue -----------------------------------------------------------------------------
 
@@ -127,19 +128,24 @@ def pending_count() -> int:
     return nav_counts(None, review=True)[0]
 
 
+# The review states written into the statements (lib/prepared.literal): each count is read from its
+# partial index in a plan PostgreSQL keeps for every user.
 def _pending_sql() -> tuple[str, list[Any]]:
+    pending = literal(ReviewState.PENDING)
     return (
-        f"(SELECT count(*) FROM {Attribution._meta.db_table} WHERE review_state = %s)"
-        f" + (SELECT count(*) FROM {StatusChange._meta.db_table} WHERE review_state = %s)",
-        [ReviewState.PENDING, ReviewState.PENDING],
+        f"(SELECT count(*) FROM {Attribution._meta.db_table} WHERE review_state = {pending})"
+        f" + (SELECT count(*) FROM {StatusChange._meta.db_table} WHERE review_state = {pending})",
+        [],
     )
 
 
 def _rejected_sql(user: User) -> tuple[str, list[Any]]:
+    rejected = literal(ReviewState.REJECTED)
     return (
-        f"(SELECT count(*) FROM {Attribution._meta.db_table} WHERE created_by_id = %s AND review_state = %s)"
-        f" + (SELECT count(*) FROM {StatusChange._meta.db_table} WHERE recorded_by_id = %s AND review_state = %s)",
-        [user.pk, ReviewState.REJECTED, user.pk, ReviewState.REJECTED],
+        f"(SELECT count(*) FROM {Attribution._meta.db_table} WHERE created_by_id = %s AND review_state = {rejected})"
+        f" + (SELECT count(*) FROM {StatusChange._meta.db_table} WHERE recorded_by_id = %s"
+        f" AND review_state = {rejected})",
+        [user.pk, user.pk],
     )
 
 
