@@ -47,13 +47,11 @@ class ModelBackend(DjangoModelBackend):
             return None  # a session naming no user id
         database = router.db_for_read(User)
         connection = connections[database]
-        with prepared.cursor(connection) as cursor:
-            cursor.execute(_user_sql(), [pk])
-            row = cursor.fetchone()
-        if row is None:
+        found = prepared.rows(connection, _user_sql(), [pk])
+        if not found:
             return None
         # The values as the ORM reads them (SQLite's times made aware, for one).
-        values = list(row)
+        values = list(found[0])
         for index, expression, converters in _converters(connection):
             for convert in converters:
                 values[index] = convert(values[index], expression, connection)

@@ -384,10 +384,7 @@ def read(
         )
         params += [linked_to, linked_to]
     # A replica's, where the page reads one; planned once per connection (lib/prepared.py).
-    with prepared.cursor(connections[router.db_for_read(DataVersion)]) as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    found = dict(rows)
+    found = dict(prepared.rows(connections[router.db_for_read(DataVersion)], sql, params))
     is_held = bool(found.pop(""))
     values = {name: int(found.pop(f"#{name}")) for name, _, _ in also}
     return tuple(sorted(found.items())), is_held, values

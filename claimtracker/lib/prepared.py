@@ -23,8 +23,10 @@ or DATABASE_PREPARED_STATEMENTS=0 turns them off.
 """
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 _CODE = re.compile(r"[a-z][a-z0-9_]*")
@@ -39,15 +41,40 @@ def literal(code: str) -> str:
     return f"'{text}'"
 
 
-def cursor(connection: BaseDatabaseWrapper) -> Any:
-    """A cursor of ``connection`` like ``connection.cursor()``, logged and with
-    Django's error wrapping, binding its parameters on the server on PostgreSQL."""
+def rows(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a read-only statement, run on ``connection`` binding its
+    parameters on the server on PostgreSQL, logged and with Django's error
+    wrapping as ``connection.cursor()`` runs one.
+
+    Django checks a connection before a request's first statement
+    (CONN_HEALTH_CHECKS), with a ``SELECT 1`` of its own: a round trip on every
+    request, for a failure seen after a database restart. The statements run here
+    come first in most requests (the session's user, a stored page's versions),
+    so they are the check: where the connection was found dead, it is made anew
+    and the statement run once more (outside a transaction only), and a
+    statement that ran counts as the request's check."""
     if connection.vendor != "postgresql":
-        return connection.cursor()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    for attempt in (1, 2):
+        try:
+            with _server_binding_cursor(connection) as cursor:
+                cursor.execute(sql, params)
+                found = cursor.fetchall()
+        except (OperationalError, InterfaceError):
+            if attempt == 2 or connection.in_atomic_block or connection.is_usable():
+                raise
+            connection.close()  # as Django's health check closes a connection found unusable
+            continue
+        connection.health_check_done = True  # type: ignore[attr-defined]
+        return list(found)
+    raise AssertionError("unreachable")
+
+
+def _server_binding_cursor(connection: BaseDatabaseWrapper) -> Any:
     from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
 
-    # As connection.cursor() does: a connection that failed its health check is made anew.
-    connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
         raw = ServerBindingCursor(connection.connection)
