@@ -18,8 +18,8 @@ cd "$(dirname "$0")/.."
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ct_bench}"
 export SECRET_KEY="${SECRET_KEY:-bench-only-key}"
 export ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0
-DURATION="${DURATION:-10s}"  # each of ROUNDS turns of each page
-ROUNDS="${ROUNDS:-3}"
+DURATION="${DURATION:-5s}"  # each of ROUNDS turns of each page
+ROUNDS="${ROUNDS:-6}"
 WRITES_DURATION="${WRITES_DURATION:-30s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 WORKERS="${WORKERS:-5}"
