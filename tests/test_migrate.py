@@ -48,3 +48,26 @@ def test_migrate_on_an_empty_database_prints_no_error(tmp_path: Path) -> None:
     assert result.stderr == "", result.stderr[-2000:]
     assert "Error" not in result.stdout and "Traceback" not in result.stdout
     assert "Applying claims.0013_frozen_attributions... OK" in result.stdout
+
+
+def test_indexes_added_to_the_big_tables_do_not_hold_their_writes() -> None:
+    """On PostgreSQL the partial indexes of migration 0022 are built CONCURRENTLY: a
+    plain CREATE INDEX would stop every new attribution and review decision while
+    it reads a million rows."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no concurrent index build")
+    settings = connection.settings_dict
+    url = (
+        f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "sqlmigrate", "claims", "0022"],
+        cwd=ROOT,
+        env=os.environ | {"DATABASE_URL": url, "DEBUG": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    statements = [line for line in result.stdout.splitlines() if line.startswith("CREATE INDEX")]
+    assert len(statements) == 2 and all(line.startswith("CREATE INDEX CONCURRENTLY") for line in statements)

@@ -26,7 +26,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import InterfaceError, OperationalError
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 _CODE = re.compile(r"[a-z][a-z0-9_]*")
@@ -50,9 +50,10 @@ def rows(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> li
     (CONN_HEALTH_CHECKS), with a ``SELECT 1`` of its own: a round trip on every
     request, for a failure seen after a database restart. The statements run here
     come first in most requests (the session's user, a stored page's versions),
-    so they are the check: where the connection was found dead, it is made anew
-    and the statement run once more (outside a transaction only), and a
-    statement that ran counts as the request's check."""
+    so they are the check: where the primary's connection was found dead, it is
+    made anew and the statement run once more (outside a transaction only), and
+    a statement that ran counts as the request's check. Only read-only
+    statements belong here: one may run twice."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -63,7 +64,10 @@ def rows(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> li
                 cursor.execute(sql, params)
                 found = cursor.fetchall()
         except (OperationalError, InterfaceError):
-            if attempt == 2 or connection.in_atomic_block or connection.is_usable():
+            # A replica was asked whether it answers at the start of this request (lib/replicas):
+            # one that failed since is not waited for again.
+            primary = connection.alias == DEFAULT_DB_ALIAS
+            if attempt == 2 or not primary or connection.in_atomic_block or connection.is_usable():
                 raise
             connection.close()  # as Django's health check closes a connection found unusable
             continue
