@@ -120,8 +120,8 @@ def _database(url: str) -> dict[str, Any]:
         # compiling a claim list query that then ran in 3 ms (docs/performance.md). The
         # app's queries are short. An ``options`` given in the URL comes after, and wins.
         options["options"] = f"-c jit=off {options.get('options', '')}".strip()
-        # The statement a stored page is served by (its versions, with the role and the header's
-        # counts) is prepared after 5 runs on a connection and parsed once (lib/prepared.py);
+        # The statements run on nearly every request (the session's user, a stored page's
+        # versions) are prepared after 5 runs on a connection and planned once (lib/prepared.py);
         # the ORM's queries bind on the client and are never prepared. Off for a pooler in
         # transaction mode that cannot keep prepared statements.
         options["prepare_threshold"] = 5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None

@@ -58,22 +58,25 @@ def rows(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> li
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return list(cursor.fetchall())
-    for attempt in (1, 2):
-        try:
-            with _server_binding_cursor(connection) as cursor:
-                cursor.execute(sql, params)
-                found = cursor.fetchall()
-        except (OperationalError, InterfaceError):
-            # A replica was asked whether it answers at the start of this request (lib/replicas):
-            # one that failed since is not waited for again.
-            primary = connection.alias == DEFAULT_DB_ALIAS
-            if attempt == 2 or not primary or connection.in_atomic_block or connection.is_usable():
-                raise
-            connection.close()  # as Django's health check closes a connection found unusable
-            continue
-        connection.health_check_done = True  # type: ignore[attr-defined]
-        return list(found)
-    raise AssertionError("unreachable")
+    try:
+        return _checked_rows(connection, sql, params)
+    except (OperationalError, InterfaceError):
+        # A replica was asked whether it answers at the start of this request (lib/replicas):
+        # one that failed since is not waited for again.
+        primary = connection.alias == DEFAULT_DB_ALIAS
+        if not primary or connection.in_atomic_block or connection.is_usable():
+            raise
+        connection.close()  # as Django's health check closes a connection found unusable
+    return _checked_rows(connection, sql, params)
+
+
+def _checked_rows(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The statement's rows; a statement that ran is the request's check of the connection."""
+    with _server_binding_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        found = list(cursor.fetchall())
+    connection.health_check_done = True  # type: ignore[attr-defined]
+    return found
 
 
 def _server_binding_cursor(connection: BaseDatabaseWrapper) -> Any:
