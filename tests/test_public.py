@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from claimtracker.claims import services
 from claimtracker.claims.models import Actor, Claim, Source, Status
+from claimtracker.claims.queries import claims as claim_queries
 from claimtracker.claims.views import public
 from tests import schema_org
 from tests.conftest import client_for
@@ -342,6 +343,33 @@ def test_an_unchanged_page_is_served_without_rendering(sent: Claim, editor: User
     kim.name = "Kim Jong Gyu"
     services.save_actor(kim, by=editor)
     assert "Kim Jong Gyu" in client.get(sent.get_public_url()).content.decode()
+
+
+def test_a_kept_page_is_answered_as_it_was_drawn(sent: Claim, viewer: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    """publiccache.PublicPageMiddleware answers before the session, CSRF and
+    security-header middleware run: the headers they set are kept with the page."""
+    drawn, logged_in = Client().get(sent.get_public_url()), client_for(viewer)
+    with CaptureQueriesContext(connection) as captured:
+        kept = logged_in.get(sent.get_public_url())
+    assert len(captured) == 1, "the versions only: no session, no user"
+    assert kept.content == drawn.content
+    for header in ("Content-Type", "Content-Length", "ETag", "Cache-Control", "Content-Security-Policy"):
+        assert kept[header] == drawn[header], header
+    assert kept["X-Frame-Options"] == "DENY" and kept["X-Content-Type-Options"] == "nosniff"
+    assert not kept.cookies and "Cookie" not in kept.get("Vary", "")
+    monkeypatch.setattr(claim_queries, "TIMELINE_PAGE_SIZE", 2)
+    latest, first = (Client().get(sent.get_public_url(), {"events": events}) for events in ("", "1"))
+    assert latest.content != first.content, "each page of the timeline kept apart"
+    assert latest.content == Client().get(sent.get_public_url()).content
+
+
+def test_without_the_page_cache_the_page_is_drawn_each_time(sent: Claim, settings: object) -> None:
+    settings.PAGE_CACHE_SECONDS = 0  # type: ignore[attr-defined]
+    client = Client()
+    first = client.get(sent.get_public_url())
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(sent.get_public_url())
+    assert len(captured) > 1 and again.content == first.content
 
 
 def test_a_write_elsewhere_does_not_render_the_page_again(sent: Claim, editor: User, reviewer: User) -> None:

@@ -142,6 +142,29 @@ def test_reads_inside_the_desk_and_every_write_go_to_the_primary(stack: Stack) -
             replica.execute("SELECT pg_wal_replay_resume()")
 
 
+def test_a_published_page_is_read_from_the_replica_alone(stack: Stack) -> None:
+    """Its kept page is looked up (claims.publiccache, before the URL is resolved)
+    and drawn from the replica's data: with the primary refusing the app's
+    connections, readers are still answered."""
+    pk, _ = _a_published_claim(stack)
+    public = f"{stack.base}/public/claims/{pk}/"
+    reader = Browser()
+    assert reader.get(public)[0] == 200
+    admin = psycopg.connect(f"postgresql://postgres@127.0.0.1:{stack.pair.primary_port}/postgres", autocommit=True)
+    with stack.replica() as replica, admin:
+        replica.execute("SELECT pg_wal_replay_pause()")  # the replica keeps taking connections
+        try:
+            admin.execute("ALTER DATABASE claimtracker WITH ALLOW_CONNECTIONS false")
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'claimtracker'")
+            for _ in range(6):  # each of the server's workers, whether it kept the page or not
+                status, body = reader.get(public)
+                assert status == 200, body[:300]
+            assert reader.get(f"{stack.base}/healthz")[0] == 503, "the app cannot reach the primary"
+        finally:
+            admin.execute("ALTER DATABASE claimtracker WITH ALLOW_CONNECTIONS true")
+            replica.execute("SELECT pg_wal_replay_resume()")
+
+
 def test_a_replica_that_is_down_is_passed_over(stack: Stack) -> None:
     pk, _ = _a_published_claim(stack)
     stack.pair.stop_replica()

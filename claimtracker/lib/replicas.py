@@ -15,11 +15,12 @@ replayed it. A replica that does not answer is left alone for
 REPLICA_RETRY_SECONDS and the request is read from the primary instead.
 """
 
+import contextlib
 import contextvars
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -82,14 +83,31 @@ def _answering(alias: str) -> bool:
 
 
 def _replica_for(request: HttpRequest) -> str | None:
-    if request.method not in ("GET", "HEAD") or PIN_COOKIE in request.COOKIES:
-        return None
     match = request.resolver_match
     if match is None or not (set(match.namespaces) & REPLICA_NAMESPACES or match.url_name in REPLICA_VIEWS):
+        return None
+    return _answering_replica(request)
+
+
+def _answering_replica(request: HttpRequest) -> str | None:
+    """A replica that answers, for a read a replica may serve, unless the browser has just written."""
+    if request.method not in ("GET", "HEAD") or PIN_COOKIE in request.COOKIES:
         return None
     aliases = replica_aliases()
     random.shuffle(aliases)
     return next((alias for alias in aliases if _answering(alias)), None)
+
+
+@contextlib.contextmanager
+def reading_for(request: HttpRequest) -> Iterator[None]:
+    """Reads of the app's data in the block go to a replica, as they would in the
+    view of a request that may read from one: for a middleware answering a
+    public page before its URL is resolved (claims.publiccache)."""
+    token = _reading_from.set(_answering_replica(request) if replica_aliases() else None)
+    try:
+        yield
+    finally:
+        _reading_from.reset(token)
 
 
 class ReplicaMiddleware:

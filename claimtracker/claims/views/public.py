@@ -14,27 +14,23 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sites.requests import RequestSite
-from django.core.cache import caches
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+from django.utils.cache import set_response_etag
 from django.utils.http import quote_etag
 from django.views.decorators.http import require_safe
 
-from claimtracker.claims import pagecache, queries, search, versions
+from claimtracker.claims import publiccache, queries, search
 from claimtracker.claims import summary as claim_summary
 from claimtracker.claims.models import Attribution, Claim, ReviewState, StatusChange
-from claimtracker.claims.views.common import digest
 from claimtracker.exports import jsonld
 from claimtracker.lib import keyset
 from claimtracker.lib.keyset import Key
 
 PAGE_SIZE = 25
-STORED_SECONDS = 24 * 3600  # a rendered claim page, kept under its data's versions
 KEYS = [Key("published_at", descending=True, kind=datetime.datetime), Key("id", descending=True)]
 
 
@@ -63,28 +59,18 @@ def public_list(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_safe
 def public_claim(request: HttpRequest, pk: int) -> HttpResponse:
-    """A published claim's page, kept under the data versions of what it shows
-    (claims.versions: the claim, the claims it links to, the vocabulary), read
-    in one small query: rendered again only when one of them changed, through
-    Django or not, on this server or another."""
-    number = request.GET.get("events", "")
-    number = number if number.isdigit() and len(number) <= 6 else ""
-    asked = (pk, number, request.build_absolute_uri("/"), timezone.localdate(), _organization())
-    cache = caches[pagecache.CACHE_ALIAS]
-    key = None
-    if settings.PAGE_CACHE_SECONDS > 0:
-        key = "public-claim:" + digest((versions.read(*pagecache.claim(request, pk))[0], asked))
-        if (stored := cache.get(key)) is not None:
-            return _public(request, HttpResponse(stored[1]), stored[0])
+    """A published claim's page. Kept under the data versions of what it shows
+    and served again by ``publiccache.PublicPageMiddleware`` until one of them
+    changes, through Django or not, on this server or another."""
+    page_key = publiccache.key(request, pk) if settings.PAGE_CACHE_SECONDS > 0 else None
     if not published().filter(pk=pk).exists():
         raise Http404("No published claim with that number.")
+    context = _claim_context(request, pk, publiccache.events_asked(request)) | _organization()
     # Kept as bytes: encoded once, not on every serve.
-    body = render_to_string("public/claim.html", _claim_context(request, pk, number) | _organization()).encode()
-    stored = (quote_etag(hashlib.md5(body, usedforsecurity=False).hexdigest()), body)
-    if key is not None:
-        cache.set(key, stored, STORED_SECONDS)
-    etag, body = stored
-    return _public(request, HttpResponse(body), etag)
+    body = render_to_string("public/claim.html", context).encode()
+    etag = quote_etag(hashlib.md5(body, usedforsecurity=False).hexdigest())
+    response = publiccache.shared(request, HttpResponse(body), etag)
+    return publiccache.keep_as(response, page_key) if page_key else response
 
 
 def _claim_context(request: HttpRequest, pk: int, number: str) -> dict[str, Any]:
@@ -126,15 +112,7 @@ def _respond(request: HttpRequest, template: str, context: dict[str, Any], statu
     if status != 200:
         return response
     set_response_etag(response)
-    return _public(request, response, response["ETag"])
-
-
-def _public(request: HttpRequest, response: HttpResponse, etag: str) -> HttpResponse:
-    """Shared caches may keep it PUBLIC_CACHE_SECONDS; its ETag is its content's, so
-    a browser or CDN asking again with If-None-Match gets 304 while it is unchanged."""
-    response["ETag"] = etag
-    patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
-    return get_conditional_response(request, etag=etag, response=response) or response
+    return publiccache.shared(request, response, response["ETag"])
 
 
 class PublishedClaims(Sitemap[Claim]):
@@ -176,4 +154,4 @@ def public_sitemap(request: HttpRequest) -> HttpResponse:
         raise Http404("No such page of the sitemap.") from None
     response = HttpResponse(render_to_string("sitemap.xml", {"urlset": urls}), content_type="application/xml")
     set_response_etag(response)
-    return _public(request, response, response["ETag"])
+    return publiccache.shared(request, response, response["ETag"])
