@@ -99,7 +99,8 @@ def env_caches(url: str, release: str = "") -> dict[str, dict[str, object]]:
     redis: dict[str, object] = {"BACKEND": "claimtracker.lib.rediscache.RedisCache", "LOCATION": url}
     return {
         "default": redis | {"KEY_PREFIX": f"ct-{release}"},
-        "pages": redis | {"KEY_PREFIX": f"ct-pages-{release}"},
+        # Keys that name the versions their page was drawn from: a process may keep copies (lib/rediscache.py).
+        "pages": redis | {"BACKEND": "claimtracker.lib.rediscache.KeptPagesCache", "KEY_PREFIX": f"ct-pages-{release}"},
         # Sessions outlive releases: a logout on a new release must end the session on an old one too.
         "sessions": redis | {"KEY_PREFIX": "ct-sessions"},
     }
