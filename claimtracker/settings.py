@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # An answer to HEAD goes without its body (lib/head.py).
+    "claimtracker.lib.head.HeadMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A published claim's kept page, answered before the session is read (claims/publiccache.py).
