@@ -4,8 +4,8 @@ Django leaves HEAD to the server: views answer it as GET, body included, and
 gunicorn drops the body, logging a warning for each such answer (monitors,
 link checkers and CDNs send HEAD all day). ``HeadMiddleware``, first in the
 list, empties the body of a HEAD answer and keeps the headers a GET would
-have, Content-Length included. A streamed answer (an export) is left to the
-server.
+have, Content-Length included. A streamed answer is left to the server (the
+exports, which stream, answer HEAD 405: they take GET only).
 """
 
 from collections.abc import Callable
