@@ -141,3 +141,20 @@ def flushable_db(transactional_db: None) -> Iterator[None]:
         with connection.schema_editor() as editor:
             for triggers in trigger_sets:
                 triggers.drop_triggers(None, editor)
+
+
+@pytest.fixture
+def connection_kept() -> Iterator[None]:
+    """For requests made through Django's WSGI handler rather than its test client:
+    the request's signals would close the test's database connection, and with it
+    its open transaction; kept open, as the test client does."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)

@@ -9,15 +9,12 @@ quick; the detail operations are also asked for every demo id, since ids drawn
 at random seldom name a row that exists."""
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from django.contrib.auth.models import User
-from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
@@ -55,19 +52,14 @@ schema.app = get_wsgi_application()
 
 
 @pytest.fixture
-def callers(demo: None, editor: User, settings: Any) -> Iterator[list[dict[str, str]]]:
-    """Anonymous, and an editor's key; the demo's claims, and one not yet assessed (no status, no sides)."""
+def callers(demo: None, editor: User, settings: Any, connection_kept: None) -> list[dict[str, str]]:
+    """Anonymous, and an editor's key; the demo's claims, and one not yet assessed
+    (no status, no sides). Schemathesis calls the WSGI handler: the test's open
+    transaction outlives each request (connection_kept)."""
     services.create_claim(text="An unassessed claim", by=editor)
     settings.ALLOWED_HOSTS = ["localhost"]  # schemathesis's WSGI client's host
     settings.API_RATE_LIMIT = settings.API_ANONYMOUS_RATE_LIMIT = "100000/minute"
-    # As Django's test client does: the test's open transaction outlives each request.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield [{}, {"Authorization": f"Bearer {ApiKey.make(editor)[1]}"}]
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
+    return [{}, {"Authorization": f"Bearer {ApiKey.make(editor)[1]}"}]
 
 
 def test_the_schema_is_the_one_served(db: None) -> None:

@@ -3,27 +3,14 @@ WSGI server gets it: gunicorn warns of, and drops, a body it is handed for HEAD.
 
 import io
 import sys
-from collections.abc import Iterator
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.urls import reverse
 
 from claimtracker.claims.models import Claim
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def connection_kept() -> Iterator[None]:
-    """The request's signals close the test's database connection: kept open, as Django's test client does."""
-    for signal in (request_started, request_finished):
-        signal.disconnect(close_old_connections)
-    yield
-    for signal in (request_started, request_finished):
-        signal.connect(close_old_connections)
 
 
 def _wsgi(method: str, path: str) -> tuple[str, dict[str, str], bytes]:
