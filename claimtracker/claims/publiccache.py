@@ -79,12 +79,13 @@ class PublicPageMiddleware:
         with replicas.reading_for(request):
             stored = cache.get(key(request, pk))
         if stored is not None:
-            etag, body, headers = stored
-            return _answer(request, body, etag, headers)
+            body, headers = stored
+            kept = HttpResponse(body, headers=headers)  # its ETag and Cache-Control among them
+            return get_conditional_response(request, etag=kept["ETag"], response=kept) or kept
         response = self.get_response(request)
         page_key = getattr(response, _KEY, None)
         if page_key is not None and response.status_code == 200 and not response.cookies:
-            cache.set(page_key, (response["ETag"], response.content, list(response.items())), KEPT_SECONDS)
+            cache.set(page_key, (response.content, list(response.items())), KEPT_SECONDS)
         return response
 
     def _claim_asked(self, request: HttpRequest) -> int | None:
@@ -101,10 +102,3 @@ def shared(request: HttpRequest, response: HttpResponse, etag: str) -> HttpRespo
     response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
     return get_conditional_response(request, etag=etag, response=response) or response
-
-
-def _answer(request: HttpRequest, body: bytes, etag: str, headers: list[tuple[str, str]]) -> HttpResponse:
-    response = HttpResponse(body)
-    for name, value in headers:
-        response[name] = value
-    return shared(request, response, etag)

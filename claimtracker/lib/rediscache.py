@@ -50,7 +50,9 @@ class KeptPagesCache(RedisCache):
     user, the day and the address with them: claims.pagecache, claims.publiccache),
     so what one key holds never needs replacing: a write makes new keys, it does
     not change what old ones hold. A copy kept here is therefore as good as
-    Redis's until it expires, and a worker serving a page it served before spares
+    Redis's, and a copy may outlive Redis's entry (one read from Redis is kept
+    for the alias's default timeout, its remaining time there unknown here);
+    the times only bound memory. A worker serving a page it served before spares
     Redis's round trip and the page's unpickling (30-600 KB). Not for an alias
     whose keys are overwritten with new content: another server's write would not
     reach this process's copy.
