@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A published claim's kept page, answered before the session is read (claims/publiccache.py).
     "claimtracker.claims.publiccache.PublicPageMiddleware",
+    # A desk page's stored copy, answered once the session, CSRF secret and user are known (claims/pagecache.py).
+    "claimtracker.claims.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -252,16 +252,26 @@ def test_a_write_to_one_claim_leaves_the_other_claims_pages_stored(demo: None, e
     assert all(get(client, page)[1] > 4 for page in lists)
 
 
-def test_a_new_stance_drops_its_actors_page_and_no_other(claim: Claim, editor: User, viewer: User) -> None:
+def test_a_new_stance_drops_its_actors_page_and_no_other_once_approved(
+    claim: Claim, editor: User, reviewer: User, viewer: User
+) -> None:
+    """An actor's page shows its approved stances alone: a stance in review, and
+    edits to it, leave the page stored; its approval drops it."""
     sullivan = Actor.objects.get(name="Jake Sullivan")
     unrelated = Actor.objects.exclude(pk=sullivan.pk).exclude(attributions__claim=claim).first()
     assert unrelated is not None
     client = client_for(viewer)
-    for actor in (sullivan, unrelated):
-        get(client, reverse("claims:actor_detail", args=[actor.pk]))
-    Attribution.objects.filter(pk=_pending_attribution(claim, by=editor).pk).update(quote="Seen on the actor's page")
+    get(client, reverse("claims:actor_detail", args=[unrelated.pk]))
+    stances = client.get(reverse("claims:actor_detail", args=[sullivan.pk])).context["page"].paginator.count
+    pending = _pending_attribution(claim, by=editor)
+    Attribution.objects.filter(pk=pending.pk).update(quote="Seen on the actor's page")
+    assert get(client, reverse("claims:actor_detail", args=[sullivan.pk]))[1] == session_query() + 2
+    Attribution.objects.filter(pk=pending.pk).update(
+        review_state="approved", reviewed_by=reviewer, reviewed_at=timezone.now()
+    )
     assert get(client, reverse("claims:actor_detail", args=[unrelated.pk]))[1] == session_query() + 2
-    assert get(client, reverse("claims:actor_detail", args=[sullivan.pk]))[1] > 3
+    drawn = client.get(reverse("claims:actor_detail", args=[sullivan.pk]))
+    assert drawn.context is not None and drawn.context["page"].paginator.count == stances + 1
 
 
 def test_renaming_an_actor_drops_the_pages_of_the_claims_it_took_a_side_on(claim: Claim, viewer: User) -> None:
@@ -489,9 +499,9 @@ def test_the_header_counts_are_read_with_the_versions_for_the_roles_held_now(
     page, _ = get(client, reverse("claims:list"))
     assert "<!--nav:mine-->" in page and "<!--nav:review-->" not in page
     rows = pagecache.queries.nav_count_rows(editor)
-    assert versions.read([], also=rows)[2] == {"review": -1, "mine": 0}
+    assert pagecache.queries.nav_counts_read(versions.read([], also=rows)[2]) == {"review": -1, "mine": 0}
     editor.groups.add(Group.objects.get(name=REVIEWER))
-    assert versions.read([], also=rows)[2] == {"review": 1, "mine": 0}
+    assert pagecache.queries.nav_counts_read(versions.read([], also=rows)[2]) == {"review": 1, "mine": 0}
     page, _ = get(client, reverse("claims:list"))  # drawn again: a role changed
     assert 'aria-label="1 pending"' in page
     Attribution.objects.filter(claim=claim, quote="Waiting").update(
@@ -685,3 +695,58 @@ def test_the_versions_and_the_users_statements_are_the_requests_check_of_the_con
     connection.health_check_done = False
     User.objects.get(pk=viewer.pk)  # the ORM's statements, as Django runs them
     assert checks == [True]
+
+
+def test_a_stored_page_is_answered_before_the_views_middleware_with_the_headers_it_was_drawn_with(
+    claim: Claim, reviewer: User
+) -> None:
+    """PageCacheMiddleware answers once it knows the session, the CSRF secret and the
+    user: no URL is dispatched to a view, and the answer carries the headers the
+    whole stack gave the drawn page, with its own length."""
+    client = client_for(reviewer)
+    drawn = client.get(url_of(claim))
+    served = client.get(url_of(claim))
+    assert drawn.wsgi_request.resolver_match is not None
+    assert served.wsgi_request.resolver_match is None  # answered before the handler resolved a view
+    assert not hasattr(served.wsgi_request, "_messages")  # nor did the message middleware run
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Cache-Control", "Vary", "Content-Type"):
+        assert served[header] == drawn[header], header
+    assert "no-store" in served["Cache-Control"] and "Cookie" in served["Vary"]
+    assert int(served["Content-Length"]) == len(served.content)
+    assert not served.cookies  # the CSRF cookie Django renews with a drawn form is not kept
+
+
+def test_a_session_ended_elsewhere_gets_no_stored_page(claim: Claim, editor: User, viewer: User) -> None:
+    """Django's own checks of the session run before a stored page: a password or
+    an account changed outside Django ends the session at once."""
+    from django.contrib.auth.hashers import make_password
+
+    for user, change in ((editor, {"password": make_password("a new one")}), (viewer, {"is_active": False})):
+        client = client_for(user)
+        get(client, url_of(claim))
+        assert client.get(url_of(claim)).status_code == 200
+        User.objects.filter(pk=user.pk).update(**change)
+        response = client.get(url_of(claim))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_the_review_queue_is_counted_again_only_once_something_is_written(
+    claim: Claim, reviewer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The header's count of work in review is asked of the database only where the
+    version of everything moved since this process counted it; here the count
+    kept is set by hand, so a page that shows it did not count."""
+    from claimtracker.claims.queries import review
+
+    client = client_for(reviewer)
+    page, _ = get(client, reverse("claims:list"))
+    assert ' pending"' not in page  # none waits
+    everything = DataVersion.objects.get(scope=versions.EVERYTHING).value
+    monkeypatch.setattr(review, "_queue_counted", (everything, 41))
+    page, _ = get(client, reverse("claims:list"))
+    assert 'aria-label="41 pending"' in page  # as kept: not counted
+    _pending_attribution(claim, by=reviewer)
+    page, _ = get(client, reverse("claims:list"))
+    assert 'aria-label="1 pending"' in page  # counted again after the write
+    # A count read inside a transaction (this test's) is not kept: it may be rolled back.
+    assert review._queue_counted == (everything, 41)

@@ -3,9 +3,10 @@ versions of what each page shows (claims.versions).
 
 A page costs 12-46 ms of CPU to render and the same reader asks for the same
 pages again and again between writes (the list, the claim they are working on,
-the queue). ``@cached_page`` keeps the view's response in the ``pages`` cache
-(settings.CACHES: per process, or shared by every worker and server through
-CACHE_URL) under a key of:
+the queue). ``@cached_page`` marks a view whose page ``PageCacheMiddleware``
+keeps in the ``pages`` cache (settings.CACHES: per process, or shared by every
+worker and server through CACHE_URL), and answers from there before the rest
+of the middleware and the view run, under a key of:
 
 - who asks: the user, and the browser's CSRF secret, so that the CSRF tokens in
   the stored page stay valid for the browser it is served to;
@@ -21,13 +22,13 @@ CACHE_URL) under a key of:
 The versions are read in one query before the page, with the user's role and
 the header's counts: a role taken away, by whatever means, takes the page
 away at once (and a page drawn anew uses the counts read, request.nav_counts).
-A page is
-never served from before a write the reader could see: a write commits its
+A page is never served from before a write the reader could see: a write commits its
 bumps with it, and a page rendered from newer data than its key merely goes
 unused.
 
 What is not cached: anything but a 200 answer to GET, an answer that sets a
-cookie, a request with no CSRF cookie yet or with messages waiting to be shown.
+cookie (but the CSRF cookie Django sends again to renew it), a request with no
+session or CSRF cookie yet or with messages waiting to be shown.
 One-time form tokens (``SubmissionMixin``) are minted afresh on every serve,
 so two tabs opened from one stored page never share a token, and so are the
 header's counts (work waiting for review, one's entries sent back), which
@@ -49,13 +50,17 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.contrib.messages import get_messages
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.storage import default_storage
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import caches
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
-from django.utils.http import parse_etags, quote_etag
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import quote_etag
 
 from claimtracker.accounts.roles import holding_sql
 from claimtracker.claims import queries, versions
@@ -67,6 +72,8 @@ CACHE_ALIAS = "pages"
 _FRESH = re.compile(rb'name="submission" value="[0-9a-f-]{36}"|<!--nav:(review|mine)-->.*?<!--/nav-->', re.S)
 _TOKEN = "submission"
 _NAV_WHAT = {"review": "pending", "mine": "rejected"}
+# Set on a request whose page is to be kept, then on its response to the page cut for keeping.
+_KEEPING = "page_kept"
 
 View = Callable[..., HttpResponse]
 # What a page is drawn from, given the view's arguments: counters, and a claim whose links count too.
@@ -102,16 +109,18 @@ def _key(
 ) -> tuple[str | None, bool, dict[str, int]]:
     """The stored page's key, whether the user holds ``perm`` now and the header's
     counts as they are now (asked in the same query as the versions); no key for
-    what is not kept."""
-    if settings.PAGE_CACHE_SECONDS <= 0 or request.method != "GET" or not request.user.is_authenticated:
+    what is not kept. Asks the session, the CSRF secret and the user as
+    ``PageCacheMiddleware`` set them up."""
+    if not request.user.is_authenticated:
         return None, False, {}
     csrf_secret = request.META.get("CSRF_COOKIE")
-    if not csrf_secret or len(get_messages(request)):
+    if not csrf_secret or request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or len(default_storage(request)):
         return None, False, {}
     scopes, linked_to = depends(request, **kwargs)
     current, held, counts = versions.read(
         scopes, linked_to, holding_sql(request.user, perm), also=queries.nav_count_rows(request.user)
     )
+    counts = queries.nav_counts_read(counts)
     request.nav_counts = counts  # type: ignore[attr-defined]  # for the header of a page drawn now
     htmx = sorted((name, value) for name, value in request.META.items() if name.startswith("HTTP_HX_"))
     page = request.build_absolute_uri()  # the JSON-LD names the page's own address
@@ -159,47 +168,114 @@ def _nav_count(which: str, count: int) -> bytes:
 
 
 def cached_page(perm: str, depends: Depends = everything) -> Callable[[View], View]:
-    """Serve the view's answer from the page cache while what it ``depends`` on
-    is unchanged, to a user who holds ``perm`` now (accounts.roles.VIEW, EDIT,
-    REVIEW). The role is asked before any stored page is served, in the query
-    that reads the versions: a role taken away, by whatever means (the admin,
-    SQL outside Django), takes the page away at once. Otherwise the view
-    answers, and refuses, itself."""
+    """Marks a view whose page ``PageCacheMiddleware`` keeps while what it
+    ``depends`` on is unchanged, for a user who holds ``perm`` now
+    (accounts.roles.VIEW, EDIT, REVIEW). The role is asked before any stored
+    page is served, in the query that reads the versions: a role taken away, by
+    whatever means (the admin, SQL outside Django), takes the page away at once.
+    Otherwise the view answers, and refuses, itself."""
 
     def decorate(view: View) -> View:
-        return _cached(view, perm, depends)
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            if getattr(request, _KEEPING, False) and response.status_code == 200 and not response.streaming:
+                _made_keepable(request, response)
+            return response
+
+        wrapper.kept_page = (perm, depends)  # type: ignore[attr-defined]
+        return wrapper
 
     return decorate
 
 
-def _cached(view: View, perm: str, depends: Depends) -> View:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+def _made_keepable(request: HttpRequest, response: HttpResponse) -> None:
+    """Cuts the page the view drew for the middleware to keep, and gives it an
+    ETag where every serve is the same (no one-time token, no header count); a
+    browser keeps and revalidates an htmx fragment with one (accounts.middleware
+    makes whole pages no-store)."""
+    pieces = _pieces(response.content)
+    setattr(response, _KEEPING, pieces)
+    if len(pieces) == 1:
+        response["ETag"] = quote_etag(hashlib.md5(response.content, usedforsecurity=False).hexdigest())
+        if request.htmx:  # type: ignore[attr-defined]
+            patch_cache_control(response, private=True, no_cache=True)
+
+
+class PageCacheMiddleware:
+    """Answers a GET of a desk page from its stored copy before the rest of the
+    middleware runs, or keeps the page its view drew.
+
+    A stored page needs to know who asks and their CSRF secret: this runs the
+    request side of Django's session, CSRF and authentication middleware (the
+    very classes, so the session is checked against the user's password and the
+    user's ``is_active`` as on any request), then the versions' query. Where any
+    of them says no (no session, no CSRF cookie yet, messages waiting, the role
+    not held) the request goes on through the whole stack as any other. A stored
+    page is answered with the headers the whole stack answered it with when it
+    was drawn (Vary, Cache-Control, the content security policy), and its
+    length counted again: the header's counts change it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.knowing_who_asks = [
+            middleware(get_response).process_request
+            for middleware in (SessionMiddleware, CsrfViewMiddleware, AuthenticationMiddleware)
+        ]
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        page = _kept_page_asked(request)
+        if page is None:
+            return self.get_response(request)
+        (perm, depends), kwargs = page
+        for process_request in self.knowing_who_asks:
+            process_request(request)
         key, held, counts = _key(request, perm, depends, kwargs)
-        if key is None:
-            return view(request, *args, **kwargs)
+        if key is None or not held:
+            return self.get_response(request)
         cache = caches[CACHE_ALIAS]
-        stored = cache.get(key) if held else None
+        stored = cache.get(key)
         if stored is not None:
             pieces, headers = stored
-            response = HttpResponse(_serve(pieces, request, counts), headers=headers)
-        else:
-            response = view(request, *args, **kwargs)
-            if response.status_code != 200 or response.streaming or response.cookies:
-                return response
-            pieces = _pieces(response.content)
-            # No ETag where the served copy differs from the stored one (fresh tokens or header counts).
-            if len(pieces) == 1:
-                response["ETag"] = quote_etag(hashlib.md5(response.content, usedforsecurity=False).hexdigest())
-            cache.set(key, (pieces, dict(response.headers)), settings.PAGE_CACHE_SECONDS)
-        if response.has_header("ETag") and request.htmx:  # type: ignore[attr-defined]
-            patch_cache_control(response, private=True, no_cache=True)
-        if response.has_header("ETag") and response["ETag"] in parse_etags(request.headers.get("If-None-Match", "")):
-            unchanged = HttpResponseNotModified()
-            for name in ("ETag", "Vary", "Cache-Control"):
-                if response.has_header(name):
-                    unchanged[name] = response[name]
-            return unchanged
-        return response
+            body = _serve(pieces, request, counts)
+            response = HttpResponse(body, headers=headers)
+            response["Content-Length"] = len(body)
+            return _unless_unchanged(request, response)
+        setattr(request, _KEEPING, True)
+        response = self.get_response(request)
+        pieces = getattr(response, _KEEPING, None)
+        if pieces is not None and response.status_code == 200 and not _sets_cookies(request, response):
+            headers = {name: value for name, value in response.items() if name != "Content-Length"}
+            cache.set(key, (pieces, headers), settings.PAGE_CACHE_SECONDS)
+        return _unless_unchanged(request, response)
 
-    return wrapper
+
+def _sets_cookies(request: HttpRequest, response: HttpResponse) -> bool:
+    """Whether the answer sets a cookie other than the CSRF cookie the browser
+    already holds (Django sends it again with every page that has a form, to
+    renew its expiry; a stored page goes without)."""
+    renewed = (settings.CSRF_COOKIE_NAME, request.META.get("CSRF_COOKIE"))
+    return any((name, morsel.value) != renewed for name, morsel in response.cookies.items())
+
+
+def _unless_unchanged(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """304 Not Modified where the request names the page's ETag (a page served
+    the same every time has one)."""
+    if not response.has_header("ETag"):
+        return response
+    return get_conditional_response(request, etag=response["ETag"], response=response) or response
+
+
+def _kept_page_asked(request: HttpRequest) -> tuple[tuple[str, Depends], dict[str, Any]] | None:
+    """The page cache's terms of the view a GET with a session asks for, and the
+    view's arguments; None for any other request."""
+    if settings.PAGE_CACHE_SECONDS <= 0 or request.method != "GET":
+        return None
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return None
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+    kept = getattr(match.func, "kept_page", None)
+    return (kept, match.kwargs) if kept is not None else None

@@ -8,8 +8,9 @@ PostgreSQL and on SQLite (``install``, run after every ``migrate``):
 - ``c:<id>``, a claim: its row, attributions, status changes and their
   evidence, links to other claims, topics, and the names of the actors and
   sources it quotes;
-- ``a:<id>``, an actor: its row, aliases, parent and children, the attributions
-  it made or relayed, and the claims it took a side on;
+- ``a:<id>``, an actor: its row, aliases, parent and children, the approved
+  attributions it made or relayed (its page shows no work in review), and the
+  claims it took a side on;
 - ``s:<id>``, a source: its row, publisher, the attributions quoting it;
 - ``*vocab``: the statuses and topics every page names; ``*people``: the
   users, groups and permissions (the names pages show; roles themselves are
@@ -55,16 +56,23 @@ VOCABULARY = "*vocab"
 PEOPLE = "*people"
 
 
+def _where(when: str, row: str) -> str:
+    return f" WHERE {when.format(row=row)}" if when else ""
+
+
 @dataclass(frozen=True)
 class Direct:
-    """The scope ``prefix`` + a column of the changed row."""
+    """The scope ``prefix`` + a column of the changed row (of those that meet
+    ``when``, a condition on the row written with ``{row}``, if given)."""
 
     prefix: str
     column: str
+    when: str = ""
 
     def select(self, row: str, rows: str | None) -> str:
         expression = f"'{self.prefix}' || {row}.{self.column}"
-        return f"SELECT {expression} FROM {rows} {row}" if rows else f"SELECT {expression}"
+        from_rows = f" FROM {rows} {row}" if rows else ""
+        return f"SELECT {expression}{from_rows}{_where(self.when, row)}"
 
 
 @dataclass(frozen=True)
@@ -77,9 +85,11 @@ class Related:
     table: str
     key: str
     by: str = "id"
+    when: str = ""
 
     def select(self, row: str, rows: str | None) -> str:
-        among = f"SELECT {row}.{self.by} FROM {rows} {row}" if rows else f"{row}.{self.by}"
+        from_rows = f" FROM {rows} {row}" if rows else ""
+        among = f"SELECT {row}.{self.by}{from_rows}{_where(self.when, row)}"
         return f"SELECT '{self.prefix}' || x.{self.column} FROM {self.table} x WHERE x.{self.key} IN ({among})"
 
 
@@ -92,14 +102,15 @@ class Flag:
     when: str = ""
 
     def select(self, row: str, rows: str | None) -> str:
-        where = f" WHERE {self.when.format(row=row)}" if self.when else ""
-        return f"SELECT '{self.scope}' FROM {rows} {row}{where}" if rows else f"SELECT '{self.scope}'{where}"
+        from_rows = f" FROM {rows} {row}" if rows else ""
+        return f"SELECT '{self.scope}'{from_rows}{_where(self.when, row)}"
 
 
 Scope = Direct | Related | Flag
 
 _ATTRIBUTIONS = "claims_attribution"
-_APPROVED = Flag(LISTED, "{row}.review_state = 'approved'")
+_IF_APPROVED = "{row}.review_state = 'approved'"
+_APPROVED = Flag(LISTED, _IF_APPROVED)
 _ALWAYS = Flag(LISTED)
 # Each claim with the publishers of the sources its attributions cite.
 _CITED_PUBLISHERS = (
@@ -118,12 +129,13 @@ TRACKED: dict[str, list[Scope]] = {
     ],
     _ATTRIBUTIONS: [
         Direct("c:", "claim_id"),
-        Direct("a:", "actor_id"),
-        Direct("a:", "via_id"),
+        # An actor's page shows its approved stances alone: work in review leaves it.
+        Direct("a:", "actor_id", _IF_APPROVED),
+        Direct("a:", "via_id", _IF_APPROVED),
         Direct("s:", "source_id"),
-        # A correction takes the entry it corrects out of what its actor and source stand by.
-        Related("a:", "actor_id", _ATTRIBUTIONS, "id", by="corrects_id"),
-        Related("a:", "via_id", _ATTRIBUTIONS, "id", by="corrects_id"),
+        # An approved correction takes the entry it corrects out of what its actor and source stand by.
+        Related("a:", "actor_id", _ATTRIBUTIONS, "id", by="corrects_id", when=_IF_APPROVED),
+        Related("a:", "via_id", _ATTRIBUTIONS, "id", by="corrects_id", when=_IF_APPROVED),
         Related("s:", "source_id", _ATTRIBUTIONS, "id", by="corrects_id"),
         _APPROVED,
     ],

@@ -23,11 +23,13 @@ from claimtracker.accounts.roles import EDIT, REVIEW, holding_sql
 from claimtracker.claims.models import (
     Attribution,
     Claim,
+    DataVersion,
     Evidence,
     ReviewState,
     StatusChange,
 )
 from claimtracker.claims.queries.common import _ATTRIBUTION, _CHANGE, Event, _has_text, entry_keys, ids_by_kind
+from claimtracker.claims.versions import EVERYTHING
 from claimtracker.lib.prepared import literal
 
 # --- Review queue -----------------------------------------------------------------------------
@@ -164,12 +166,46 @@ def nav_count_rows(user: User) -> list[tuple[str, str, list[Any]]]:
     """The header's counts as rows to ask inside another statement (claims.versions.read):
     the review queue's length ("review") where the user holds the reviewer's
     permission now, their entries sent back ("mine") where they hold the editor's,
-    else -1; as base.html shows them."""
-    rows = []
-    for name, perm, (count, params) in (("review", REVIEW, _pending_sql()), ("mine", EDIT, _rejected_sql(user))):
+    else -1; as base.html shows them. Read them with ``nav_counts_read``.
+
+    The queue's length is counted only when the data has changed since this
+    process last counted it (the version of everything, claims.versions, read
+    with it): the count reads every entry in review, 0.3 ms of the database's
+    time on each page served, which the statement otherwise spends in
+    microseconds."""
+    counted_at, _ = _queue_counted
+    pending, pending_params = _pending_sql()
+    review = f"CASE WHEN {_EVERYTHING_VERSION} = %s THEN {_UNCHANGED} ELSE {pending} END"
+    rows: list[tuple[str, str, list[Any]]] = [("counted_at", _EVERYTHING_VERSION, [])]
+    for name, perm, (count, params) in (
+        ("review", REVIEW, (review, [counted_at, *pending_params])),
+        ("mine", EDIT, _rejected_sql(user)),
+    ):
         holds, holds_params = holding_sql(user, perm)
         rows.append((name, f"CASE WHEN {holds} THEN {count} ELSE -1 END", [*holds_params, *params]))
     return rows
+
+
+def nav_counts_read(read: dict[str, int]) -> dict[str, int]:
+    """The header's counts from the values ``nav_count_rows`` asked for, the
+    queue's length as last counted where it did not change."""
+    global _queue_counted
+    counted_at = read["counted_at"]
+    counts = {"review": read["review"], "mine": read["mine"]}
+    if counts["review"] == _UNCHANGED:
+        counts["review"] = _queue_counted[1]
+    elif counts["review"] >= 0 and not connections[router.db_for_read(DataVersion)].in_atomic_block:
+        # Only what was committed: a version seen inside a transaction that is rolled back may be
+        # reached again, after other writes, with another count.
+        _queue_counted = (counted_at, counts["review"])
+    return counts
+
+
+# The review queue's length as this process last counted it, and the version of everything it was
+# counted at (-1: never).
+_queue_counted = (-1, 0)
+_UNCHANGED = -2
+_EVERYTHING_VERSION = f"(SELECT value FROM {DataVersion._meta.db_table} WHERE scope = '{EVERYTHING}')"
 
 
 # --- My work -------------------------------------------------------------------------------------------
