@@ -50,10 +50,11 @@ def test_migrate_on_an_empty_database_prints_no_error(tmp_path: Path) -> None:
     assert "Applying claims.0013_frozen_attributions... OK" in result.stdout
 
 
-def test_indexes_added_to_the_big_tables_do_not_hold_their_writes() -> None:
-    """On PostgreSQL the partial indexes of migration 0022 are built CONCURRENTLY: a
-    plain CREATE INDEX would stop every new attribution and review decision while
-    it reads a million rows."""
+@pytest.mark.parametrize(("migration", "made", "dropped"), [("0022", 2, 0), ("0023", 2, 2)])
+def test_indexes_added_to_the_big_tables_do_not_hold_their_writes(migration: str, made: int, dropped: int) -> None:
+    """On PostgreSQL the partial indexes of migrations 0022 and 0023 are built and
+    dropped CONCURRENTLY: a plain CREATE INDEX would stop every new attribution
+    and review decision while it reads a million rows."""
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has no concurrent index build")
     settings = connection.settings_dict
@@ -61,7 +62,7 @@ def test_indexes_added_to_the_big_tables_do_not_hold_their_writes() -> None:
         f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
     )
     result = subprocess.run(
-        [sys.executable, "manage.py", "sqlmigrate", "claims", "0022"],
+        [sys.executable, "manage.py", "sqlmigrate", "claims", migration],
         cwd=ROOT,
         env=os.environ | {"DATABASE_URL": url, "DEBUG": "1"},
         capture_output=True,
@@ -69,5 +70,8 @@ def test_indexes_added_to_the_big_tables_do_not_hold_their_writes() -> None:
         timeout=120,
         check=True,
     )
-    statements = [line for line in result.stdout.splitlines() if line.startswith("CREATE INDEX")]
-    assert len(statements) == 2 and all(line.startswith("CREATE INDEX CONCURRENTLY") for line in statements)
+    lines = result.stdout.splitlines()
+    creates = [line for line in lines if line.startswith("CREATE INDEX")]
+    drops = [line for line in lines if line.startswith("DROP INDEX")]
+    assert len(creates) == made and all(line.startswith("CREATE INDEX CONCURRENTLY") for line in creates)
+    assert len(drops) == dropped and all(line.startswith("DROP INDEX CONCURRENTLY") for line in drops)

@@ -574,8 +574,8 @@ def test_one_plan_of_the_header_counts_serves_every_user_from_the_partial_indexe
         finally:
             cursor.execute("RESET plan_cache_mode; RESET enable_seqscan; DEALLOCATE header_counts")
     for index in (
-        "attribution_pending_idx",
-        "statuschange_pending_idx",
+        "attribution_pending_claim_idx",
+        "statuschange_pending_claim_idx",
         "attribution_rejected_idx",
         "statuschange_rejected_idx",
     ):
@@ -750,3 +750,30 @@ def test_the_review_queue_is_counted_again_only_once_something_is_written(
     assert 'aria-label="1 pending"' in page  # counted again after the write
     # A count read inside a transaction (this test's) is not kept: it may be rolled back.
     assert review._queue_counted == (everything, 41)
+
+
+def test_the_review_queue_is_kept_until_a_claim_on_its_page_changes(
+    demo: None, editor: User, reviewer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page of the queue is drawn from the claims on it (and the one after, which
+    says there is a next page): work sent for review on a later claim leaves it
+    stored; work on a claim it shows, or a claim that comes before them, draws it
+    anew."""
+    from claimtracker.claims.queries import review
+
+    monkeypatch.setattr(review, "REVIEW_CLAIMS", 1)
+    first, second, third, fourth = Claim.objects.order_by("pk")[:4]
+    for claim in (second, third, fourth):
+        _pending_attribution(claim, by=editor, quote=f"Waiting on {claim.pk}")
+    client = client_for(reviewer)
+    page, _ = get(client, reverse("claims:review"))
+    assert f"Waiting on {second.pk}" in page and f"Waiting on {third.pk}" not in page
+    _pending_attribution(fourth, by=editor, quote="Later")
+    page, queries = get(client, reverse("claims:review"))
+    assert queries == session_query() + 2  # stored: the claims on the page are as they were
+    _pending_attribution(third, by=editor, quote="On the next page's first claim")
+    assert get(client, reverse("claims:review"))[1] > 3  # it says whether there is a next page
+    assert get(client, reverse("claims:review"))[1] == session_query() + 2
+    _pending_attribution(first, by=editor, quote="Now first")
+    page, queries = get(client, reverse("claims:review"))
+    assert queries > 3 and "Now first" in page and f"Waiting on {second.pk}" not in page

@@ -754,8 +754,8 @@ class Attribution(Reviewable):
             ),
             # Actor page: every stance an actor took, newest first.
             models.Index(fields=["actor", "-stated_on"], name="attribution_actor_date_idx"),
-            # Review queue: pending items.
-            models.Index(fields=["review_state"], condition=Q(review_state="pending"), name="attribution_pending_idx"),
+            # Review queue: pending items, by claim (the queue's claims in order; the header's count).
+            models.Index(fields=["claim"], condition=Q(review_state="pending"), name="attribution_pending_claim_idx"),
             # The header's count of one's entries sent back, asked before every stored page.
             models.Index(fields=["created_by"], condition=Q(review_state="rejected"), name="attribution_rejected_idx"),
         ]
@@ -858,8 +858,8 @@ class StatusChange(Reviewable):
                 condition=Q(review_state="approved"),
                 name="statuschange_approved_date_idx",
             ),
-            # Review queue: pending items.
-            models.Index(fields=["review_state"], condition=Q(review_state="pending"), name="statuschange_pending_idx"),
+            # Review queue: pending items, by claim (the queue's claims in order; the header's count).
+            models.Index(fields=["claim"], condition=Q(review_state="pending"), name="statuschange_pending_claim_idx"),
             # The header's count of one's entries sent back, asked before every stored page.
             models.Index(
                 fields=["recorded_by"], condition=Q(review_state="rejected"), name="statuschange_rejected_idx"

@@ -64,6 +64,7 @@ from django.utils.http import quote_etag
 
 from claimtracker.accounts.roles import holding_sql
 from claimtracker.claims import queries, versions
+from claimtracker.lib.numbers import whole_number
 
 CACHE_ALIAS = "pages"
 
@@ -76,31 +77,39 @@ _NAV_WHAT = {"review": "pending", "mine": "rejected"}
 _KEEPING = "page_kept"
 
 View = Callable[..., HttpResponse]
-# What a page is drawn from, given the view's arguments: counters, and a claim whose links count too.
-Depends = Callable[..., tuple[list[str], int | None]]
+# What a page is drawn from, given the view's arguments: counters, and a query of claims that count too
+# (claims.versions.read).
+Drawn = tuple[list[str], tuple[str, list[Any]] | None]
+Depends = Callable[..., Drawn]
 
 
-def everything(request: HttpRequest, **kwargs: Any) -> tuple[list[str], int | None]:
-    """The review queue's and the desk's own work's: any write to the app's data."""
+def everything(request: HttpRequest, **kwargs: Any) -> Drawn:
+    """The desk's own work's: any write to the app's data."""
     return [versions.EVERYTHING], None
 
 
-def listed(request: HttpRequest, **kwargs: Any) -> tuple[list[str], int | None]:
+def queue(request: HttpRequest, **kwargs: Any) -> Drawn:
+    """A page of the review queue: the claims on it (which ones are asked in the
+    versions' query), the vocabulary and people's names."""
+    return [versions.VOCABULARY, versions.PEOPLE], queries.queue_claims(whole_number(request.GET.get("after", "")))
+
+
+def listed(request: HttpRequest, **kwargs: Any) -> Drawn:
     """A list of claims, actors or sources: what lists show (work in review only
     when the list is filtered by it)."""
     return [versions.EVERYTHING if request.GET.get("pending") else versions.LISTED, versions.PEOPLE], None
 
 
-def claim(request: HttpRequest, pk: int, **kwargs: Any) -> tuple[list[str], int | None]:
+def claim(request: HttpRequest, pk: int, **kwargs: Any) -> Drawn:
     """A claim's page, and the claims it links to."""
-    return [f"c:{pk}", versions.VOCABULARY, versions.PEOPLE], pk
+    return [f"c:{pk}", versions.VOCABULARY, versions.PEOPLE], versions.linked_claims(pk)
 
 
-def actor(request: HttpRequest, pk: int, **kwargs: Any) -> tuple[list[str], int | None]:
+def actor(request: HttpRequest, pk: int, **kwargs: Any) -> Drawn:
     return [f"a:{pk}", versions.VOCABULARY, versions.PEOPLE], None
 
 
-def source(request: HttpRequest, pk: int, **kwargs: Any) -> tuple[list[str], int | None]:
+def source(request: HttpRequest, pk: int, **kwargs: Any) -> Drawn:
     return [f"s:{pk}", versions.VOCABULARY, versions.PEOPLE], None
 
 
@@ -116,9 +125,9 @@ def _key(
     csrf_secret = request.META.get("CSRF_COOKIE")
     if not csrf_secret or request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or len(default_storage(request)):
         return None, False, {}
-    scopes, linked_to = depends(request, **kwargs)
+    scopes, claims = depends(request, **kwargs)
     current, held, counts = versions.read(
-        scopes, linked_to, holding_sql(request.user, perm), also=queries.nav_count_rows(request.user)
+        scopes, claims, holding_sql(request.user, perm), also=queries.nav_count_rows(request.user)
     )
     counts = queries.nav_counts_read(counts)
     request.nav_counts = counts  # type: ignore[attr-defined]  # for the header of a page drawn now

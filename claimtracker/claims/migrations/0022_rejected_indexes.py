@@ -1,24 +1,7 @@
 from django.conf import settings
-from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
-
-class AddIndexWithoutLocking(AddIndexConcurrently):
-    """Built CONCURRENTLY on PostgreSQL, where a plain CREATE INDEX would hold every
-    write to the table (new attributions, review decisions) while it reads a
-    million rows; a plain index elsewhere (SQLite has no concurrent build)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+from claimtracker.lib.migrations import AddIndexWithoutLocking
 
 
 class Migration(migrations.Migration):

@@ -55,6 +55,7 @@ from claimtracker.claims.queries.review import (
     nav_counts,
     nav_counts_read,
     pending_count,
+    queue_claims,
     review_item,
     review_queue,
 )
@@ -116,6 +117,7 @@ __all__ = [
     "nav_counts_read",
     "nav_counts",
     "pending_count",
+    "queue_claims",
     "review_item",
     "review_queue",
     "schema_sources",

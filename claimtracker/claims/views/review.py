@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from claimtracker.accounts.roles import REVIEW, can_review
-from claimtracker.claims import queries, services
+from claimtracker.claims import pagecache, queries, services
 from claimtracker.claims.forms import ReviewForm
 from claimtracker.claims.models import Attribution, StatusChange
 from claimtracker.claims.pagecache import cached_page
@@ -20,7 +20,7 @@ from claimtracker.lib.retry import atomic_with_retry
 
 
 @require_GET
-@cached_page(REVIEW)
+@cached_page(REVIEW, pagecache.queue)
 def review_queue(request: HttpRequest) -> HttpResponse:
     require(request, can_review, "review")
     after = request.GET.get("after", "")
