@@ -73,11 +73,18 @@ def find_actor(text: str, among: QuerySet[Actor] | None = None, *, suggest: bool
         found = actors.filter(pk=number).first()
         if found:
             return found
-    exact = actors.filter(
-        Q(name__iexact=text)
-        | Q(short_name__iexact=text)
-        | Exists(ActorAlias.objects.filter(actor=OuterRef("pk"), name__iexact=text))
-    ).distinct()[:2]
+    # Each name looked up in its own index (models: the *_upper_idx), then joined: an OR of the three
+    # read every actor (4 ms of 5,000).
+    named = (
+        Actor.objects.filter(name__iexact=text)
+        .order_by()
+        .values("pk")
+        .union(
+            Actor.objects.filter(short_name__iexact=text).order_by().values("pk"),
+            ActorAlias.objects.filter(name__iexact=text).order_by().values("actor_id"),
+        )
+    )
+    exact = actors.filter(pk__in=named)[:2]
     matches = list(exact)
     if len(matches) == 1:
         return matches[0]

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Length, Now, Trim
+from django.db.models.functions import Length, Now, Trim, Upper
 from django.db.models.lookups import Exact, GreaterThan
 from django.urls import reverse
 from django.utils import timezone
@@ -107,6 +107,11 @@ class Actor(models.Model):
             ),
             _not_blank("name", "actor_name_not_blank"),
         ]
+        indexes = [
+            # An actor named in a form, whatever its case (lookups.find_actor: every attribution written).
+            models.Index(Upper("name"), name="actor_name_upper_idx"),
+            models.Index(Upper("short_name"), name="actor_short_name_upper_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -148,6 +153,7 @@ class ActorAlias(models.Model):
         indexes = [
             # Actor search by alias (claim list search, admin actor search).
             models.Index(fields=["name"], name="actoralias_name_idx"),
+            models.Index(Upper("name"), name="actoralias_name_upper_idx"),  # lookups.find_actor
         ]
 
     def __str__(self) -> str:
