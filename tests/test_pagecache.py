@@ -777,3 +777,25 @@ def test_the_review_queue_is_kept_until_a_claim_on_its_page_changes(
     _pending_attribution(first, by=editor, quote="Now first")
     page, queries = get(client, reverse("claims:review"))
     assert queries > 3 and "Now first" in page and f"Waiting on {second.pk}" not in page
+
+
+def test_work_in_review_leaves_the_claims_summary_drawn_until_approved(
+    claim: Claim, editor: User, reviewer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The summary (sides, chart, ClaimReview) is drawn from approved entries and
+    kept under what readers see of the claim (``ca:``): an entry sent for review
+    draws the desk's page anew but not the summary; its approval does."""
+    from claimtracker.claims import summary
+
+    drawn = []
+    approved_stances = summary.queries.approved_stances
+    monkeypatch.setattr(summary.queries, "approved_stances", lambda *a: drawn.append(1) or approved_stances(*a))
+    client = client_for(editor)
+    get(client, url_of(claim))
+    assert len(drawn) == 1
+    pending = _pending_attribution(claim, by=editor, quote="In review")
+    page, queries_made = get(client, url_of(claim))
+    assert "In review" in page and queries_made > 3 and len(drawn) == 1
+    services.approve(pending, by=reviewer)
+    get(client, url_of(claim))
+    assert len(drawn) == 2

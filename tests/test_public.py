@@ -403,3 +403,26 @@ def test_head_and_errors_read_no_session_either(sent: Claim, viewer: User) -> No
             assert "Cookie" not in response.get("Vary", ""), response.status_code
             assert not response.cookies
     assert Client().get(reverse("sitemap"), {"p": "9"}).status_code == 404
+
+
+def test_work_in_review_on_the_claim_leaves_its_page_kept_until_approved(
+    sent: Claim, editor: User, reviewer: User
+) -> None:
+    """Readers see approved entries alone: an attribution sent for review does not
+    draw the page again; its approval does, and shows it."""
+    client = Client()
+    first = client.get(sent.get_public_url())
+    pending = services.add_attribution(
+        sent,
+        actor=Actor.objects.get(name="Kim Jong-gyu"),
+        source=sent.attributions.first().source,  # type: ignore[union-attr]
+        stance="confirms",
+        stated_on=datetime.date(2024, 11, 1),
+        quote="Waiting for a reviewer",
+        by=editor,
+    )
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(sent.get_public_url())
+    assert len(captured) == 1 and again.content == first.content
+    services.approve(pending, by=reviewer)
+    assert "Waiting for a reviewer" in client.get(sent.get_public_url()).content.decode()

@@ -38,10 +38,11 @@ _KEY = "stored_as"  # the response attribute the view names its key by
 
 
 def key(request: HttpRequest, pk: int) -> str:
-    """The kept page's key: the versions of what it shows, and what else it is
-    drawn from (its timeline's page, its own address, the day, the publisher)."""
+    """The kept page's key: the versions of what it shows (what readers see of
+    the claim: work in review on it leaves the page), and what else it is drawn
+    from (its timeline's page, its own address, the day, the publisher)."""
     number = events_asked(request)
-    drawn_from = versions.read(*pagecache.claim(request, pk))[0]
+    drawn_from = versions.read([f"ca:{pk}", versions.VOCABULARY, versions.PEOPLE])[0]
     asked = (pk, number, request.build_absolute_uri("/"), timezone.localdate())
     organization = (settings.ORGANIZATION_NAME, settings.ORGANIZATION_URL)
     return "public-claim:" + digest((drawn_from, asked, organization))

@@ -3,10 +3,11 @@ their stances suggest, the chart and the ClaimReview. Cached.
 
 All four are drawn from the claim's approved stances, thousands on a long story,
 which makes them the page's costliest part; they change far less often than
-the page is read. The cache key holds the data versions of the claim and of the
-status vocabulary (claims/versions.py), which the database bumps in the
-transaction of any write they are drawn from (the claim, its entries, the
-actors and sources it quotes, the statuses), whatever made it: the cache never
+the page is read. The cache key holds the data versions of what readers see of
+the claim (``ca:``) and of the status vocabulary (claims/versions.py), which
+the database bumps in the transaction of any write they are drawn from (the
+claim, its approved entries, the actors and sources it quotes, the statuses),
+whatever made it: the cache never
 serves a summary of older data, it only saves recomputing an unchanged one.
 Shared by the desk's pages, the public page and the API, and by every worker
 and server when CACHE_URL names a Redis (settings.CACHES["default"]).
@@ -43,8 +44,8 @@ def _key(claim: Claim, moment: Moment) -> str:
         moment.as_of,
         moment.known,
         claim.pk,
-        # Read with the claim (queries.claim_for_page).
-        claim.claim_version,  # type: ignore[attr-defined]
+        # Read with the claim (queries.claim_for_page): work in review leaves the summary as it was.
+        claim.approved_version,  # type: ignore[attr-defined]
         claim.vocabulary_version,  # type: ignore[attr-defined]
     )
     return "claim-summary:" + hashlib.sha256(repr(drawn_from).encode()).hexdigest()

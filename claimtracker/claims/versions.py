@@ -8,6 +8,10 @@ PostgreSQL and on SQLite (``install``, run after every ``migrate``):
 - ``c:<id>``, a claim: its row, attributions, status changes and their
   evidence, links to other claims, topics, and the names of the actors and
   sources it quotes;
+- ``ca:<id>``, what readers see of a claim: as ``c:<id>``, but a write to its
+  attributions or status changes that are in review both before and after it
+  leaves it (their evidence still bumps it); the summary, the chart and the
+  public page are drawn from it;
 - ``a:<id>``, an actor: its row, aliases, parent and children, the approved
   attributions it made or relayed (its page shows no work in review), and the
   claims it took a side on;
@@ -40,7 +44,7 @@ writer at a time, runs them once per row.
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -129,6 +133,7 @@ TRACKED: dict[str, list[Scope]] = {
     ],
     _ATTRIBUTIONS: [
         Direct("c:", "claim_id"),
+        Direct("ca:", "claim_id", _IF_APPROVED),
         # An actor's page shows its approved stances alone: work in review leaves it.
         Direct("a:", "actor_id", _IF_APPROVED),
         Direct("a:", "via_id", _IF_APPROVED),
@@ -139,7 +144,7 @@ TRACKED: dict[str, list[Scope]] = {
         Related("s:", "source_id", _ATTRIBUTIONS, "id", by="corrects_id"),
         _APPROVED,
     ],
-    "claims_statuschange": [Direct("c:", "claim_id"), _APPROVED],
+    "claims_statuschange": [Direct("c:", "claim_id"), Direct("ca:", "claim_id", _IF_APPROVED), _APPROVED],
     "claims_evidence": [Related("c:", "claim_id", "claims_statuschange", "id", by="status_change_id")],
     "claims_relation": [Direct("c:", "from_claim_id"), Direct("c:", "to_claim_id")],
     "claims_claim_topics": [Direct("c:", "claim_id"), _ALWAYS],
@@ -167,6 +172,15 @@ TRACKED: dict[str, list[Scope]] = {
         Related("a:", "via_id", _ATTRIBUTIONS, "source_id"),
     ],
 }
+# ``ca:<id>`` follows every change ``c:<id>`` does but work in review on the claim itself (above).
+for _table, _scopes in TRACKED.items():
+    if _table not in (_ATTRIBUTIONS, "claims_statuschange"):
+        _scopes += [
+            replace(scope, prefix="ca:")
+            for scope in _scopes
+            if isinstance(scope, Direct | Related) and scope.prefix == "c:"
+        ]
+
 # Tables whose every change bumps one shared counter besides ``*``; auth_user only when
 # what a page shows of a user changes (a login writes last_login on every sign-in).
 SHARED: dict[str, tuple[tuple[str, ...], list[str] | None]] = {

@@ -145,17 +145,20 @@ def _latest(queryset: QuerySet[Any], field: str) -> Subquery:
 
 def claim_for_page(pk: int) -> Claim:
     """The claim with ``reviewed_at`` (when the desk last approved a status change
-    on it, the ClaimReview's date) and the data versions of the claim, of the
-    vocabulary and of people's names (claims.versions), which key the summary and
-    the timeline in the cache, in one query. Raises Claim.DoesNotExist."""
+    on it, the ClaimReview's date) and the data versions of the claim (with its
+    work in review, and without: ``approved_version``), of the vocabulary and of
+    people's names (claims.versions), which key the summary and the timeline in
+    the cache, in one query. Raises Claim.DoesNotExist."""
     changes = StatusChange.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
     claim_scope = Concat(Value("c:"), Cast(OuterRef("pk"), CharField()))
+    approved_scope = Concat(Value("ca:"), Cast(OuterRef("pk"), CharField()))
     return (
         Claim.objects.select_related("current_status", "created_by")
         .prefetch_related("topics")
         .annotate(
             reviewed_at=_latest(changes, "recorded_at"),
             claim_version=Subquery(DataVersion.objects.filter(scope=claim_scope).values("value")[:1]),
+            approved_version=Subquery(DataVersion.objects.filter(scope=approved_scope).values("value")[:1]),
             vocabulary_version=Subquery(DataVersion.objects.filter(scope=VOCABULARY).values("value")[:1]),
             people_version=Subquery(DataVersion.objects.filter(scope=PEOPLE).values("value")[:1]),
         )
