@@ -292,3 +292,41 @@ def test_summary_is_reused_until_its_data_changes(
     html = page(client, claim)
     assert "Jacob Sullivan" in html[html.index("<h3>Supports</h3>") : html.index("<h3>Opposes</h3>")]
     assert 'data-status="Backed by two sides"' in html
+
+
+@pytest.mark.parametrize("events", [0, 3, 25, 53])
+def test_the_latest_timeline_page_is_the_last_page_read_with_its_count_in_one_query(db: None, events: int) -> None:
+    """With no page asked for, the timeline shows its last page (pages run from the
+    oldest), read with how many events there are in one query: the same page,
+    numbers and pager as asking for the last page by its number."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from claimtracker.claims import queries
+    from tests.factories import AttributionFactory, ClaimFactory, StatusChangeFactory
+
+    claim = ClaimFactory()
+    for n in range(events):  # several on a day, attributions and status changes mixed
+        day = datetime.date(2024, 1, 1) + datetime.timedelta(days=n // 3)
+        if n % 4 == 3:
+            StatusChangeFactory(claim=claim, effective_on=day, review_state=ReviewState.PENDING)
+        else:
+            AttributionFactory(claim=claim, stated_on=day, review_state=ReviewState.PENDING)
+    with CaptureQueriesContext(connection) as latest_queries:
+        latest, latest_events = queries.timeline_page(claim, None, include_pending=True)
+    last = str(latest.paginator.num_pages)
+    with CaptureQueriesContext(connection) as numbered_queries:
+        numbered, numbered_events = queries.timeline_page(claim, last, include_pending=True)
+    assert latest.paginator.count == numbered.paginator.count == events
+    assert (latest.number, latest.start_index(), latest.end_index(), latest.has_previous(), latest.has_next()) == (
+        numbered.number,
+        numbered.start_index(),
+        numbered.end_index(),
+        numbered.has_previous(),
+        numbered.has_next(),
+    )
+    assert [(e.date, e.kind, e.item.pk) for e in latest_events] == [
+        (e.date, e.kind, e.item.pk) for e in numbered_events
+    ]
+    # No COUNT of its own (of no events, Django's paginator reads no page either).
+    assert len(latest_queries.captured_queries) == len(numbered_queries.captured_queries) - (1 if events else 0)

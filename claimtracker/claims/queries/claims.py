@@ -180,8 +180,9 @@ def timeline_page(
     entries of then."""
     said = moment.listed(Attribution.objects.filter(claim=claim), include_pending)
     assessed = moment.listed(StatusChange.objects.filter(claim=claim), include_pending)
-    paginator = Paginator(entry_keys(said, "stated_on", assessed, "effective_on"), TIMELINE_PAGE_SIZE)
-    page = paginator.get_page(number or paginator.num_pages)
+    keys = entry_keys(said, "stated_on", assessed, "effective_on")
+    paginator = Paginator(keys, TIMELINE_PAGE_SIZE)
+    page = paginator.get_page(number) if number else _latest_page(paginator, keys)
     wanted = ids_by_kind(page.object_list)
     attributions = (
         Attribution.objects.select_related("actor", "via", "source__publisher")
@@ -203,14 +204,34 @@ def timeline_page(
         .in_bulk(wanted[_CHANGE])
     )
     events = []
-    for day, kind, pk in page.object_list:
+    for _, kind, pk in page.object_list:
         if kind == _ATTRIBUTION:
             attribution = attributions[pk]
-            events.append(Event(day, "attribution", attribution, corrected=attribution.corrected))
+            events.append(Event(attribution.stated_on, "attribution", attribution, corrected=attribution.corrected))
         else:
             change = changes[pk]
-            events.append(Event(day, "status_change", change, corrected=change.corrected))
+            events.append(Event(change.effective_on, "status_change", change, corrected=change.corrected))
     return page, events
+
+
+def _latest_page(paginator: Paginator[Any], keys: QuerySet[Any]) -> Page[Any]:
+    """The last page of a timeline's ``keys`` (entry_keys), read with their count in
+    one query: the newest page's worth of keys, and how many there are in all.
+    Pages run from the oldest, so the last holds what is left over, the newest
+    of those read. (Paginator asks the count and then the page: two queries,
+    and the keys sorted twice.) Its keys carry no date: the entries do."""
+    sql, params = keys.order_by().query.sql_with_params()
+    size = paginator.per_page
+    with connections[keys.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT k.kind, k.pk, COUNT(*) OVER () FROM ({sql}) k ORDER BY k.at DESC, k.kind DESC, k.pk DESC LIMIT %s",
+            [*params, size],
+        )
+        newest = cursor.fetchall()
+    paginator.count = newest[0][2] if newest else 0
+    last = paginator.num_pages
+    left_over = paginator.count - (last - 1) * size
+    return Page([(None, kind, pk) for kind, pk, _ in reversed(newest[:left_over])], last, paginator)
 
 
 STANCE_LABELS: dict[str, str] = dict(Stance.choices)
