@@ -330,3 +330,17 @@ def test_the_latest_timeline_page_is_the_last_page_read_with_its_count_in_one_qu
     ]
     # No COUNT of its own (of no events, Django's paginator reads no page either).
     assert len(latest_queries.captured_queries) == len(numbered_queries.captured_queries) - (1 if events else 0)
+
+
+def test_the_claim_page_reads_the_statuses_once(demo: None, editor: User) -> None:
+    """The page lists every status for the suggestion and the status form offers
+    them: the form is given the rows the page read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    claim = Claim.objects.get(text=TROOPS)
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(editor).get(reverse("claims:detail", args=[claim.pk]))
+    assert response.status_code == 200 and 'name="status"' in response.content.decode()
+    statuses = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "claims_status"."id"')]
+    assert len(statuses) == 1, statuses

@@ -277,9 +277,19 @@ class StatusChangeForm(NoSilentCuts, SubmissionMixin, forms.Form):
         help_text=f"The {RECENT_CHOICES} latest approved changes.",
     )
 
-    def __init__(self, *args: Any, claim: Claim, suggested: Status | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        claim: Claim,
+        suggested: Status | None = None,
+        statuses: list[Status] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``statuses``: every status, where the view has read them already."""
         super().__init__(*args, **kwargs)
         self.claim = claim
+        if statuses is not None:
+            self.fields["status"].rows = statuses  # type: ignore[attr-defined]  # lib/choices.Choices
         _offer_recent(
             _choices(self, "evidence"),
             claim.attributions.filter(review_state__in=[ReviewState.PENDING, ReviewState.APPROVED]).select_related(

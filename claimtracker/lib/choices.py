@@ -19,7 +19,8 @@ class Choices(ModelChoiceIterator):
     """Reads its rows once: a required <select> walks its choices twice as it
     renders (``use_required_attribute``, then the options). Each form gets its
     own (Django copies a form's fields for each form), so rows are never kept
-    past the request that drew them."""
+    past the request that drew them. Rows the view has read already can be
+    given to the field (``field.rows``): they are offered as they are."""
 
     _rows: list[Any] | None = None
 
@@ -27,7 +28,8 @@ class Choices(ModelChoiceIterator):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         if self._rows is None:
-            self._rows = list(self.queryset.all())
+            given = getattr(self.field, "rows", None)
+            self._rows = list(self.queryset.all()) if given is None else list(given)
         for obj in self._rows:
             yield self.choice(obj)
 

@@ -131,7 +131,9 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
     }
     if desk:
         attribution_form = forms.get("attribution_form") or AttributionForm(initial=drafts.filled(request))
-        status_form = forms.get("status_form") or StatusChangeForm(claim=claim, suggested=suggested_status)
+        status_form = forms.get("status_form") or StatusChangeForm(
+            claim=claim, suggested=suggested_status, statuses=statuses
+        )
         relation_form = forms.get("relation_form") or RelationForm(claim=claim)
         context |= {
             "attribution_form": attribution_form,
