@@ -15,7 +15,9 @@ of the middleware and the view run, under a key of:
 - the versions of what the page is drawn from: a claim's page the claim's
   counter (and those of the claims it links to, the vocabulary and people's
   names), an actor's or a source's page its own, a list that of what lists
-  show (work in review leaves it), the review queue that of everything. The
+  show (work in review leaves it), a page of the review queue those of the
+  claims on it (which ones, asked in the same query), /mine/ that of
+  everything. The
   database bumps them in the writing transaction, whatever wrote (a page, the
   admin, ``QuerySet.update()``, psql, COPY).
 
