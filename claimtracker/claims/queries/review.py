@@ -219,7 +219,8 @@ def nav_counts_read(read: dict[str, int]) -> dict[str, int]:
 # counted at (-1: never).
 _queue_counted = (-1, 0)
 _UNCHANGED = -2
-_EVERYTHING_VERSION = f"(SELECT value FROM {DataVersion._meta.db_table} WHERE scope = '{EVERYTHING}')"
+# 0 before any write made the counter (the data does not change without making it).
+_EVERYTHING_VERSION = f"COALESCE((SELECT value FROM {DataVersion._meta.db_table} WHERE scope = '{EVERYTHING}'), 0)"
 
 
 # --- My work -------------------------------------------------------------------------------------------
