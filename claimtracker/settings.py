@@ -71,7 +71,8 @@ MIDDLEWARE = [
     "claimtracker.claims.publiccache.PublicPageMiddleware",
     # A desk page's stored copy, answered once the session, CSRF secret and user are known (claims/pagecache.py).
     "claimtracker.claims.pagecache.PageCacheMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, keeping the session the page cache opened for the request (accounts/middleware.py).
+    "claimtracker.accounts.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

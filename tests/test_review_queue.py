@@ -166,5 +166,5 @@ def test_queue_pages_by_claim_oldest_first(
             break
         url = reverse("claims:review") + f"?after={next_link.group(1)}"
     assert seen == [c.pk for c in claims]
-    assert "5 items wait" in html
+    assert "5 items wait" in re.sub(r"<!--.*?-->", "", html)  # the count is marked for a stored page (pagecache)
     assert client.get(reverse("claims:review") + "?after=x' OR 1=1").status_code == 200

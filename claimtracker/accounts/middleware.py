@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import middleware as auth_middleware
+from django.contrib.sessions import middleware as sessions_middleware
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
@@ -48,3 +49,15 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
         if not getattr(view_func, "login_required", True):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class SessionMiddleware(sessions_middleware.SessionMiddleware):
+    """Django's, keeping the session claims.pagecache.PageCacheMiddleware opened
+    for this request (it runs this middleware's request side itself, to know who
+    asks for a stored page): one session a request, so what Django's checks of
+    the user changed in it on the way, such as a key cycled after the secret
+    key's rotation (SECRET_KEY_FALLBACKS), is saved and sent."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not hasattr(request, "session"):
+            super().process_request(request)

@@ -66,15 +66,22 @@ from django.utils.http import quote_etag
 
 from claimtracker.accounts.roles import holding_sql
 from claimtracker.claims import queries, versions
+from claimtracker.lib import replicas
 from claimtracker.lib.numbers import whole_number
 
 CACHE_ALIAS = "pages"
 
-# What each serve writes afresh: a one-time token, and the header's counts (marked in base.html:
-# the review queue's length, one's own entries sent back).
-_FRESH = re.compile(rb'name="submission" value="[0-9a-f-]{36}"|<!--nav:(review|mine)-->.*?<!--/nav-->', re.S)
+# What each serve writes afresh: a one-time token, and the counts marked in the templates (the
+# header's, base.html: the review queue's length, one's own entries sent back; the queue's length in
+# its lead, claims/review.html).
+_FRESH = re.compile(rb'name="submission" value="[0-9a-f-]{36}"|<!--nav:(review|mine|queue)-->.*?<!--/nav-->', re.S)
 _TOKEN = "submission"
-_NAV_WHAT = {"review": "pending", "mine": "rejected"}
+# Each marked count: which of the counts it shows, the template that writes it, and what it counts.
+_MARKED = {
+    "review": ("review", "_nav_count.html", "pending"),
+    "mine": ("mine", "_nav_count.html", "rejected"),
+    "queue": ("review", "claims/_queue_count.html", "pending"),
+}
 # Set on a request whose page is to be kept, then on its response to the page cut for keeping.
 _KEEPING = "page_kept"
 
@@ -157,7 +164,7 @@ def _serve(pieces: list[bytes | str], request: HttpRequest, counts: dict[str, in
     now: they follow writes the page itself does not depend on. The counts were read
     with the versions; asked again only for a count the user's role did not give
     then (-1), as when the role changed since."""
-    asked = {piece for piece in pieces if isinstance(piece, str) and piece in _NAV_WHAT}
+    asked = {_MARKED[piece][0] for piece in pieces if isinstance(piece, str) and piece in _MARKED}
     if any(counts.get(which, -1) < 0 for which in asked):
         pending, rejected = queries.nav_counts(request.user if "mine" in asked else None, review="review" in asked)  # type: ignore[arg-type]
         counts = {"review": pending, "mine": rejected}
@@ -168,14 +175,14 @@ def _serve(pieces: list[bytes | str], request: HttpRequest, counts: dict[str, in
         elif piece == _TOKEN:
             out.append(b'name="submission" value="%s"' % str(uuid.uuid4()).encode())
         else:
-            out.append(_nav_count(piece, counts[piece]))
+            out.append(_marked_count(piece, counts[_MARKED[piece][0]]))
     return b"".join(out)
 
 
 @functools.lru_cache(maxsize=512)
-def _nav_count(which: str, count: int) -> bytes:
-    shown = render_to_string("_nav_count.html", {"count": count, "what": _NAV_WHAT[which]})
-    return f"<!--nav:{which}-->{shown}<!--/nav-->".encode()
+def _marked_count(piece: str, count: int) -> bytes:
+    _, template, what = _MARKED[piece]
+    return f"<!--nav:{piece}-->{render_to_string(template, {'count': count, 'what': what})}<!--/nav-->".encode()
 
 
 def cached_page(perm: str, depends: Depends = everything) -> Callable[[View], View]:
@@ -220,7 +227,10 @@ class PageCacheMiddleware:
     A stored page needs to know who asks and their CSRF secret: this runs the
     request side of Django's session, CSRF and authentication middleware (the
     very classes, so the session is checked against the user's password and the
-    user's ``is_active`` as on any request), then the versions' query. Where any
+    user's ``is_active`` as on any request), then the versions' query, on the
+    primary as the desk's views read. The session opened here is the request's
+    (accounts.middleware.SessionMiddleware keeps it): what Django's checks
+    changed in it, such as a key cycled after a secret key's rotation, is saved. Where any
     of them says no (no session, no CSRF cookie yet, messages waiting, the role
     not held) the request goes on through the whole stack as any other. A stored
     page is answered with the headers the whole stack answered it with when it
@@ -241,7 +251,8 @@ class PageCacheMiddleware:
         (perm, depends), kwargs = page
         for process_request in self.knowing_who_asks:
             process_request(request)
-        key, held, counts = _key(request, perm, depends, kwargs)
+        with replicas.reading_primary():  # as the desk's views read
+            key, held, counts = _key(request, perm, depends, kwargs)
         if key is None or not held:
             return self.get_response(request)
         cache = caches[CACHE_ALIAS]

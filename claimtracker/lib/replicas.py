@@ -110,6 +110,19 @@ def reading_for(request: HttpRequest) -> Iterator[None]:
         _reading_from.reset(token)
 
 
+@contextlib.contextmanager
+def reading_primary() -> Iterator[None]:
+    """Reads of the app's data in the block go to the primary, whatever replica the
+    thread's request before this one was given (ReplicaMiddleware leaves it set):
+    for a middleware answering a desk page before ReplicaMiddleware runs
+    (claims.pagecache)."""
+    token = _reading_from.set(None)
+    try:
+        yield
+    finally:
+        _reading_from.reset(token)
+
+
 class ReplicaMiddleware:
     """Gives a request that may read from a replica one that answers, and pins a
     browser that writes to the primary for a while."""

@@ -187,12 +187,12 @@ def nav_count_rows(user: User) -> list[tuple[str, str, list[Any]]]:
     with it): the count reads every entry in review, 0.3 ms of the database's
     time on each page served, which the statement otherwise spends in
     microseconds."""
-    counted_at, _ = _queue_counted
+    counted_at, counted = _queue_counted  # read once: another thread may count meanwhile
     pending, pending_params = _pending_sql()
-    review = f"CASE WHEN {_EVERYTHING_VERSION} = %s THEN {_UNCHANGED} ELSE {pending} END"
+    review = f"CASE WHEN {_EVERYTHING_VERSION} = %s THEN %s ELSE {pending} END"
     rows: list[tuple[str, str, list[Any]]] = [("counted_at", _EVERYTHING_VERSION, [])]
     for name, perm, (count, params) in (
-        ("review", REVIEW, (review, [counted_at, *pending_params])),
+        ("review", REVIEW, (review, [counted_at, counted, *pending_params])),
         ("mine", EDIT, _rejected_sql(user)),
     ):
         holds, holds_params = holding_sql(user, perm)
@@ -201,24 +201,20 @@ def nav_count_rows(user: User) -> list[tuple[str, str, list[Any]]]:
 
 
 def nav_counts_read(read: dict[str, int]) -> dict[str, int]:
-    """The header's counts from the values ``nav_count_rows`` asked for, the
-    queue's length as last counted where it did not change."""
+    """The header's counts from the values ``nav_count_rows`` asked for; the
+    queue's length kept with the version it was read at."""
     global _queue_counted
-    counted_at = read["counted_at"]
     counts = {"review": read["review"], "mine": read["mine"]}
-    if counts["review"] == _UNCHANGED:
-        counts["review"] = _queue_counted[1]
-    elif counts["review"] >= 0 and not connections[router.db_for_read(DataVersion)].in_atomic_block:
+    if counts["review"] >= 0 and not connections[router.db_for_read(DataVersion)].in_atomic_block:
         # Only what was committed: a version seen inside a transaction that is rolled back may be
         # reached again, after other writes, with another count.
-        _queue_counted = (counted_at, counts["review"])
+        _queue_counted = (read["counted_at"], counts["review"])
     return counts
 
 
 # The review queue's length as this process last counted it, and the version of everything it was
 # counted at (-1: never).
 _queue_counted = (-1, 0)
-_UNCHANGED = -2
 # 0 before any write made the counter (the data does not change without making it).
 _EVERYTHING_VERSION = f"COALESCE((SELECT value FROM {DataVersion._meta.db_table} WHERE scope = '{EVERYTHING}'), 0)"
 
