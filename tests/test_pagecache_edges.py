@@ -175,3 +175,22 @@ def test_the_header_count_is_the_one_read_with_the_versions_not_another_threads(
     monkeypatch.setattr(versions, "read", another_thread_stores_meanwhile)
     page, _ = get(client_for(reviewer), reverse("claims:list"))
     assert 'aria-label="1 pending"' in page, "the header shows the count of another version"
+
+
+def test_the_user_read_with_the_versions_is_the_requests_alone(demo: None, editor: User, viewer: User) -> None:
+    """The session's user is read in the versions' statement and handed to Django's
+    authentication for that request only: a user deleted since gets the login page,
+    and the next request, another user's, is that user."""
+    from claimtracker.accounts import backends
+
+    claim = Claim.objects.order_by("pk").first()
+    stays, leaves = client_for(viewer), client_for(editor)
+    for client in (stays, leaves):
+        get(client, url_of(claim))
+        assert client.get(url_of(claim)).status_code == 200  # stored
+    User.objects.filter(pk=editor.pk).delete()
+    gone = leaves.get(url_of(claim))
+    assert gone.status_code == 302 and gone["Location"].startswith(reverse("login"))
+    response = stays.get(url_of(claim))
+    assert response.status_code == 200 and response.wsgi_request.user.pk == viewer.pk
+    assert backends._known.get() is None  # nothing is left for a later request

@@ -1,4 +1,4 @@
-"""The page cache's role check in SQL (accounts.roles.holding_sql) agrees with
+"""The page cache's role check in SQL (accounts.roles.asker_sql, holding_sql) agrees with
 Django's own ``has_perm`` for every role, a direct permission, a superuser and
 an inactive user, on both databases."""
 
@@ -6,15 +6,15 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.db import connection
 
-from claimtracker.accounts.roles import EDIT, REVIEW, VIEW, holding_sql, holds_now
+from claimtracker.accounts.roles import EDIT, REVIEW, VIEW, asker_sql, holding_sql, holds_now
 
 pytestmark = pytest.mark.django_db
 
 
 def asked_in_sql(user: User | AnonymousUser, perm: str) -> bool:
-    condition, params = holding_sql(user, perm)
+    ctes, params = asker_sql(user.pk)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {condition}", params)
+        cursor.execute(f"WITH {ctes} SELECT {holding_sql(perm)}", params)
         return bool(cursor.fetchone()[0])
 
 

@@ -11,6 +11,9 @@ User as the ORM makes one (``Model.from_db``), without a raw query set.
 """
 
 import functools
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
@@ -45,17 +48,13 @@ class ModelBackend(DjangoModelBackend):
             pk = User._meta.pk.to_python(user_id)
         except ValidationError:
             return None  # a session naming no user id
-        database = router.db_for_read(User)
-        connection = connections[database]
-        found = prepared.rows(connection, _user_sql(), [pk])
-        if not found:
-            return None
-        # The values as the ORM reads them (SQLite's times made aware, for one).
-        values = list(found[0])
-        for index, expression, converters in _converters(connection):
-            for convert in converters:
-                values[index] = convert(values[index], expression, connection)
-        user = User.from_db(database, _user_fields(), values)
+        user = _known.get()
+        if user is None or user.pk != pk:
+            database = router.db_for_read(User)
+            found = prepared.rows(connections[database], _user_sql(), [pk])
+            if not found:
+                return None
+            user = user_from_row(database, found[0])
         return user if self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj: User | AnonymousUser, obj: Any = None) -> set[str]:
@@ -71,6 +70,34 @@ class ModelBackend(DjangoModelBackend):
                     f"{label}.{codename}" for label, codename in cursor.fetchall()
                 }
         return user_obj._perm_cache  # type: ignore[attr-defined, no-any-return]
+
+
+def user_from_row(database: str, row: Sequence[Any]) -> User:
+    """A User of its row (the table's columns in the model's order) as read on
+    ``database``, made as the ORM makes one: the values converted as the ORM
+    converts them (SQLite's times made aware, for one), then ``Model.from_db``."""
+    connection = connections[database]
+    values = list(row)
+    for index, expression, converters in _converters(connection):
+        for convert in converters:
+            values[index] = convert(values[index], expression, connection)
+    return User.from_db(database, _user_fields(), values)
+
+
+@contextmanager
+def knowing(user: User | None) -> Iterator[None]:
+    """While open, ``get_user`` takes ``user`` as the row of its id, read already
+    (the page cache reads it in the statement of the data versions): Django's
+    checks of the session, its hash against the password and the user's
+    ``is_active``, run on it as on a row read here."""
+    token = _known.set(user)
+    try:
+        yield
+    finally:
+        _known.reset(token)
+
+
+_known: ContextVar[User | None] = ContextVar("known_user", default=None)
 
 
 def _converters(connection: BaseDatabaseWrapper) -> list[tuple[int, Col, list[Any]]]:

@@ -21,8 +21,8 @@ of the middleware and the view run, under a key of:
   database bumps them in the writing transaction, whatever wrote (a page, the
   admin, ``QuerySet.update()``, psql, COPY).
 
-The versions are read in one query before the page, with the user's role and
-the header's counts: a role taken away, by whatever means, takes the page
+The versions are read in one query before the page, with the user's row, role
+and the header's counts: a role taken away, by whatever means, takes the page
 away at once (and a page drawn anew uses the counts read, request.nav_counts).
 A page is never served from before a write the reader could see: a write commits its
 bumps with it, and a page rendered from newer data than its key merely goes
@@ -52,10 +52,14 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import User
 from django.contrib.messages.storage import default_storage
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import caches
+from django.core.exceptions import ValidationError
+from django.db import router
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.template.loader import render_to_string
@@ -64,6 +68,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 
+from claimtracker.accounts import backends
 from claimtracker.accounts.roles import holding_sql
 from claimtracker.claims import queries, versions
 from claimtracker.lib import replicas
@@ -123,27 +128,35 @@ def source(request: HttpRequest, pk: int, **kwargs: Any) -> Drawn:
 
 
 def _key(
-    request: HttpRequest, perm: str, depends: Depends, kwargs: dict[str, Any]
-) -> tuple[str | None, bool, dict[str, int]]:
-    """The stored page's key, whether the user holds ``perm`` now and the header's
-    counts as they are now (asked in the same query as the versions); no key for
-    what is not kept. Asks the session, the CSRF secret and the user as
+    request: HttpRequest, perm: str, depends: Depends, kwargs: dict[str, Any], authenticate: Callable[..., Any]
+) -> tuple[str | None, dict[str, int]]:
+    """The stored page's key, for a user who holds ``perm`` now, and the header's
+    counts as they are now; no key for what is not kept or a role not held. The
+    session's user is read in the statement of the versions, with their roles and
+    the counts, then made the request's user by Django's authentication
+    middleware and its checks, ``authenticate`` (accounts.backends.knowing). Asks the session and the CSRF secret as
     ``PageCacheMiddleware`` set them up."""
-    if not request.user.is_authenticated:
-        return None, False, {}
+    try:
+        asker = User._meta.pk.to_python(request.session[SESSION_KEY])
+    except (KeyError, ValidationError):
+        return None, {}  # no one logged in
     csrf_secret = request.META.get("CSRF_COOKIE")
     if not csrf_secret or request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or len(default_storage(request)):
-        return None, False, {}
+        return None, {}
     scopes, claims = depends(request, **kwargs)
-    current, held, counts = versions.read(
-        scopes, claims, holding_sql(request.user, perm), also=queries.nav_count_rows(request.user)
+    current, held, counts, row = versions.read(
+        scopes, claims, holding_sql(perm), also=queries.nav_count_rows(asker), asker=asker
     )
+    with backends.knowing(backends.user_from_row(router.db_for_read(User), row) if row else None):
+        authenticate(request)
+        if not (request.user.is_authenticated and held):
+            return None, {}
     counts = queries.nav_counts_read(counts)
     request.nav_counts = counts  # type: ignore[attr-defined]  # for the header of a page drawn now
     htmx = sorted((name, value) for name, value in request.META.items() if name.startswith("HTTP_HX_"))
     page = request.build_absolute_uri()  # the JSON-LD names the page's own address
     parts = (request.user.pk, csrf_secret, page, htmx, timezone.localdate().isoformat(), current)
-    return "page:" + hashlib.sha256(repr(parts).encode()).hexdigest(), held, counts
+    return "page:" + hashlib.sha256(repr(parts).encode()).hexdigest(), counts
 
 
 def _pieces(content: bytes) -> list[bytes | str]:
@@ -227,8 +240,9 @@ class PageCacheMiddleware:
     A stored page needs to know who asks and their CSRF secret: this runs the
     request side of Django's session, CSRF and authentication middleware (the
     very classes, so the session is checked against the user's password and the
-    user's ``is_active`` as on any request), then the versions' query, on the
-    primary as the desk's views read. The session opened here is the request's
+    user's ``is_active`` as on any request), the user's row read in the versions'
+    query (one statement for the user, their roles, the header's counts and the
+    versions), on the primary as the desk's views read. The session opened here is the request's
     (accounts.middleware.SessionMiddleware keeps it): what Django's checks
     changed in it, such as a key cycled after a secret key's rotation, is saved. Where any
     of them says no (no session, no CSRF cookie yet, messages waiting, the role
@@ -240,9 +254,9 @@ class PageCacheMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.knowing_who_asks = [
-            middleware(get_response).process_request
-            for middleware in (SessionMiddleware, CsrfViewMiddleware, AuthenticationMiddleware)
+            middleware(get_response).process_request for middleware in (SessionMiddleware, CsrfViewMiddleware)
         ]
+        self.authenticate = AuthenticationMiddleware(get_response).process_request
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         page = _kept_page_asked(request)
@@ -252,8 +266,8 @@ class PageCacheMiddleware:
         for process_request in self.knowing_who_asks:
             process_request(request)
         with replicas.reading_primary():  # as the desk's views read
-            key, held, counts = _key(request, perm, depends, kwargs)
-        if key is None or not held:
+            key, counts = _key(request, perm, depends, kwargs, self.authenticate)
+        if key is None:
             return self.get_response(request)
         cache = caches[CACHE_ALIAS]
         stored = cache.get(key)

@@ -50,6 +50,7 @@ from typing import Any
 from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from claimtracker.accounts import roles
 from claimtracker.claims.models import DataVersion
 from claimtracker.lib import prepared
 
@@ -385,19 +386,21 @@ def install(using: str) -> bool:
 def read(
     scopes: list[str],
     claims: tuple[str, list[Any]] | None = None,
-    held: tuple[str, list[Any]] = ("1 = 1", []),
+    held: str = "1 = 1",
     also: Sequence[tuple[str, str, list[Any]]] = (),
-) -> tuple[tuple[tuple[str, int], ...], bool, dict[str, int]]:
+    asker: int | None = None,
+) -> tuple[tuple[tuple[str, int], ...], bool, dict[str, int], tuple[Any, ...] | None]:
     """The counters of ``scopes`` and of the ``claims`` a query finds (SQL naming
     claim ids ``id``, with its parameters: the claims a page links to, those on a
-    page of the review queue), whether the condition ``held`` is true, and the
-    values of ``also`` (name, SQL expression, parameters: the header's counts),
-    in one query. A counter of ``scopes`` never bumped reads as absent; each
-    claim found reads as itself (0 where never bumped), so that which claims the
-    query found is part of what is read."""
-    condition, condition_params = held
-    params: list[Any] = [*condition_params]
-    sql = f"SELECT '', CASE WHEN {condition} THEN 1 ELSE 0 END"
+    page of the review queue), whether the condition ``held`` is true, the
+    values of ``also`` (name, SQL expression, parameters: the header's counts)
+    and, given the id of the user who ``asker`` (accounts.roles.asker_sql, which
+    ``held`` and ``also`` may ask), that user's row; in one statement. A counter
+    of ``scopes`` never bumped reads as absent; each claim found reads as itself
+    (0 where never bumped), so that which claims the query found is part of what
+    is read."""
+    params: list[Any] = []
+    sql = f"SELECT '' AS scope, CASE WHEN {held} THEN 1 ELSE 0 END AS value"
     for name, expression, expression_params in also:
         sql += f" UNION ALL SELECT '#{name}', {expression}"
         params += expression_params
@@ -412,11 +415,21 @@ def read(
             f" LEFT JOIN {TABLE} v ON v.scope = 'c:' || q.id"
         )
         params += ids_params
+    if asker is not None:
+        # The user's row beside the first row only.
+        ctes, ctes_params = roles.asker_sql(asker)
+        sql = f"WITH {ctes} SELECT x.scope, x.value, a.* FROM ({sql}) x LEFT JOIN asker a ON x.scope = ''"
+        params = [*ctes_params, *params]
     # A replica's, where the page reads one; planned once per connection (lib/prepared.py).
-    found = dict(prepared.rows(connections[router.db_for_read(DataVersion)], sql, params))
+    found: dict[str, int] = {}
+    row = None
+    for scope, value, *user in prepared.rows(connections[router.db_for_read(DataVersion)], sql, params):
+        found[scope] = value
+        if scope == "" and user and user[0] is not None:
+            row = tuple(user)
     is_held = bool(found.pop(""))
     values = {name: int(found.pop(f"#{name}")) for name, _, _ in also}
-    return tuple(sorted(found.items())), is_held, values
+    return tuple(sorted(found.items())), is_held, values, row
 
 
 def linked_claims(pk: int) -> tuple[str, list[Any]]:
