@@ -269,13 +269,10 @@ IMPORT_ADMIN_MAX_ROWS = env_int("IMPORT_ADMIN_MAX_ROWS", 15_000)
 CACHE_URL = env_str("CACHE_URL").strip()
 RELEASE = code_digest(*(BASE_DIR / part for part in ("claimtracker", "templates", "static", "requirements.txt")))
 CACHES = env_caches(CACHE_URL, release=RELEASE)
-# With a shared cache, sessions are read from it and written through to the
-# database: every request of a logged-in user asks the database one query less.
-# Without one, the database alone: a worker's own memory would keep a session
-# that another worker ended (a logout).
-if CACHE_URL:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-    SESSION_CACHE_ALIAS = "sessions"  # under a prefix of its own, the same for every release
+# Sessions in the database, on a table that names each one's user
+# (accounts/sessions.py): a stored page reads the session, the user and the
+# data versions in one statement.
+SESSION_ENGINE = "claimtracker.accounts.sessions"
 # How long a stored page is kept (a write drops it at once, whatever wrote it);
 # 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300, minimum=0)

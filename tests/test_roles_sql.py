@@ -3,16 +3,23 @@ Django's own ``has_perm`` for every role, a direct permission, a superuser and
 an inactive user, on both databases."""
 
 import pytest
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.db import connection
 
 from claimtracker.accounts.roles import EDIT, REVIEW, VIEW, asker_sql, holding_sql, holds_now
+from claimtracker.accounts.sessions import SessionStore
 
 pytestmark = pytest.mark.django_db
 
 
 def asked_in_sql(user: User | AnonymousUser, perm: str) -> bool:
-    ctes, params = asker_sql(user.pk)
+    """The condition, asked for the user of a session (none for the anonymous user)."""
+    session = SessionStore()
+    if user.pk:
+        session[SESSION_KEY] = str(user.pk)
+    session.create()
+    ctes, params = asker_sql(session.session_key)
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {ctes} SELECT {holding_sql(perm)}", params)
         return bool(cursor.fetchone()[0])

@@ -5,10 +5,12 @@ names, so that a superuser or a custom group with the same permissions works.
 """
 
 import functools
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from claimtracker.lib.prepared import literal
 
@@ -84,33 +86,39 @@ def holds_now(user: AnyUser, perm: str) -> bool:
     return user.is_superuser or _granted(user, perm).exists()
 
 
-def asker_sql(user_id: int | None) -> tuple[str, list[int | None]]:
+def asker_sql(session_key: str) -> tuple[str, list[Any]]:
     """Common table expressions for one statement, with their parameters: the
-    user who asks, ``asker`` (their row as the authentication backend reads it,
-    none for an unknown id), and the permissions they hold now, directly or
-    through a group, ``asker_perms``. ``holding_sql`` asks them: the page cache
-    reads the user, their roles and the data versions in one statement before
-    serving every stored page. Read once for all the roles asked (each asked
-    alone, its joins of the small permission tables cost 0.1 ms of the
-    database's time) and written once rather than built by the ORM on every
-    request, which cost more than the query itself."""
-    return _asker_sql(), [user_id, user_id, user_id]
+    user of the session ``session_key`` who asks, ``asker`` (their row as the
+    authentication backend reads it, then the session's data; none for a
+    session that is not open, the user's columns null for one of no user), and
+    the permissions they hold now, directly or through a group, ``asker_perms``.
+    ``holding_sql`` asks them: the page cache reads the session, the user, their
+    roles and the data versions in one statement before serving every stored
+    page. Read once for all the roles asked (each asked alone, its joins of the
+    small permission tables cost 0.1 ms of the database's time) and written
+    once rather than built by the ORM on every request, which cost more than the
+    query itself."""
+    return _asker_sql(), [session_key, timezone.now()]
 
 
 @functools.cache
 def _asker_sql() -> str:
-    columns = ", ".join(field.column for field in User._meta.concrete_fields)
+    from claimtracker.accounts.models import Session
+
+    columns = ", ".join(f"u.{field.column}" for field in User._meta.concrete_fields)
     permission, content_type = Permission._meta.db_table, ContentType._meta.db_table
     direct = User.user_permissions.through._meta.db_table
     member = User.groups.through._meta.db_table
     granted = Group.permissions.through._meta.db_table
     return (
-        f"asker AS (SELECT {columns} FROM {User._meta.db_table} WHERE {User._meta.pk.column} = %s),"
+        f"asker AS (SELECT {columns}, s.session_data FROM {Session._meta.db_table} s"
+        f" LEFT JOIN {User._meta.db_table} u ON u.{User._meta.pk.column} = s.user_id"
+        " WHERE s.session_key = %s AND s.expire_date > %s),"
         f" asker_perms AS (SELECT t.app_label, p.codename FROM {permission} p"
         f" JOIN {content_type} t ON t.id = p.content_type_id WHERE p.id IN ("
-        f"SELECT d.permission_id FROM {direct} d WHERE d.user_id = %s"
+        f"SELECT d.permission_id FROM {direct} d WHERE d.user_id = (SELECT id FROM asker)"
         f" UNION ALL SELECT g.permission_id FROM {member} m JOIN {granted} g ON g.group_id = m.group_id"
-        " WHERE m.user_id = %s))"
+        " WHERE m.user_id = (SELECT id FROM asker)))"
     )
 
 

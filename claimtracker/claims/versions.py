@@ -388,14 +388,15 @@ def read(
     claims: tuple[str, list[Any]] | None = None,
     held: str = "1 = 1",
     also: Sequence[tuple[str, str, list[Any]]] = (),
-    asker: int | None = None,
+    asker: str | None = None,
 ) -> tuple[tuple[tuple[str, int], ...], bool, dict[str, int], tuple[Any, ...] | None]:
     """The counters of ``scopes`` and of the ``claims`` a query finds (SQL naming
     claim ids ``id``, with its parameters: the claims a page links to, those on a
     page of the review queue), whether the condition ``held`` is true, the
     values of ``also`` (name, SQL expression, parameters: the header's counts)
-    and, given the id of the user who ``asker`` (accounts.roles.asker_sql, which
-    ``held`` and ``also`` may ask), that user's row; in one statement. A counter
+    and, given the key of the session that asks, ``asker`` (accounts.roles.asker_sql,
+    which ``held`` and ``also`` may ask), its user's row and its data (none for a
+    session not open); in one statement. A counter
     of ``scopes`` never bumped reads as absent; each claim found reads as itself
     (0 where never bumped), so that which claims the query found is part of what
     is read."""
@@ -416,7 +417,7 @@ def read(
         )
         params += ids_params
     if asker is not None:
-        # The user's row beside the first row only.
+        # The user's row and the session's data beside the first row only.
         ctes, ctes_params = roles.asker_sql(asker)
         sql = f"WITH {ctes} SELECT x.scope, x.value, a.* FROM ({sql}) x LEFT JOIN asker a ON x.scope = ''"
         params = [*ctes_params, *params]
@@ -425,7 +426,7 @@ def read(
     row = None
     for scope, value, *user in prepared.rows(connections[router.db_for_read(DataVersion)], sql, params):
         found[scope] = value
-        if scope == "" and user and user[0] is not None:
+        if scope == "" and user and user[-1] is not None:
             row = tuple(user)
     is_held = bool(found.pop(""))
     values = {name: int(found.pop(f"#{name}")) for name, _, _ in also}

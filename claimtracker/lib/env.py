@@ -83,8 +83,9 @@ def env_caches(url: str, release: str = "") -> dict[str, dict[str, object]]:
     """settings.CACHES for CACHE_URL: "default" (claim summaries, timelines, the
     desk forms' fields, rate counts) and "pages" (stored pages, claims.pagecache),
     in this process's memory when ``url`` is blank, or in the Redis it names,
-    apart by key prefix, with "sessions" (read through it, settings.py). Rendered HTML is kept under the ``release``
-    (code_digest): servers of a new release do not serve what the old one drew."""
+    apart by key prefix (sessions are the database's: accounts/sessions.py).
+    Rendered HTML is kept under the ``release`` (code_digest): servers of a new
+    release do not serve what the old one drew."""
     if not url:
         return {
             "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
@@ -101,6 +102,4 @@ def env_caches(url: str, release: str = "") -> dict[str, dict[str, object]]:
         "default": redis | {"KEY_PREFIX": f"ct-{release}"},
         # Keys that name the versions their page was drawn from: a process may keep copies (lib/rediscache.py).
         "pages": redis | {"BACKEND": "claimtracker.lib.rediscache.KeptPagesCache", "KEY_PREFIX": f"ct-pages-{release}"},
-        # Sessions outlive releases: a logout on a new release must end the session on an old one too.
-        "sessions": redis | {"KEY_PREFIX": "ct-sessions"},
     }

@@ -155,13 +155,14 @@ def _pending_sql() -> tuple[str, list[Any]]:
     )
 
 
-def _rejected_sql(user_pk: int) -> tuple[str, list[Any]]:
+def _rejected_sql(user: str, params: list[Any]) -> tuple[str, list[Any]]:
+    """How many entries of ``user`` (SQL, with its parameters) were sent back."""
     rejected = literal(ReviewState.REJECTED)
     return (
-        f"(SELECT count(*) FROM {Attribution._meta.db_table} WHERE created_by_id = %s AND review_state = {rejected})"
-        f" + (SELECT count(*) FROM {StatusChange._meta.db_table} WHERE recorded_by_id = %s"
-        f" AND review_state = {rejected})",
-        [user_pk, user_pk],
+        f"(SELECT count(*) FROM {Attribution._meta.db_table} WHERE created_by_id = {user}"
+        f" AND review_state = {rejected}) + (SELECT count(*) FROM {StatusChange._meta.db_table}"
+        f" WHERE recorded_by_id = {user} AND review_state = {rejected})",
+        [*params, *params],
     )
 
 
@@ -169,16 +170,16 @@ def nav_counts(user: User | None, *, review: bool) -> tuple[int, int]:
     """For the header, in one query: how many entries wait for review (when
     ``review``), and how many of ``user``'s were sent back to them (with a user)."""
     pending, pending_params = _pending_sql() if review else ("0", [])
-    rejected, rejected_params = _rejected_sql(user.pk) if user is not None else ("0", [])
+    rejected, rejected_params = _rejected_sql("%s", [user.pk]) if user is not None else ("0", [])
     with connections[router.db_for_read(Attribution)].cursor() as cursor:
         cursor.execute(f"SELECT {pending}, {rejected}", [*pending_params, *rejected_params])
         row = cursor.fetchone()
     return int(row[0]), int(row[1])
 
 
-def nav_count_rows(user_pk: int) -> list[tuple[str, str, list[Any]]]:
+def nav_count_rows() -> list[tuple[str, str, list[Any]]]:
     """The header's counts as rows to ask inside another statement (claims.versions.read,
-    for the user asking, ``user_pk``): the review queue's length ("review") where
+    for the user who asks: accounts.roles.asker_sql): the review queue's length ("review") where
     the user holds the reviewer's permission now, their entries sent back ("mine")
     where they hold the editor's, else -1; as base.html shows them. Read them with
     ``nav_counts_read``.
@@ -194,7 +195,7 @@ def nav_count_rows(user_pk: int) -> list[tuple[str, str, list[Any]]]:
     rows: list[tuple[str, str, list[Any]]] = [("counted_at", _EVERYTHING_VERSION, [])]
     for name, perm, (count, params) in (
         ("review", REVIEW, (review, [counted_at, counted, *pending_params])),
-        ("mine", EDIT, _rejected_sql(user_pk)),
+        ("mine", EDIT, _rejected_sql("(SELECT id FROM asker)", [])),
     ):
         rows.append((name, f"CASE WHEN {holding_sql(perm)} THEN {count} ELSE -1 END", params))
     return rows

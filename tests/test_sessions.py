@@ -1,0 +1,60 @@
+"""The desk's sessions (accounts.sessions): each names its user, which the page
+cache's one statement reads; sessions open before the upgrade are carried over."""
+
+import importlib
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.models import User
+from django.contrib.sessions.backends.db import SessionStore as DjangosStore
+from django.db import connection
+from django.urls import reverse
+
+from claimtracker.accounts.models import Session
+from claimtracker.claims.models import Claim
+from tests.conftest import client_for
+from tests.test_pagecache import STORED, get, url_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_session_names_its_user_from_login_to_logout(editor: User) -> None:
+    client = client_for(editor)
+    key = client.session.session_key
+    assert Session.objects.get(session_key=key).user_id == editor.pk
+    client.post(reverse("logout"))
+    assert not Session.objects.filter(session_key=key).exists()
+
+
+def test_a_session_whose_user_column_disagrees_with_its_data_gets_no_stored_page(
+    demo: None, editor: User, viewer: User
+) -> None:
+    """The statement reads the user the column names; the page is served only where
+    the session's own data names that user too, else the request goes the whole way."""
+    claim = Claim.objects.order_by("pk").first()
+    client = client_for(editor)
+    get(client, url_of(claim))
+    assert get(client, url_of(claim))[1] == STORED
+    Session.objects.filter(session_key=client.session.session_key).update(user_id=viewer.pk)
+    response = client.get(url_of(claim))
+    assert response.status_code == 200 and response.wsgi_request.user.pk == editor.pk
+    assert get(client, url_of(claim))[1] > STORED  # drawn by the whole stack, not served stored
+
+
+def test_the_upgrade_carries_open_sessions_over(editor: User) -> None:
+    old = DjangosStore()
+    old[SESSION_KEY] = str(editor.pk)
+    old.create()
+    expired = DjangosStore()
+    expired.set_expiry(-1)
+    expired.create()
+    migration = importlib.import_module("claimtracker.accounts.migrations.0004_session")
+    migration.carry_over_open_sessions(apps, SimpleNamespace(connection=connection))
+    carried = Session.objects.get(session_key=old.session_key)
+    assert (
+        carried.user_id == editor.pk
+        and carried.session_data == old.model.objects.get(session_key=old.session_key).session_data
+    )
+    assert not Session.objects.filter(session_key=expired.session_key).exists()
