@@ -135,12 +135,14 @@ def test_a_session_signed_with_a_fallback_secret_key_survives_the_rotation(
     """SECRET_KEY_FALLBACKS lets SECRET_KEY rotate without logging anyone out:
     Django's get_user() re-keys the session (cycle_key) and the session
     middleware saves it and sends the new cookie. The session the page cache
-    opens to know who asks is the request's, so the new key is saved and sent."""
+    opens to know who asks is the request's, so the new key is saved and sent,
+    also when the page asked for was stored before the rotation."""
     from tests.test_claim_page import TROOPS
 
     claim = Claim.objects.get(text=TROOPS)
     settings.SECRET_KEY = "the-old-secret-key-" + "x" * 40
     client = client_for(editor)  # logged in under the old key
+    assert client.get(url_of(claim)).status_code == 200  # kept, with the page cache on
     settings.SECRET_KEY = "the-new-secret-key-" + "y" * 40
     settings.SECRET_KEY_FALLBACKS = ["the-old-secret-key-" + "x" * 40]
     if not page_cache:
@@ -194,3 +196,20 @@ def test_the_user_read_with_the_versions_is_the_requests_alone(demo: None, edito
     response = stays.get(url_of(claim))
     assert response.status_code == 200 and response.wsgi_request.user.pk == viewer.pk
     assert backends._known.get() is None  # nothing is left for a later request
+
+
+def test_csrf_secrets_kept_in_sessions_leave_pages_drawn_anew(demo: None, editor: User, settings: Any) -> None:
+    """CSRF_USE_SESSIONS keeps the CSRF secret in the session, which the page cache
+    reads after the secret: its pages are drawn by the whole stack, not a 500."""
+    from tests.test_claim_page import TROOPS
+
+    settings.CSRF_USE_SESSIONS = True
+    client = client_for(editor)
+    claim = Claim.objects.get(text=TROOPS)
+    assert [client.get(url_of(claim)).status_code for _ in range(2)] == [200, 200]
+
+
+@pytest.mark.parametrize("pk", [2**63, 10**30])
+def test_an_id_no_row_can_have_is_not_found(demo: None, editor: User, pk: int) -> None:
+    client = client_for(editor)
+    assert client.get(f"/claims/{pk}/").status_code == 404

@@ -28,6 +28,21 @@ def test_a_session_names_its_user_from_login_to_logout(editor: User) -> None:
     assert not Session.objects.filter(session_key=key).exists()
 
 
+def test_a_session_saved_from_async_code_names_its_user_too(editor: User) -> None:
+    from asgiref.sync import async_to_sync
+
+    from claimtracker.accounts.sessions import SessionStore
+
+    async def log_in() -> str:
+        session = SessionStore()
+        await session.aset(SESSION_KEY, str(editor.pk))
+        await session.asave()
+        return session.session_key
+
+    key = async_to_sync(log_in)()
+    assert Session.objects.get(session_key=key).user_id == editor.pk
+
+
 def test_a_session_whose_user_column_disagrees_with_its_data_gets_no_stored_page(
     demo: None, editor: User, viewer: User
 ) -> None:

@@ -44,11 +44,18 @@ class SessionStore(DatabaseStore):
         return self.decode(data)
 
     def create_model_instance(self, data: dict[str, Any]) -> Session:
-        session = super().create_model_instance(data)
-        assert isinstance(session, Session)
-        user = data.get(SESSION_KEY)
-        session.user_id = int(user) if isinstance(user, str) and user.isdigit() else None
-        return session
+        return _with_user(super().create_model_instance(data), data)
+
+    async def acreate_model_instance(self, data: dict[str, Any]) -> Session:
+        return _with_user(await super().acreate_model_instance(data), data)
+
+
+def _with_user(session: Any, data: dict[str, Any]) -> Session:
+    """The session's row, naming the user its data names (None: no one logged in)."""
+    assert isinstance(session, Session)
+    user = data.get(SESSION_KEY)
+    session.user_id = int(user) if isinstance(user, str) and user.isdigit() else None
+    return session
 
 
 def opened(session_key: str, data: str | None) -> SessionStore:

@@ -72,6 +72,7 @@ from claimtracker.accounts import backends, sessions
 from claimtracker.accounts.roles import holding_sql
 from claimtracker.claims import queries, versions
 from claimtracker.lib import replicas
+from claimtracker.lib.keyset import INT64
 from claimtracker.lib.numbers import whole_number
 
 CACHE_ALIAS = "pages"
@@ -156,6 +157,8 @@ def _key(
         authenticate(request)
         if not (request.user.is_authenticated and held):
             return None, {}
+    if request.session.modified:
+        return None, {}  # Django's checks changed the session (a key cycled): the whole stack saves and sends it
     counts = queries.nav_counts_read(counts)
     request.nav_counts = counts  # type: ignore[attr-defined]  # for the header of a page drawn now
     htmx = sorted((name, value) for name, value in request.META.items() if name.startswith("HTTP_HX_"))
@@ -310,6 +313,8 @@ def _kept_page_asked(request: HttpRequest) -> tuple[tuple[str, Depends], dict[st
     view's arguments; None for any other request."""
     if settings.PAGE_CACHE_SECONDS <= 0 or request.method != "GET":
         return None
+    if settings.CSRF_USE_SESSIONS:
+        return None  # the CSRF secret is kept in the session, which is read after it here
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return None
     kept = _kept_view(request.path_info, getattr(request, "urlconf", None) or settings.ROOT_URLCONF)
@@ -326,6 +331,8 @@ def _kept_view(path: str, urlconf: str) -> tuple[tuple[str, Depends], tuple[tupl
     except Resolver404:
         return None
     kept = getattr(match.func, "kept_page", None)
+    if any(isinstance(value, int) and value not in INT64 for value in match.kwargs.values()):
+        return None  # no row's id: the view answers 404 (SQLite refuses such a number as a parameter)
     return (kept, tuple(match.kwargs.items())) if kept is not None else None
 
 
