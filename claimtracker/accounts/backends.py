@@ -121,10 +121,15 @@ def _user_fields() -> list[str]:
     return [field.attname for field in User._meta.concrete_fields]
 
 
+def user_columns(table: str = "") -> str:
+    """The user table's columns in the order ``user_from_row`` takes them, each
+    named with ``table`` (an alias) before it where given."""
+    return ", ".join(f"{table}.{field.column}" if table else field.column for field in User._meta.concrete_fields)
+
+
 @functools.cache
 def _user_sql() -> str:
-    columns = ", ".join(field.column for field in User._meta.concrete_fields)
-    return f"SELECT {columns} FROM {User._meta.db_table} WHERE {User._meta.pk.column} = %s"
+    return f"SELECT {user_columns()} FROM {User._meta.db_table} WHERE {User._meta.pk.column} = %s"
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from claimtracker.accounts.backends import user_columns
 from claimtracker.lib.prepared import literal
 
 VIEWER = "Viewer"
@@ -105,7 +106,7 @@ def asker_sql(session_key: str) -> tuple[str, list[Any]]:
 def _asker_sql() -> str:
     from claimtracker.accounts.models import Session
 
-    columns = ", ".join(f"u.{field.column}" for field in User._meta.concrete_fields)
+    columns = user_columns("u")  # the row the page cache makes the request's user of (backends.user_from_row)
     permission, content_type = Permission._meta.db_table, ContentType._meta.db_table
     direct = User.user_permissions.through._meta.db_table
     member = User.groups.through._meta.db_table
