@@ -256,7 +256,7 @@ class ClaimDetail(ApiView):
             raise Http404("No claim with that number." if not reader else "No published claim with that number.")
         shown = queries.claim_then(claim, moment)
         # Every actor's latest stance, kept with the claim's summary (claims.summary) under its data's fingerprint.
-        grouped = claim_summary.summary(queries.claim_for_page(claim.pk), moment).everyone
+        grouped = claim_summary.everyone(queries.claim_for_page(claim.pk), moment)
         extra: dict[str, Any] = {
             "as_of": moment.as_of,
             "known": moment.known,

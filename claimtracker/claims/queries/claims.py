@@ -13,7 +13,6 @@ from typing import Any, NamedTuple
 from django.core.paginator import Page, Paginator
 from django.db import connections, router
 from django.db.models import (
-    CharField,
     Exists,
     F,
     OuterRef,
@@ -24,7 +23,7 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, FirstValue, RowNumber
+from django.db.models.functions import Coalesce, FirstValue, RowNumber
 
 from claimtracker.claims import assessment, chart
 from claimtracker.claims.assessment import MAX_AFFILIATION_DEPTH
@@ -150,20 +149,22 @@ def claim_for_page(pk: int) -> Claim:
     people's names (claims.versions), which key the summary and the timeline in
     the cache, in one query. Raises Claim.DoesNotExist."""
     changes = StatusChange.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
-    claim_scope = Concat(Value("c:"), Cast(OuterRef("pk"), CharField()))
-    approved_scope = Concat(Value("ca:"), Cast(OuterRef("pk"), CharField()))
     return (
         Claim.objects.select_related("current_status", "created_by")
         .prefetch_related("topics")
         .annotate(
             reviewed_at=_latest(changes, "recorded_at"),
-            claim_version=Subquery(DataVersion.objects.filter(scope=claim_scope).values("value")[:1]),
-            approved_version=Subquery(DataVersion.objects.filter(scope=approved_scope).values("value")[:1]),
-            vocabulary_version=Subquery(DataVersion.objects.filter(scope=VOCABULARY).values("value")[:1]),
-            people_version=Subquery(DataVersion.objects.filter(scope=PEOPLE).values("value")[:1]),
+            claim_version=_version(f"c:{pk}"),
+            approved_version=_version(f"ca:{pk}"),
+            vocabulary_version=_version(VOCABULARY),
+            people_version=_version(PEOPLE),
         )
         .get(pk=pk)
     )
+
+
+def _version(scope: str) -> Subquery:
+    return Subquery(DataVersion.objects.filter(scope=scope).values("value")[:1])
 
 
 _ATTRIBUTION_COLUMNS = [field.name for field in Attribution._meta.concrete_fields]

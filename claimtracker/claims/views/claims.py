@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -43,53 +44,73 @@ COUNT_CAP = 10_000  # the list counts matches up to here, then says "more than"
 def claim_list(request: HttpRequest) -> HttpResponse:
     require(request, can_view, "read claims")
     filterset = ClaimFilter(list_filters(request), queryset=queries.claims_for_list())
-    claims = filterset.qs
-    cursor_error = ""
-    try:
-        page = keyset.paginate(
-            claims, filterset.sort_keys, PAGE_SIZE, after=request.GET.get("after"), before=request.GET.get("before")
-        )
-    except keyset.InvalidCursor as error:
-        cursor_error = f"{error} Showing the first page."
-        page = keyset.paginate(claims, filterset.sort_keys, PAGE_SIZE)
     query = request.GET.copy()
     for name in ("after", "before", "page"):
         query.pop(name, None)
-    moment = filterset.moment
-    claims_shown = queries.claims_then(page.object_list) if moment.past else page.object_list
-    counts = queries.side_counts([claim.pk for claim in claims_shown], moment)
-    day = moment.judged_on()
     today = query.copy()
     for name in PARAMETERS:
         today.pop(name, None)
     context = {
         "filter": filterset,
-        "page": page,
-        "moment": moment,
-        # Each claim of the page with how many actors support and oppose it, and its forecast.
-        "rows": [(claim, counts[claim.pk], claim.forecast_on(day)) for claim in claims_shown],
         "count_cap": COUNT_CAP,
-        "cursor_error": cursor_error,
         "query": query.urlencode(),
         "today_url": f"{reverse('claims:list')}?{today.urlencode()}" if today else reverse("claims:list"),
     }
     # A history restore (back button after a cache miss) needs the whole page.
     partial = is_htmx(request) and not request.htmx.history_restore_request  # type: ignore[attr-defined]
     if filterset.form.errors:  # a field's error may name other data: counted and drawn each time
-        context["count"] = filterset.count(COUNT_CAP)
+        context |= _list_page(request, filterset) | {"count": filterset.count(COUNT_CAP)}
     else:
-        # What lists show (the page cache's key of a list), the vocabulary, the role and the day (overdue).
+        # What lists show (the page cache's key of a list), the vocabulary, people's names, the role and
+        # the day (overdue): the results, counted and drawn, are the same for every reader who asks alike.
         listed, _ = pagecache.listed(request)
-        current = dict(versions.read([listed[0], versions.VOCABULARY])[0])
+        current = dict(versions.read([listed[0], versions.VOCABULARY, versions.PEOPLE])[0])
         drawn_from = (query.urlencode(), can_edit(request.user), timezone.localdate())
         # How many claims match: counting those of a past status reads every claim's changes (150 ms).
         context["count"] = kept(("list-count", drawn_from, current.get(listed[0])), lambda: filterset.count(COUNT_CAP))
-        if not partial:  # the filters' fields show the query, the vocabulary's choices, the desk's pending filter
-            context["filter_form_key"] = digest(("filters", drawn_from, current.get(versions.VOCABULARY)))
-            context["form_seconds"] = KEPT_SECONDS
+        # The page of results: its query, its rows' counts of sides and their rendering.
+        shown = (request.GET.get("after"), request.GET.get("before"), sorted(current.items()))
+        context["results"] = mark_safe(  # the template escapes what it shows
+            kept(
+                ("list-results", drawn_from, shown),
+                lambda: render_to_string(
+                    "claims/claim_list.html#results", context | _list_page(request, filterset), request
+                ),
+            )
+        )
+        if partial:
+            response = HttpResponse(context["results"])
+            patch_vary_headers(response, ["HX-Request"])
+            return response
+        # The filters' fields show the query, the vocabulary's choices, the desk's pending filter.
+        context["filter_form_key"] = digest(("filters", drawn_from, current.get(versions.VOCABULARY)))
+        context["form_seconds"] = KEPT_SECONDS
     response = render(request, "claims/claim_list.html#results" if partial else "claims/claim_list.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _list_page(request: HttpRequest, filterset: ClaimFilter) -> dict[str, Any]:
+    """The list's page of claims asked for, each with how many actors support and
+    oppose it and its forecast."""
+    cursor_error = ""
+    try:
+        page = keyset.paginate(
+            filterset.qs,
+            filterset.sort_keys,
+            PAGE_SIZE,
+            after=request.GET.get("after"),
+            before=request.GET.get("before"),
+        )
+    except keyset.InvalidCursor as error:
+        cursor_error = f"{error} Showing the first page."
+        page = keyset.paginate(filterset.qs, filterset.sort_keys, PAGE_SIZE)
+    moment = filterset.moment
+    claims_shown = queries.claims_then(page.object_list) if moment.past else page.object_list
+    counts = queries.side_counts([claim.pk for claim in claims_shown], moment)
+    day = moment.judged_on()
+    rows = [(claim, counts[claim.pk], claim.forecast_on(day)) for claim in claims_shown]
+    return {"page": page, "rows": rows, "cursor_error": cursor_error, "moment": moment}  # the filters read the moment
 
 
 # --- Claim page --------------------------------------------------------------------------------------
@@ -110,6 +131,10 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
     review = summary.review and summary.review | {"url": request.build_absolute_uri(claim.get_absolute_url())}
     links, link_count = queries.links(claim)
     shown = queries.claim_then(claim, moment)
+    # The history of edits, today's alone, is read only where its section is drawn anew: it is kept under
+    # the claim's data versions (an edit, and its entry's, bumps the claim's) and people's names, the
+    # desk's apart (it shows work in review).
+    history = "" if moment.past else digest(("history", claim.pk, claim.claim_version, claim.people_version, editor))  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "claim": shown,
         "moment": moment,
@@ -120,7 +145,9 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
         "sides": summary.sides,
         "chart_svg": summary.chart_svg,
         "figures": summary.figures,
-        "history": [] if moment.past else queries.claim_history(claim, include_pending=editor),
+        "history": SimpleLazyObject(lambda: queries.claim_history(claim, include_pending=editor)) if history else [],
+        "history_key": history,
+        "form_seconds": KEPT_SECONDS,
         "suggestion": summary.suggestion,
         "suggested_status": suggested_status,
         "can_edit": desk,
@@ -139,15 +166,15 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
             "attribution_form": attribution_form,
             "status_form": status_form,
             "relation_form": relation_form,
-            # Their fields, rendered once for what their choices show (claim_detail.html).
+            # Their fields, rendered once for what their choices show (claim_detail.html): the status
+            # form's apart, so that work sent for review re-renders only the evidence it offers.
             "form_keys": {
                 "attribution": _blank_form_key(attribution_form),
-                "status": _blank_form_key(
-                    status_form, claim.pk, _versions_of(claim), getattr(suggested_status, "pk", None)
-                ),
+                "status": _blank_form_key(status_form, claim.vocabulary_version, getattr(suggested_status, "pk", None)),  # type: ignore[attr-defined]
+                "corrects": _blank_form_key(status_form, claim.pk, claim.approved_version, claim.vocabulary_version),  # type: ignore[attr-defined]
+                "evidence": _blank_form_key(status_form, claim.pk, claim.claim_version, claim.people_version),  # type: ignore[attr-defined]
                 "relation": _blank_form_key(relation_form),
             },
-            "form_seconds": KEPT_SECONDS,
         }
     return context
 
