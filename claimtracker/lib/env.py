@@ -88,7 +88,13 @@ def env_caches(url: str, release: str = "") -> dict[str, dict[str, object]]:
     release do not serve what the old one drew."""
     if not url:
         return {
-            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "default",
+                # A claim's page keeps about ten parts (summary, timeline, forms, history), 1-100 KB each: Django's
+                # 300 entries held some thirty claims, and a desk reading more drew every page whole again.
+                "OPTIONS": {"MAX_ENTRIES": 3000},
+            },
             "pages": {
                 "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                 "LOCATION": "pages",
