@@ -164,6 +164,10 @@ TRACKED: dict[str, list[Scope]] = {
         Related("s:", "source_id", _ATTRIBUTIONS, "via_id"),
     ],
     "claims_actoralias": [Direct("a:", "actor_id"), _ALWAYS],
+    # A claim page's history of edits: a row pruned (simple-history's clean_old_history, psql) leaves it. A row
+    # added comes with the write it records, which bumps the claim already.
+    "claims_historicalclaim": [Direct("c:", "id")],
+    "claims_historicalattribution": [Direct("c:", "claim_id")],
     "claims_source": [
         _ALWAYS,
         Direct("s:", "id"),
@@ -174,8 +178,9 @@ TRACKED: dict[str, list[Scope]] = {
     ],
 }
 # ``ca:<id>`` follows every change ``c:<id>`` does but work in review on the claim itself (above).
+_HISTORIES = ("claims_historicalclaim", "claims_historicalattribution")  # what the summary does not show
 for _table, _scopes in TRACKED.items():
-    if _table not in (_ATTRIBUTIONS, "claims_statuschange"):
+    if _table not in (_ATTRIBUTIONS, "claims_statuschange", *_HISTORIES):
         _scopes += [
             replace(scope, prefix="ca:")
             for scope in _scopes

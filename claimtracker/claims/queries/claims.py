@@ -55,7 +55,7 @@ from claimtracker.claims.queries.common import (
     entry_keys,
     ids_by_kind,
 )
-from claimtracker.claims.versions import PEOPLE, VOCABULARY
+from claimtracker.claims.versions import LISTED, PEOPLE, VOCABULARY
 from claimtracker.lib.dates import Precision, format_date
 
 
@@ -145,9 +145,10 @@ def _latest(queryset: QuerySet[Any], field: str) -> Subquery:
 def claim_for_page(pk: int) -> Claim:
     """The claim with ``reviewed_at`` (when the desk last approved a status change
     on it, the ClaimReview's date) and the data versions of the claim (with its
-    work in review, and without: ``approved_version``), of the vocabulary and of
-    people's names (claims.versions), which key the summary and the timeline in
-    the cache, in one query. Raises Claim.DoesNotExist."""
+    work in review, and without: ``approved_version``), of the vocabulary, of
+    people's names and of what lists show (claims.versions), which key the
+    summary, the timeline and the history of edits in the cache, in one query.
+    Raises Claim.DoesNotExist."""
     changes = StatusChange.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
     return (
         Claim.objects.select_related("current_status", "created_by")
@@ -157,6 +158,7 @@ def claim_for_page(pk: int) -> Claim:
             claim_version=_version(f"c:{pk}"),
             approved_version=_version(f"ca:{pk}"),
             vocabulary_version=_version(VOCABULARY),
+            listed_version=_version(LISTED),
             people_version=_version(PEOPLE),
         )
         .get(pk=pk)
@@ -542,7 +544,8 @@ def claim_history(claim: Claim, *, include_pending: bool = False, limit: int = 3
     edits = list(claim.history.select_related("history_user").order_by("-history_date")[:limit])
     attribution_edits = Attribution.history.filter(claim_id=claim.pk)
     if not include_pending:
+        # Of an entry approved now, its approved versions alone: not the rounds of review before.
         approved = Attribution.objects.filter(claim=claim, review_state=ReviewState.APPROVED).values("pk")
-        attribution_edits = attribution_edits.filter(id__in=approved)
+        attribution_edits = attribution_edits.filter(id__in=approved, review_state=ReviewState.APPROVED)
     edits += list(attribution_edits.select_related("history_user", "actor").order_by("-history_date")[:limit])
     return sorted(edits, key=lambda h: h.history_date, reverse=True)[:limit]

@@ -132,9 +132,11 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
     links, link_count = queries.links(claim)
     shown = queries.claim_then(claim, moment)
     # The history of edits, today's alone, is read only where its section is drawn anew: it is kept under
-    # the claim's data versions (an edit, and its entry's, bumps the claim's) and people's names, the
-    # desk's apart (it shows work in review).
-    history = "" if moment.past else digest(("history", claim.pk, claim.claim_version, claim.people_version, editor))  # type: ignore[attr-defined]
+    # the claim's data versions (an edit, and its entry's, bumps the claim's), people's names and what lists
+    # show (actors' names: an old edit may name one the claim no longer quotes), the desk's apart (it shows
+    # work in review).
+    drawn_from = (claim.pk, claim.claim_version, claim.people_version, claim.listed_version, editor)  # type: ignore[attr-defined]
+    history = "" if moment.past else digest(("history", *drawn_from))
     context: dict[str, Any] = {
         "claim": shown,
         "moment": moment,
