@@ -110,7 +110,8 @@ def _list_page(request: HttpRequest, filterset: ClaimFilter) -> dict[str, Any]:
     counts = queries.side_counts([claim.pk for claim in claims_shown], moment)
     day = moment.judged_on()
     rows = [(claim, counts[claim.pk], claim.forecast_on(day)) for claim in claims_shown]
-    return {"page": page, "rows": rows, "cursor_error": cursor_error, "moment": moment}  # the filters read the moment
+    # The moment is the one the filters read from the query, known once their queryset is built.
+    return {"page": page, "rows": rows, "cursor_error": cursor_error, "moment": moment}
 
 
 # --- Claim page --------------------------------------------------------------------------------------
