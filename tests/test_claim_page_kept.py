@@ -136,3 +136,18 @@ def test_an_entry_whose_actor_is_gone_is_still_named_an_attribution(demo: None, 
     gone.delete()
     shown = _history(drawn(client_for(reviewer), claim)[0])
     assert "deleted the attribution of an actor since deleted" in shown
+
+
+def test_the_kept_tag_keeps_a_part_under_its_key_and_draws_it_anew_without_one() -> None:
+    from django.core.cache import cache
+    from django.template import Context, Template, TemplateSyntaxError
+
+    part = Template("{% load kept %}{% kept greeting key %}Hello {{ name }}{% endkept %}")
+    assert part.render(Context({"key": "k1", "name": "desk"})) == "Hello desk"
+    assert part.render(Context({"key": "k1", "name": "reader"})) == "Hello desk"  # kept under k1
+    assert part.render(Context({"key": "k2", "name": "reader"})) == "Hello reader"  # another key, drawn
+    assert part.render(Context({"key": "", "name": "form"})) == "Hello form"  # no key: drawn each time
+    assert part.render(Context({"name": "form"})) == "Hello form"
+    cache.clear()
+    with pytest.raises(TemplateSyntaxError, match="a part's name and its key"):
+        Template("{% load kept %}{% kept greeting %}x{% endkept %}")

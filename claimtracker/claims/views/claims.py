@@ -27,7 +27,7 @@ from claimtracker.claims.forms import AttributionForm, ClaimForm, RelationForm, 
 from claimtracker.claims.models import Claim, Relation, Status
 from claimtracker.claims.moment import PARAMETERS, TODAY, BadMoment, Moment
 from claimtracker.claims.pagecache import cached_page
-from claimtracker.claims.views.common import KEPT_SECONDS, digest, is_htmx, kept, list_filters, require
+from claimtracker.claims.views.common import digest, is_htmx, kept, list_filters, require
 from claimtracker.exports import jsonld
 from claimtracker.lib import keyset
 from claimtracker.lib.numbers import whole_number
@@ -84,7 +84,6 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             return response
         # The filters' fields show the query, the vocabulary's choices, the desk's pending filter.
         context["filter_form_key"] = digest(("filters", drawn_from, current.get(versions.VOCABULARY)))
-        context["form_seconds"] = KEPT_SECONDS
     response = render(request, "claims/claim_list.html#results" if partial else "claims/claim_list.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -150,7 +149,6 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
         "figures": summary.figures,
         "history": SimpleLazyObject(lambda: queries.claim_history(claim, include_pending=editor)) if history else [],
         "history_key": history,
-        "form_seconds": KEPT_SECONDS,
         "suggestion": summary.suggestion,
         "suggested_status": suggested_status,
         "can_edit": desk,

@@ -1,0 +1,41 @@
+"""``{% kept name key %}…{% endkept %}``: a part of a page kept in the default
+cache under ``key`` (a digest of the data versions it is drawn from, built by
+the view), for KEPT_SECONDS; drawn anew each time when ``key`` is blank, as a
+view gives it for a form in error or a view of the past."""
+
+from django import template
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
+from django.template.base import FilterExpression, NodeList, Parser, Token
+from django.utils.safestring import SafeString
+
+from claimtracker.claims.views.common import KEPT_SECONDS
+
+register = template.Library()
+
+
+class KeptNode(template.Node):
+    def __init__(self, nodelist: NodeList, name: str, key: FilterExpression) -> None:
+        self.nodelist = nodelist
+        self.name = name
+        self.key = key
+
+    def render(self, context: template.Context) -> SafeString:
+        key = self.key.resolve(context)
+        if not key:
+            return self.nodelist.render(context)
+        cache_key = make_template_fragment_key(self.name, [key])
+        if (value := cache.get(cache_key)) is None:
+            value = self.nodelist.render(context)
+            cache.set(cache_key, value, KEPT_SECONDS)
+        return value  # type: ignore[no-any-return]
+
+
+@register.tag
+def kept(parser: Parser, token: Token) -> KeptNode:
+    bits = token.split_contents()
+    if len(bits) != 3:
+        raise template.TemplateSyntaxError(f"{bits[0]} takes a part's name and its key: {{% kept name key %}}.")
+    nodelist = parser.parse(("endkept",))
+    parser.delete_first_token()
+    return KeptNode(nodelist, bits[1], parser.compile_filter(bits[2]))
