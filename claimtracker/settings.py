@@ -154,6 +154,8 @@ for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS")):
 DATABASE_ROUTERS = ["claimtracker.lib.replicas.ReplicaRouter"]
 REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)
 REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 10)
+# A replica whose replay lags further behind than this is passed over as one that does not answer (0: never).
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 30, minimum=0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

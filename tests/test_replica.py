@@ -18,7 +18,7 @@ from tests.servers import Browser, CannotStart, Pair, app_env, gunicorn, manage,
 @dataclass
 class Stack:
     pair: Pair
-    base: str
+    base: str  # the app, reading the replica however far it lags (REPLICA_MAX_LAG_SECONDS=0)
 
     def primary(self) -> psycopg.Connection:
         return psycopg.connect(
@@ -52,7 +52,10 @@ def stack() -> Iterator[Stack]:
         manage("load_demo", env=env)
         replica = f"postgresql://postgres@127.0.0.1:{pair.replica_port}/claimtracker"
         _wait_for(lambda: _published(replica), "the demo to reach the replica")
-        with gunicorn(app_env(DATABASE_URL=primary, DATABASE_REPLICA_URLS=replica, REPLICA_RETRY_SECONDS="1")) as base:
+        env = app_env(
+            DATABASE_URL=primary, DATABASE_REPLICA_URLS=replica, REPLICA_RETRY_SECONDS="1", REPLICA_MAX_LAG_SECONDS="0"
+        )
+        with gunicorn(env) as base:
             yield Stack(pair, base)
     finally:
         pair_context.__exit__(None, None, None)
@@ -165,7 +168,39 @@ def test_a_published_page_is_read_from_the_replica_alone(stack: Stack) -> None:
             replica.execute("SELECT pg_wal_replay_resume()")
 
 
+def test_a_replica_lagging_too_far_behind_is_passed_over(stack: Stack) -> None:
+    """With REPLICA_MAX_LAG_SECONDS, a replica whose replay has fallen further
+    behind is passed over: readers read the primary until it catches up."""
+    pk, text = _a_published_claim(stack)
+    urls = {
+        name: f"postgresql://postgres@127.0.0.1:{port}/claimtracker"
+        for name, port in (("primary", stack.pair.primary_port), ("replica", stack.pair.replica_port))
+    }
+    strict = app_env(
+        DATABASE_URL=urls["primary"],
+        DATABASE_REPLICA_URLS=urls["replica"],
+        REPLICA_RETRY_SECONDS="1",
+        REPLICA_MAX_LAG_SECONDS="1",
+    )
+    reader = Browser()
+    with gunicorn(strict, workers=1) as base, stack.replica() as replica:
+        assert _api_text(reader, Stack(stack.pair, base), pk) == text
+        replica.execute("SELECT pg_wal_replay_pause()")
+        try:
+            with stack.primary() as connection:
+                connection.execute("UPDATE claims_claim SET text = text || ' (lagging)' WHERE id = %s", [pk])
+            time.sleep(2.5)  # the replica's replay now lags more than a second behind what it received
+            assert _api_text(reader, stack, pk) == text, "the server with no limit reads the lagging replica"
+            assert _api_text(reader, Stack(stack.pair, base), pk).endswith("(lagging)")
+            assert "(lagging)" in reader.get(f"{base}/public/claims/{pk}/")[1]
+        finally:
+            replica.execute("SELECT pg_wal_replay_resume()")
+    with stack.primary() as connection:
+        connection.execute("UPDATE claims_claim SET text = %s WHERE id = %s", [text, pk])
+
+
 def test_a_replica_that_is_down_is_passed_over(stack: Stack) -> None:
+    """Last: it stops the replica."""
     pk, _ = _a_published_claim(stack)
     stack.pair.stop_replica()
     reader = Browser()

@@ -206,12 +206,14 @@ def _status_change_rows(
         yield (c.claim_id, c.effective_on, 1, c.pk), row
 
 
-def _relations(claim_ids: QuerySet[Claim, Any]) -> Iterator[tuple[int, str]]:
-    """Each claim's own links as the relations cell, by claim id; claims without links are left out."""
+def _relations(claim_ids: QuerySet[Claim, Any], *, stream: bool = True) -> Iterator[tuple[int, str]]:
+    """Each claim's own links as the relations cell, by claim id; claims without
+    links are left out. Streamed (as _read does) unless ``stream`` is false."""
     links = Relation.objects.filter(from_claim__in=claim_ids).order_by("from_claim_id", "kind", "to_claim_id")
+    triples = links.values_list("from_claim_id", "kind", "to_claim_id")
     claim_id: int | None = None
     cell: list[str] = []
-    for from_id, kind, to_id in links.values_list("from_claim_id", "kind", "to_claim_id").iterator(CHUNK_SIZE):
+    for from_id, kind, to_id in triples.iterator(CHUNK_SIZE) if stream else triples:
         if from_id != claim_id:
             if claim_id is not None:
                 yield claim_id, " ".join(cell)
@@ -238,7 +240,7 @@ def rows(
         _status_change_rows(claim_ids, include_pending, moment, assessed),
         key=lambda keyed: keyed[0],
     )
-    links = _relations(claim_ids)
+    links = _relations(claim_ids, stream=only is None)
     linked: tuple[int, str] | None = next(links, None)
     for (claim_id, *_), row in merged:
         while linked is not None and linked[0] < claim_id:

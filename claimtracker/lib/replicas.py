@@ -11,8 +11,10 @@ inside a transaction.
 A browser that has just written (any request but GET, HEAD or OPTIONS) gets a
 cookie for REPLICA_PIN_SECONDS that keeps its reads on the primary, so the
 writer sees their own write on the next page even before the replica has
-replayed it. A replica that does not answer is left alone for
-REPLICA_RETRY_SECONDS and the request is read from the primary instead.
+replayed it. A replica that does not answer, or that lags further behind
+than REPLICA_MAX_LAG_SECONDS (asked of it at most once a second), is left
+alone for REPLICA_RETRY_SECONDS and the request is read from the primary
+instead.
 """
 
 import contextlib
@@ -38,6 +40,15 @@ REPLICA_VIEWS = {"sitemap"}
 
 _reading_from: contextvars.ContextVar[str | None] = contextvars.ContextVar("reading_from", default=None)
 _down_until: dict[str, float] = {}
+_lag_known_until: dict[str, float] = {}
+LAG_CHECK_SECONDS = 1.0
+# How far a replica's replay lags: the time since the last transaction it replayed, while it has
+# received more than it has replayed; none when it has replayed all it received (a primary idle for
+# an hour leaves a replica with nothing to replay, not an hour behind).
+LAG_SQL = (
+    "SELECT CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0"
+    " ELSE COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()), 0) END"
+)
 
 
 def replica_aliases() -> list[str]:
@@ -74,12 +85,40 @@ def _answering(alias: str) -> bool:
     try:
         connection.close_if_health_check_failed()
         connection.ensure_connection()
-        return True
+        lag = _lag(alias)
     except DatabaseError as error:
         log.warning("Replica %s does not answer (%s); reading from the primary.", alias, error)
         _down_until[alias] = time.monotonic() + settings.REPLICA_RETRY_SECONDS
         connection.close()
         return False
+    if lag > settings.REPLICA_MAX_LAG_SECONDS:
+        log.warning(
+            "Replica %s lags %.0f s behind, more than REPLICA_MAX_LAG_SECONDS (%s); reading from the primary.",
+            alias,
+            lag,
+            settings.REPLICA_MAX_LAG_SECONDS,
+        )
+        _down_until[alias] = time.monotonic() + settings.REPLICA_RETRY_SECONDS
+        return False
+    return True
+
+
+def _lag(alias: str) -> float:
+    """The replica's replay lag in seconds, asked at most once every LAG_CHECK_SECONDS
+    (0 in between, and where it is not a PostgreSQL standby or the check is off)."""
+    connection = connections[alias]
+    now = time.monotonic()
+    if (
+        not settings.REPLICA_MAX_LAG_SECONDS
+        or connection.vendor != "postgresql"
+        or _lag_known_until.get(alias, 0) > now
+    ):
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute(LAG_SQL)
+        (lag,) = cursor.fetchone()
+    _lag_known_until[alias] = now + LAG_CHECK_SECONDS
+    return float(lag)
 
 
 def _replica_for(request: HttpRequest) -> str | None:
