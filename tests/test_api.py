@@ -438,6 +438,16 @@ def test_the_claim_runs_the_same_queries_however_long_its_story(sent: Claim, edi
     assert queries() == before
 
 
+def test_the_claim_reads_its_page_of_events_without_a_server_side_cursor(sent: Claim) -> None:
+    """A page of the timeline is read at once: a server-side cursor (DECLARE ...
+    WITH HOLD, FETCH, CLOSE) is for the whole timeline's export alone."""
+    if connection.vendor != "postgresql":
+        pytest.skip("server-side cursors are PostgreSQL's")
+    with CaptureQueriesContext(connection) as captured:
+        assert get(f"{CLAIMS}{sent.pk}/").status_code == 200
+    assert not [query["sql"] for query in captured if "DECLARE" in str(query["sql"])]
+
+
 def test_stored_text_is_escaped_in_the_json(demo: None, editor: User, reviewer: User) -> None:
     claim = assessed("</script><script>alert(1)</script> & more", editor, reviewer)
     services.publish(claim, by=reviewer)
