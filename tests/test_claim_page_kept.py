@@ -151,3 +151,66 @@ def test_the_kept_tag_keeps_a_part_under_its_key_and_draws_it_anew_without_one()
     cache.clear()
     with pytest.raises(TemplateSyntaxError, match="a part's name and its key"):
         Template("{% load kept %}{% kept greeting %}x{% endkept %}")
+
+
+# --- The timeline's items ------------------------------------------------------------------------------
+
+
+def _timeline(page: str) -> str:
+    found = re.search(r'<section aria-labelledby="timeline-heading".*?</section>', page, re.S)
+    assert found
+    return found.group(0)
+
+
+def _item(page: str, attribution: Attribution) -> str:
+    found = re.search(rf'<li class="event attribution[^"]*" id="a{attribution.pk}">.*?</li>', _timeline(page), re.S)
+    assert found, f"no item for attribution {attribution.pk}"
+    return found.group(0)
+
+
+def _attributions_read(sqls: list[str]) -> list[set[str]]:
+    """The ids of each read of whole attributions by id (the timeline's items)."""
+    reads = [sql for sql in sqls if 'FROM "claims_attribution"' in sql and '"claims_attribution"."id" IN (' in sql]
+    return [set(re.findall(r"\d+", sql.split('"claims_attribution"."id" IN (')[1].split(")")[0])) for sql in reads]
+
+
+def test_work_sent_for_review_reads_and_draws_its_own_item_alone(demo: None, editor: User, reviewer: User) -> None:
+    claim = Claim.objects.get(text=TROOPS)
+    client = client_for(reviewer)
+    before, reading = drawn(client, claim)
+    approved = list(claim.attributions.filter(review_state="approved").order_by("pk"))
+    assert approved and {str(a.pk) for a in approved} <= set().union(*_attributions_read(reading))
+    sent = _pending_attribution(claim, by=editor, quote="A statement sent for review")
+    after, reading = drawn(client, claim)
+    assert _attributions_read(reading) == [{str(sent.pk)}]  # the approved items are kept
+    assert "A statement sent for review" in _item(after, sent) and "Pending" in _item(after, sent)
+    for attribution in approved:
+        assert _item(after, attribution) == _item(before, attribution)
+
+
+def test_an_approved_item_follows_what_changes_it(demo: None, editor: User, reviewer: User, viewer: User) -> None:
+    claim = Claim.objects.get(text=TROOPS)
+    client = client_for(reviewer)
+    sent = _pending_attribution(claim, by=editor, quote="Soon approved")
+    drawn(client, claim)
+    services.approve(Attribution.objects.get(pk=sent.pk), by=reviewer)
+    item = _item(drawn(client, claim)[0], sent)
+    assert "Pending" not in item and "unreviewed" not in item and "Propose a correction" in item
+    actor = Actor.objects.get(name="Jake Sullivan")
+    actor.name = "Jake Sullivan (renamed)"
+    services.save_actor(actor, by=editor)
+    assert "Jake Sullivan (renamed)" in _item(drawn(client, claim)[0], sent)
+    correction = services.correct_attribution(
+        Attribution.objects.get(pk=sent.pk),
+        actor=actor,
+        source=sent.source,
+        stance="denies",
+        stated_on=sent.stated_on,
+        by=editor,
+    )
+    services.approve(correction, by=reviewer)
+    assert "corrected" in _item(drawn(client, claim)[0], sent).split(">")[0]
+    # The desk's items are kept apart from the viewers': no link to correct an entry for a viewer.
+    shown = _item(drawn(client_for(viewer), claim)[0], correction)
+    assert "Propose a correction" in _item(drawn(client, claim)[0], correction)
+    assert "Propose a correction" not in shown

@@ -32,6 +32,8 @@ from claimtracker.claims.queries.claims import (
     schema_sources,
     side_counts,
     sides,
+    timeline_events,
+    timeline_keys,
     timeline_page,
     voices,
 )
@@ -129,6 +131,8 @@ __all__ = [
     "sources_for_list",
     "sources_like",
     "standing_attributions",
+    "timeline_events",
+    "timeline_keys",
     "timeline_page",
     "track_record",
     "voices",

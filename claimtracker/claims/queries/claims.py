@@ -5,7 +5,7 @@ thousands of events is paged, summarised or capped in SQL."""
 import copy
 import datetime
 import functools
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -181,12 +181,27 @@ def timeline_page(
     number, the last page: the latest events. With ``include_pending``, entries in
     review (or rejected) as well; in a view of the past (``moment``), the approved
     entries of then."""
+    page = timeline_keys(claim, number, include_pending=include_pending, moment=moment)
+    return page, timeline_events(list(page.object_list), include_pending=include_pending, moment=moment)
+
+
+def timeline_keys(
+    claim: Claim, number: str | None, *, include_pending: bool = False, moment: Moment = TODAY
+) -> Page[Any]:
+    """The page of timeline_page as the keys of its entries (entry_keys): (at, kind, pk)."""
     said = moment.listed(Attribution.objects.filter(claim=claim), include_pending)
     assessed = moment.listed(StatusChange.objects.filter(claim=claim), include_pending)
     keys = entry_keys(said, "stated_on", assessed, "effective_on")
     paginator = Paginator(keys, TIMELINE_PAGE_SIZE)
-    page = paginator.get_page(number) if number else _latest_page(paginator, keys)
-    wanted = ids_by_kind(page.object_list)
+    return paginator.get_page(number) if number else _latest_page(paginator, keys)
+
+
+def timeline_events(
+    keys: Sequence[tuple[Any, int, int]], *, include_pending: bool = False, moment: Moment = TODAY
+) -> list[Event]:
+    """The events of entry keys (timeline_keys), in their order, each read with what
+    its item shows; a status change's evidence as the reader sees it."""
+    wanted = ids_by_kind(keys)
     attributions = (
         Attribution.objects.select_related("actor", "via", "source__publisher")
         # The names and titles the items show, not whole rows: fewer columns to build and read.
@@ -207,14 +222,14 @@ def timeline_page(
         .in_bulk(wanted[_CHANGE])
     )
     events = []
-    for _, kind, pk in page.object_list:
+    for _, kind, pk in keys:
         if kind == _ATTRIBUTION:
             attribution = attributions[pk]
             events.append(Event(attribution.stated_on, "attribution", attribution, corrected=attribution.corrected))
         else:
             change = changes[pk]
             events.append(Event(change.effective_on, "status_change", change, corrected=change.corrected))
-    return page, events
+    return events
 
 
 def _latest_page(paginator: Paginator[Any], keys: QuerySet[Any]) -> Page[Any]:

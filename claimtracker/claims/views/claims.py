@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.forms import Form
@@ -27,7 +28,7 @@ from claimtracker.claims.forms import AttributionForm, ClaimForm, RelationForm, 
 from claimtracker.claims.models import Claim, Relation, Status
 from claimtracker.claims.moment import PARAMETERS, TODAY, BadMoment, Moment
 from claimtracker.claims.pagecache import cached_page
-from claimtracker.claims.views.common import digest, is_htmx, kept, list_filters, require
+from claimtracker.claims.views.common import KEPT_SECONDS, digest, is_htmx, kept, list_filters, require
 from claimtracker.exports import jsonld
 from claimtracker.lib import keyset
 from claimtracker.lib.numbers import whole_number
@@ -199,17 +200,42 @@ def _timeline(request: HttpRequest, claim: Claim, moment: Moment, editor: bool) 
     drawn_from = (claim.pk, _versions_of(claim), moment.query, number, editor, request.user.pk if editor else None)
 
     def draw() -> str:
-        page, events = queries.timeline_page(claim, number, include_pending=editor, moment=moment)
+        page = queries.timeline_keys(claim, number, include_pending=editor, moment=moment)
         context = {
-            "events": events,
+            "items": _timeline_items(request, claim, list(page.object_list), moment, editor),
             "events_page": page,
             "moment": moment,
-            "user": request.user,
-            "user_can_edit": editor,
         }
         return mark_safe(render_to_string("claims/_timeline.html", context))  # the template escapes what it shows
 
     return str(kept(("timeline", drawn_from), draw))
+
+
+def _timeline_items(
+    request: HttpRequest, claim: Claim, keys: list[tuple[Any, int, int]], moment: Moment, editor: bool
+) -> list[str]:
+    """Each event of a timeline page drawn, in order. An approved entry's item is
+    kept under what readers see of the claim (``ca:<id>``, which any change to an
+    approved entry of the claim, or to the names and sources it shows, bumps), the
+    vocabulary and people's names: work sent for review draws its own item and
+    reads none of the others. An approved item shows nothing of who reads it but
+    whether they are the desk. Entries in review or rejected are drawn each time."""
+    approved_under = (claim.pk, claim.approved_version, *_versions_of(claim)[1:], moment.query, editor)  # type: ignore[attr-defined]
+    names = {(kind, pk): "kept:" + digest(("timeline-item", approved_under, kind, pk)) for _, kind, pk in keys}
+    found = cache.get_many(list(names.values()))
+    items = {entry: found[name] for entry, name in names.items() if name in found}
+    to_read = [key for key in keys if key[1:] not in items]
+    drawn: dict[str, str] = {}
+    for (_, kind, pk), event in zip(
+        to_read, queries.timeline_events(to_read, include_pending=editor, moment=moment), strict=True
+    ):
+        context = {"event": event, "user": request.user, "user_can_edit": editor}
+        items[kind, pk] = render_to_string("claims/_timeline_item.html", context)
+        if event.item.is_approved:
+            drawn[names[kind, pk]] = items[kind, pk]
+    if drawn:
+        cache.set_many(drawn, KEPT_SECONDS)
+    return [mark_safe(items[kind, pk]) for _, kind, pk in keys]  # the template escapes what it shows
 
 
 def _versions_of(claim: Claim) -> tuple[int, int, int]:
