@@ -552,15 +552,52 @@ def schema_sources(stances: list[Said]) -> tuple[list[Actor], list[Source], Firs
     return actors, sources, FirstAppearance(first.stated_on, first.stated_on_precision, by_id[first.source_id])
 
 
-def claim_history(claim: Claim, *, include_pending: bool = False, limit: int = 30) -> list[object]:
+HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}  # simple-history's history_type
+
+
+class HistoryLine(NamedTuple):
+    """One edit of a claim's history as its page shows it: plain values, not a
+    historical row with its user and actor built as models."""
+
+    history_date: datetime.datetime
+    history_type: str
+    username: str | None  # None: made by no user (a command, psql)
+    history_change_reason: str | None
+    attribution: bool  # an edit of one of the claim's attributions, not of the claim
+    actor_name: str | None = None  # None: the actor has since been deleted
+    review_state: str = ""
+
+    @property
+    def action(self) -> str:
+        return HISTORY_TYPES.get(self.history_type, self.history_type)
+
+
+_HISTORY_COLUMNS = ("history_date", "history_type", "username", "history_change_reason")
+
+
+def claim_history(claim: Claim, *, include_pending: bool = False, limit: int = 30) -> list[HistoryLine]:
     """Edits of the claim and of its attributions, newest first. Viewers see the
     history of approved attributions only: nothing of work in review, rejected
     or withdrawn."""
-    edits = list(claim.history.select_related("history_user").order_by("-history_date")[:limit])
+    by_user = {"username": F("history_user__username")}
+    edits = [
+        HistoryLine(date, kind, username, reason, attribution=False)
+        for date, kind, username, reason in claim.history.annotate(**by_user)
+        .order_by("-history_date")
+        .values_list(*_HISTORY_COLUMNS)[:limit]
+    ]
     attribution_edits = Attribution.history.filter(claim_id=claim.pk)
     if not include_pending:
         # Of an entry approved now, its approved versions alone: not the rounds of review before.
         approved = Attribution.objects.filter(claim=claim, review_state=ReviewState.APPROVED).values("pk")
         attribution_edits = attribution_edits.filter(id__in=approved, review_state=ReviewState.APPROVED)
-    edits += list(attribution_edits.select_related("history_user", "actor").order_by("-history_date")[:limit])
+    rows = (
+        attribution_edits.annotate(**by_user, actor_name=F("actor__name"))
+        .order_by("-history_date")
+        .values_list(*_HISTORY_COLUMNS, "actor_name", "review_state")[:limit]
+    )
+    edits += [
+        HistoryLine(date, kind, username, reason, attribution=True, actor_name=actor, review_state=state)
+        for date, kind, username, reason, actor, state in rows
+    ]
     return sorted(edits, key=lambda h: h.history_date, reverse=True)[:limit]
