@@ -3,6 +3,7 @@
 fields, apart, so that work sent for review re-renders only what it changes. The
 page cache off, so that each request is rendered."""
 
+import datetime
 import re
 from typing import Any
 
@@ -11,9 +12,10 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from claimtracker.claims import services
-from claimtracker.claims.models import Actor, Attribution, Claim
+from claimtracker.claims.models import Actor, Attribution, Claim, Status, StatusChange
 from tests.conftest import client_for
 from tests.test_claim_page import TROOPS
 from tests.test_pagecache import _pending_attribution, url_of
@@ -214,3 +216,49 @@ def test_an_approved_item_follows_what_changes_it(demo: None, editor: User, revi
     shown = _item(drawn(client_for(viewer), claim)[0], correction)
     assert "Propose a correction" in _item(drawn(client, claim)[0], correction)
     assert "Propose a correction" not in shown
+
+
+def _change_item(page: str, change: StatusChange) -> str:
+    found = re.search(rf'<li class="event status-change[^"]*" id="s{change.pk}">.*?</li>\n', _timeline(page), re.S)
+    assert found, f"no item for status change {change.pk}"
+    return found.group(0)
+
+
+@pytest.mark.parametrize("then", ["revised", "withdrawn"])
+def test_an_approved_change_citing_evidence_in_review_follows_that_evidence(
+    demo: None, editor: User, reviewer: User, then: str
+) -> None:
+    """The services refuse to approve a change before its evidence; a write past
+    them (an update, psql) can. The desk's item shows the evidence, which can
+    change while what readers see of the claim does not."""
+    claim = Claim.objects.get(text=TROOPS)
+    evidence = _pending_attribution(claim, by=editor, quote="First words")
+    change = services.propose_status_change(
+        claim,
+        status=Status.objects.first(),
+        effective_on=datetime.date(2024, 10, 31),
+        rationale="Seen",
+        by=editor,
+        evidence=[evidence],
+    )
+    StatusChange.objects.filter(pk=change.pk).update(
+        review_state="approved", reviewed_by=reviewer, reviewed_at=timezone.now()
+    )
+    client = client_for(reviewer)
+    assert "First words" in _change_item(drawn(client, claim)[0], change)
+    if then == "revised":
+        services.revise_attribution(Attribution.objects.get(pk=evidence.pk), by=editor, quote="Edited words")
+        assert "Edited words" in _change_item(drawn(client, claim)[0], change)
+    else:
+        services.withdraw(Attribution.objects.get(pk=evidence.pk), by=editor)
+        assert "Withdrawn" in _change_item(drawn(client, claim)[0], change)
+
+
+def test_a_view_of_the_past_offers_the_desk_no_correction(demo: None, reviewer: User) -> None:
+    claim = Claim.objects.get(text=TROOPS)
+    client = client_for(reviewer)
+    assert "Propose a correction" in _timeline(drawn(client, claim)[0])
+    response = client.get(f"{url_of(claim)}?as_of=2024-12-31")
+    assert response.status_code == 200
+    past = _timeline(response.content.decode())
+    assert 'class="event attribution' in past and "Propose a correction" not in past

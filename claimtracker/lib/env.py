@@ -91,9 +91,10 @@ def env_caches(url: str, release: str = "") -> dict[str, dict[str, object]]:
             "default": {
                 "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                 "LOCATION": "default",
-                # A claim's page keeps about ten parts (summary, timeline, forms, history), 1-100 KB each: Django's
-                # 300 entries held some thirty claims, and a desk reading more drew every page whole again.
-                "OPTIONS": {"MAX_ENTRIES": 3000},
+                # A claim's page keeps about ten parts (summary, timeline, forms, history), 1-100 KB each, and its
+                # timeline's approved items, up to 25 of about 1 KB: Django's 300 entries held some thirty claims,
+                # and a desk reading more drew every page whole again. 10,000 hold some three hundred.
+                "OPTIONS": {"MAX_ENTRIES": 10_000},
             },
             "pages": {
                 "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -197,7 +197,7 @@ def _timeline(request: HttpRequest, claim: Claim, moment: Moment, editor: bool) 
     reader who sees it alike. The desk sees its entries in review, with links to
     edit its own; so an editor's is kept for them alone."""
     number = request.GET.get("events")
-    drawn_from = (claim.pk, _versions_of(claim), moment.query, number, editor, request.user.pk if editor else None)
+    drawn_from = (claim.pk, _versions_of(claim), moment.query(), number, editor, request.user.pk if editor else None)
 
     def draw() -> str:
         page = queries.timeline_keys(claim, number, include_pending=editor, moment=moment)
@@ -219,8 +219,11 @@ def _timeline_items(
     approved entry of the claim, or to the names and sources it shows, bumps), the
     vocabulary and people's names: work sent for review draws its own item and
     reads none of the others. An approved item shows nothing of who reads it but
-    whether they are the desk. Entries in review or rejected are drawn each time."""
-    approved_under = (claim.pk, claim.approved_version, *_versions_of(claim)[1:], moment.query, editor)  # type: ignore[attr-defined]
+    whether they are the desk. Entries in review or rejected are drawn each time,
+    and so is an approved status change that cites evidence not approved (the
+    services refuse it, a write past them may not): the desk sees that evidence
+    change with no change to what readers see."""
+    approved_under = (claim.pk, claim.approved_version, *_versions_of(claim)[1:], moment.query(), editor)  # type: ignore[attr-defined]
     names = {(kind, pk): "kept:" + digest(("timeline-item", approved_under, kind, pk)) for _, kind, pk in keys}
     found = cache.get_many(list(names.values()))
     items = {entry: found[name] for entry, name in names.items() if name in found}
@@ -229,13 +232,21 @@ def _timeline_items(
     for (_, kind, pk), event in zip(
         to_read, queries.timeline_events(to_read, include_pending=editor, moment=moment), strict=True
     ):
-        context = {"event": event, "user": request.user, "user_can_edit": editor}
+        # A view of the past is the same for everyone: no links to correct or edit an entry.
+        context = {"event": event, "user": request.user, "user_can_edit": editor and not moment.past}
         items[kind, pk] = render_to_string("claims/_timeline_item.html", context)
-        if event.item.is_approved:
+        if _shows_approved_entries_alone(event):
             drawn[names[kind, pk]] = items[kind, pk]
     if drawn:
         cache.set_many(drawn, KEPT_SECONDS)
     return [mark_safe(items[kind, pk]) for _, kind, pk in keys]  # the template escapes what it shows
+
+
+def _shows_approved_entries_alone(event: queries.Event) -> bool:
+    """Whether an event's item shows approved entries alone: the entry, and a status change's evidence."""
+    if not event.item.is_approved:
+        return False
+    return event.kind == "attribution" or all(link.attribution.is_approved for link in event.item.evidence_links.all())
 
 
 def _versions_of(claim: Claim) -> tuple[int, int, int]:
