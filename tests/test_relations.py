@@ -62,6 +62,19 @@ def test_both_claims_show_the_link_and_the_others_status(demo: None, viewer: Use
     assert "Remove" not in parent and "<form" not in parent, "a viewer gets no controls"
 
 
+def test_a_claim_without_links_reads_none(demo: None, viewer: User, settings: object) -> None:
+    """Whether a claim has links is read with the claim: one without reads no links."""
+    settings.PAGE_CACHE_SECONDS = 0  # type: ignore[attr-defined]
+    lone = Claim.objects.get(text=SHIP)
+    assert not Relation.objects.filter(from_claim=lone).exists() and not Relation.objects.filter(to_claim=lone).exists()
+    client = client_for(viewer)
+    for shown, reads in ((lone, False), (claim(SENT), True)):
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(shown.get_absolute_url()).content.decode()
+        assert any(str(q["sql"]).startswith('SELECT "claims_relation"') for q in captured) is reads
+        assert ("No linked claims." in section(page, "relations")) is not reads
+
+
 def test_a_refining_claim_shows_the_broader_claims_sides(demo: None, viewer: User) -> None:
     """The DPRK denial of 21 October stands against "10,000 by year end" too."""
     page = client_for(viewer).get(claim(FORECAST).get_absolute_url()).content.decode()

@@ -36,6 +36,7 @@ from claimtracker.claims.models import (
     DataVersion,
     Evidence,
     Polarity,
+    Relation,
     ReviewState,
     Source,
     Stance,
@@ -147,8 +148,9 @@ def claim_for_page(pk: int) -> Claim:
     on it, the ClaimReview's date) and the data versions of the claim (with its
     work in review, and without: ``approved_version``), of the vocabulary, of
     people's names and of what lists show (claims.versions), which key the
-    summary, the timeline and the history of edits in the cache, in one query.
-    Raises Claim.DoesNotExist."""
+    summary, the timeline and the history of edits in the cache, and whether it
+    has links to other claims (``linked``: queries.links reads none when not), in
+    one query. Raises Claim.DoesNotExist."""
     changes = StatusChange.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.APPROVED)
     return (
         Claim.objects.select_related("current_status", "created_by")
@@ -160,6 +162,8 @@ def claim_for_page(pk: int) -> Claim:
             vocabulary_version=_version(VOCABULARY),
             listed_version=_version(LISTED),
             people_version=_version(PEOPLE),
+            linked=Exists(Relation.objects.filter(from_claim=OuterRef("pk")))
+            | Exists(Relation.objects.filter(to_claim=OuterRef("pk"))),
         )
         .get(pk=pk)
     )

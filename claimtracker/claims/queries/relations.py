@@ -29,7 +29,10 @@ class Link:
 
 def links(claim: Claim) -> tuple[list[Link], int]:
     """Up to LINK_LIMIT links of the claim, outgoing first, then by kind and the
-    other claim's id; and how many there are in all. Two queries."""
+    other claim's id; and how many there are in all. Two queries; none for a
+    claim read with ``linked`` false (claim_for_page)."""
+    if getattr(claim, "linked", True) is False:
+        return [], 0
     relations = Relation.objects.filter(Q(from_claim=claim) | Q(to_claim=claim))
     shown = (
         relations.select_related("from_claim__current_status", "to_claim__current_status")
