@@ -241,8 +241,13 @@ class _RecentChoices(Choices):
         self.queryset = field.recent
 
 
-def _offer_recent(field: "forms.ModelChoiceField[Any]", queryset: QuerySet[Any], newest_first: list[str]) -> None:
-    field.recent = queryset.order_by(*newest_first)[:RECENT_CHOICES]  # type: ignore[attr-defined]
+def _offer_recent(
+    field: "forms.ModelChoiceField[Any]", queryset: QuerySet[Any], newest_first: list[str], shown: tuple[str, ...] = ()
+) -> None:
+    """The field offers the RECENT_CHOICES newest rows of ``queryset`` (read with
+    the ``shown`` columns alone, when given: those its labels name), and accepts any."""
+    recent = queryset.order_by(*newest_first)
+    field.recent = (recent.only(*shown) if shown else recent)[:RECENT_CHOICES]  # type: ignore[attr-defined]
     field.queryset = queryset
 
 
@@ -296,6 +301,7 @@ class StatusChangeForm(NoSilentCuts, SubmissionMixin, forms.Form):
                 "actor"
             ),
             ["-stated_on", "-id"],
+            shown=("claim", "stance", "stated_on", "stated_on_precision", "actor__name"),
         )
         _offer_recent(
             _choices(self, "corrects"),
