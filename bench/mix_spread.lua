@@ -9,6 +9,9 @@
 -- form (a fresh one-time token, quoting "load RUN <thread> <n>"), and the request after
 -- an acknowledged write reads that claim's page as the reviewer: a page without the
 -- quote is counted stale. done() prints "writes acknowledged N" and "stale pages N".
+-- The write itself is bench/writes.lua's, found beside this script.
+package.path = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "?.lua;" .. package.path
+local writes = require("writes")
 local threads = {}
 
 function setup(thread)
@@ -23,26 +26,11 @@ local check = nil -- the quote the next answer must show, after a write
 local writing = nil -- the quote of the write in flight
 acknowledged, stale = 0, 0
 
-local function token()
-  local hex = {}
-  for i = 1, 32 do hex[i] = string.format("%x", math.random(0, 15)) end
-  local s = table.concat(hex)
-  return s:sub(1, 8) .. "-" .. s:sub(9, 12) .. "-" .. s:sub(13, 16) .. "-" .. s:sub(17, 20) .. "-" .. s:sub(21, 32)
-end
-
-local function escape(s)
-  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
-end
-
 function init(args)
   every, actor, source, editor_cookie, csrf, run = tonumber(args[1]), args[3], args[4], args[5], args[6], args[7]
   for line in io.lines(args[2]) do claims[#claims + 1] = line end
   for i = 8, #args do paths[#paths + 1] = args[i] end
-  -- RUN names the server too ("<run> <port>"): two wrk processes started in the same second
-  -- must not draw the same one-time tokens.
-  local salt = 0
-  for i = 1, #run do salt = (salt * 31 + string.byte(run, i)) % 1000003 end
-  math.randomseed(os.time() * 100 + id + salt * 1000)
+  writes.seed(run, id)
   counter = math.random(#paths)
 end
 
@@ -59,22 +47,7 @@ function request()
     written = written + 1
     local claim = claims[math.random(#claims)]
     writing = { claim = claim, quote = string.format("load %s %d %d", run, id, written) }
-    local form = {
-      "csrfmiddlewaretoken=" .. csrf,
-      "submission=" .. token(),
-      "actor=" .. escape(actor),
-      "stance=confirms", "certainty=definite",
-      "source=" .. source,
-      "quote=" .. escape(writing.quote),
-      "quote_kind=reported", "via=",
-      -- Before every synthetic source's publication (from 2020-01-01): a statement
-      -- dated after the source that reports it is refused.
-      "stated_on=2019-12-31", "stated_on_precision=day",
-    }
-    return wrk.format("POST", claim .. "attributions/", {
-      ["Cookie"] = editor_cookie,
-      ["Content-Type"] = "application/x-www-form-urlencoded",
-    }, table.concat(form, "&"))
+    return writes.attribution(writing.claim, writing.quote, actor, source, editor_cookie, csrf)
   end
   if counter % 2 == 0 then
     return wrk.format("GET", claims[math.random(#claims)])
@@ -100,10 +73,6 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local total, old = 0, 0
-  for _, thread in ipairs(threads) do
-    total = total + thread:get("acknowledged")
-    old = old + thread:get("stale")
-  end
-  io.write(string.format("writes acknowledged %d\nstale pages %d\n", total, old))
+  io.write(string.format("writes acknowledged %d\nstale pages %d\n", writes.total(threads, "acknowledged"),
+    writes.total(threads, "stale")))
 end
