@@ -58,6 +58,9 @@ def test_queue_groups_pending_items_by_claim(pending: dict[str, object], reviewe
     assert html.count('class="review-group"') == 1
     assert "Pentagon</strong> confirms" in html
     assert "The Pentagon confirms the sea route." in html
+    for kind, item in (("attribution", pending["attribution"]), ("status-change", pending["change"])):
+        decide = reverse("claims:review_item", args=[kind, item.pk])  # type: ignore[attr-defined]
+        assert f'action="{decide}" hx-post="{decide}" hx-target="#review-{kind}-{item.pk}"' in html  # type: ignore[attr-defined]
 
 
 def test_reviewer_sees_own_item_without_buttons(pending: dict[str, object], reviewer: User) -> None:
