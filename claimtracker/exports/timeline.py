@@ -87,7 +87,7 @@ TEXT_COLUMN_INDEXES = frozenset(i for i, name in enumerate(COLUMNS) if name not 
 
 CHUNK_SIZE = 2000
 
-M = TypeVar("M", Attribution, StatusChange)
+R = TypeVar("R")  # a row as a queryset gives it: a model, or a tuple of values
 
 Row = tuple[Any, ...]
 
@@ -108,10 +108,10 @@ def _user(user: object) -> str:
     return user.get_username() if user is not None else ""  # type: ignore[attr-defined]
 
 
-def _read(queryset: QuerySet[M], only: Collection[int] | None) -> Iterable[M]:
+def _read(queryset: QuerySet[Any, R], *, stream: bool) -> Iterable[R]:
     """Every row streamed in chunks (a server-side cursor on PostgreSQL); a page of
-    them (``only``) read at once, without the cursor's round trips."""
-    return queryset if only is not None else queryset.iterator(chunk_size=CHUNK_SIZE)
+    them (``stream`` false) read at once, without the cursor's round trips."""
+    return queryset.iterator(chunk_size=CHUNK_SIZE) if stream else queryset
 
 
 def _attribution_rows(
@@ -125,7 +125,7 @@ def _attribution_rows(
         .annotate(source_has_text=Exists(Source.objects.filter(pk=OuterRef("source_id")).exclude(body="")))
         .order_by("claim_id", "stated_on", "id")
     )
-    for a in _read(attributions, only):
+    for a in _read(attributions, stream=only is None):
         row = (
             a.claim_id,
             a.claim.text,
@@ -171,7 +171,7 @@ def _status_change_rows(
         .prefetch_related(Prefetch("evidence_links", queryset=Evidence.objects.order_by("attribution_id")))
         .order_by("claim_id", "effective_on", "id")
     )
-    for c in _read(changes, only):
+    for c in _read(changes, stream=only is None):
         row = (
             c.claim_id,
             c.claim.text,
@@ -206,14 +206,14 @@ def _status_change_rows(
         yield (c.claim_id, c.effective_on, 1, c.pk), row
 
 
-def _relations(claim_ids: QuerySet[Claim, Any], *, stream: bool = True) -> Iterator[tuple[int, str]]:
+def _relations(claim_ids: QuerySet[Claim, Any], *, stream: bool) -> Iterator[tuple[int, str]]:
     """Each claim's own links as the relations cell, by claim id; claims without
-    links are left out. Streamed (as _read does) unless ``stream`` is false."""
+    links are left out. Streamed unless ``stream`` is false."""
     links = Relation.objects.filter(from_claim__in=claim_ids).order_by("from_claim_id", "kind", "to_claim_id")
     triples = links.values_list("from_claim_id", "kind", "to_claim_id")
     claim_id: int | None = None
     cell: list[str] = []
-    for from_id, kind, to_id in triples.iterator(CHUNK_SIZE) if stream else triples:
+    for from_id, kind, to_id in _read(triples, stream=stream):
         if from_id != claim_id:
             if claim_id is not None:
                 yield claim_id, " ".join(cell)
