@@ -28,7 +28,7 @@ from claimtracker.claims.forms import AttributionForm, ClaimForm, RelationForm, 
 from claimtracker.claims.models import Claim, Relation, Status
 from claimtracker.claims.moment import PARAMETERS, TODAY, BadMoment, Moment
 from claimtracker.claims.pagecache import cached_page
-from claimtracker.claims.views.common import KEPT_SECONDS, digest, is_htmx, kept, list_filters, require
+from claimtracker.claims.views.common import KEPT_SECONDS, digest, is_htmx, kept, kept_key, list_filters, require
 from claimtracker.exports import jsonld
 from claimtracker.lib import keyset
 from claimtracker.lib.numbers import whole_number
@@ -224,7 +224,7 @@ def _timeline_items(
     services refuse it, a write past them may not): the desk sees that evidence
     change with no change to what readers see."""
     approved_under = (claim.pk, claim.approved_version, *_versions_of(claim)[1:], moment.query(), editor)  # type: ignore[attr-defined]
-    names = {(kind, pk): "kept:" + digest(("timeline-item", approved_under, kind, pk)) for _, kind, pk in keys}
+    names = {(kind, pk): kept_key(("timeline-item", approved_under, kind, pk)) for _, kind, pk in keys}
     found = cache.get_many(list(names.values()))
     items = {entry: found[name] for entry, name in names.items() if name in found}
     to_read = [key for key in keys if key[1:] not in items]

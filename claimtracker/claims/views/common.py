@@ -54,10 +54,15 @@ def digest(drawn_from: Any) -> str:
     return hashlib.sha256(repr(drawn_from).encode()).hexdigest()
 
 
+def kept_key(drawn_from: Any) -> str:
+    """The default cache's key of a value kept under ``drawn_from`` (``kept``)."""
+    return "kept:" + digest(drawn_from)
+
+
 def kept(drawn_from: Any, compute: Callable[[], Any]) -> Any:
     """``compute()``, kept in the default cache under ``drawn_from``: a count or a
     sum a page shows, keyed on the data versions it is counted from."""
-    key = "kept:" + digest(drawn_from)
+    key = kept_key(drawn_from)
     if (value := cache.get(key)) is None:
         value = compute()
         cache.set(key, value, KEPT_SECONDS)
