@@ -549,7 +549,19 @@ def test_the_versions_statement_is_prepared_on_postgresql(editor: User) -> None:
         all(table in statement for table in (versions.TABLE, "accounts_session", "auth_user"))
         for statement in statements
     )
-    assert not any('"accounts_session"' in statement for statement in statements)  # the ORM's are not
+
+
+def test_the_orms_queries_bind_on_the_server_and_are_prepared_on_postgresql(demo: None) -> None:
+    """PostgreSQL parses and plans a query the ORM runs again and again once per connection (settings.py)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    assert connection.features.uses_server_side_binding
+    for pk in range(6):
+        list(Claim.objects.filter(pk__gt=pk).values_list("text", flat=True)[:1])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "claims_claim" WHERE "claims_claim"."id" > $1' in statement for statement in statements)
 
 
 def test_one_plan_of_the_header_counts_serves_every_user_from_the_partial_indexes(demo: None, reviewer: User) -> None:

@@ -2,10 +2,10 @@
 stored page is kept under, with the role and the header's counts): on
 PostgreSQL it is prepared once per database connection.
 
-Django binds parameters on the client (psycopg's ClientCursor) and turns
-psycopg's prepared statements off, so PostgreSQL parses and analyses every
-statement it receives. With server-side binding and ``prepare_threshold``
-(settings.py) psycopg prepares a statement after it has run it 5 times on a
+By default Django binds parameters on the client (psycopg's ClientCursor),
+so PostgreSQL parses, analyses and plans every statement it receives. With
+server-side binding and ``prepare_threshold`` (settings.py, for the ORM's
+queries too) psycopg prepares a statement after it has run it 5 times on a
 connection, and after 5 runs PostgreSQL plans it once for any values (a
 generic plan) where that plan costs no more than planning each run would.
 For that the statements run here carry the codes they compare with (a review
@@ -14,8 +14,10 @@ only the values that vary (a user, a claim, a scope) as parameters: a
 generic plan cannot use a partial index such as ``review_state = 'pending'``
 for a parameter, and fell to scans of a million rows (78 ms), so PostgreSQL
 planned every run anew (0.7 ms of a 1.0 ms statement on the benchmark data;
-0.13 ms with the plan kept). The ORM's queries keep client-side binding,
-which some of them need, and are never prepared.
+0.13 ms with the plan kept). The ORM's queries pass such codes as
+parameters: PostgreSQL plans those anew where the one plan would cost more,
+and keeps one plan for the rest. The cursor here binds on the server
+whatever the settings say.
 
 A pooler in front of PostgreSQL in transaction mode must keep prepared
 statements per client (PgBouncer 1.21 or later, ``max_prepared_statements``),
