@@ -36,6 +36,17 @@ so two tabs opened from one stored page never share a token, and so are the
 header's counts (work waiting for review, one's entries sent back), which
 follow writes the page itself does not depend on.
 
+A page may name live parts (``cached_page``'s ``live``): the parts drawn from a
+counter the rest of it is not drawn from. A claim's page shows work in review
+only in its timeline, its history of edits and the evidence its status form
+offers, and the rest of it (the summary, the chart, the sides, the forms) is
+drawn from what readers see of the claim (``ca:<id>``). So beside the page the
+middleware keeps its frame: the page with those parts cut out, under the same
+key but the live counter (``c:<id>``). Work sent for review bumps ``c:<id>`` and
+leaves ``ca:<id>``: the next view finds no page but the frame, and draws the
+live parts alone into it (each from its own kept parts: the timeline's items,
+the history, the evidence) rather than the whole page.
+
 A stored answer without such a token or count carries an ``ETag``; a request
 that names it (``If-None-Match``) is answered ``304 Not Modified``. Whole
 pages stay ``no-store`` (accounts.middleware: Back must ask again), so it is
@@ -48,8 +59,9 @@ import hashlib
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
@@ -90,12 +102,38 @@ _MARKED = {
 }
 # Set on a request whose page is to be kept, then on its response to the page cut for keeping.
 _KEEPING = "page_kept"
+# Set on that response too, for a view with live parts: the page's frame (_frame).
+_FRAMED = "page_framed"
+# A live part as its template marks it (claims.templatetags.kept, ``{% live %}``), and as its frame names it.
+_LIVE = re.compile(rb"<!--live:([a-z-]+)-->.*?<!--/live:\1-->", re.S)
+_LIVE_PIECE = "live:"
 
 View = Callable[..., HttpResponse]
 # What a page is drawn from, given the view's arguments: counters, and a query of claims that count too
 # (claims.versions.read).
 Drawn = tuple[list[str], tuple[str, list[Any]] | None]
 Depends = Callable[..., Drawn]
+
+
+@dataclass(frozen=True)
+class Live:
+    """A page's live parts: ``scope`` names, from the view's arguments, the
+    counter they are drawn from and the rest of the page is not (the page's
+    ``depends`` names it, and another that covers the rest); ``draw`` draws them
+    for a request, from the view's arguments, by name, each as the page's
+    template marks it (``{% live name %}``), exactly as the view draws them
+    into the whole page."""
+
+    scope: Callable[..., str]
+    draw: Callable[..., dict[str, str]]
+
+
+class Kept(NamedTuple):
+    """How ``cached_page`` keeps a view's page."""
+
+    perm: str
+    depends: Depends
+    live: Live | None = None
 
 
 def everything(request: HttpRequest, **kwargs: Any) -> Drawn:
@@ -116,8 +154,15 @@ def listed(request: HttpRequest, **kwargs: Any) -> Drawn:
 
 
 def claim(request: HttpRequest, pk: int, **kwargs: Any) -> Drawn:
-    """A claim's page, and the claims it links to."""
-    return [f"c:{pk}", versions.VOCABULARY, versions.PEOPLE], versions.linked_claims(pk)
+    """A claim's page, and the claims it links to: all of it the claim's data
+    (``c:<id>``), all but its live parts what readers see of it (``ca:<id>``,
+    which every write that bumps it bumps the first too)."""
+    return [f"c:{pk}", f"ca:{pk}", versions.VOCABULARY, versions.PEOPLE], versions.linked_claims(pk)
+
+
+def claim_scope(pk: int, **kwargs: Any) -> str:
+    """The counter a claim's live parts are drawn from (``Live.scope``)."""
+    return f"c:{pk}"
 
 
 def actor(request: HttpRequest, pk: int, **kwargs: Any) -> Drawn:
@@ -129,10 +174,11 @@ def source(request: HttpRequest, pk: int, **kwargs: Any) -> Drawn:
 
 
 def _key(
-    request: HttpRequest, perm: str, depends: Depends, kwargs: dict[str, Any], authenticate: Callable[..., Any]
-) -> tuple[str | None, dict[str, int]]:
-    """The stored page's key, for a user who holds ``perm`` now, and the header's
-    counts as they are now; no key for what is not kept or a role not held.
+    request: HttpRequest, kept: Kept, kwargs: dict[str, Any], authenticate: Callable[..., Any]
+) -> tuple[str | None, str | None, dict[str, int]]:
+    """The stored page's key, for a user who holds ``kept.perm`` now, the key of
+    its frame (for a page with live parts) and the header's counts as they are
+    now; no keys for what is not kept or a role not held.
 
     The session, its user, their roles, the counts and the versions are read in
     one statement from the session cookie's key (accounts.roles.asker_sql); the
@@ -142,29 +188,37 @@ def _key(
     secret as ``PageCacheMiddleware`` set it up."""
     csrf_secret = request.META.get("CSRF_COOKIE")
     if not csrf_secret or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
-        return None, {}
+        return None, None, {}
     session_key = request.COOKIES[settings.SESSION_COOKIE_NAME]
-    scopes, claims = depends(request, **kwargs)
+    scopes, claims = kept.depends(request, **kwargs)
     current, held, counts, row = versions.read(
-        scopes, claims, holding_sql(perm), also=queries.nav_count_rows(), asker=session_key
+        scopes, claims, holding_sql(kept.perm), also=queries.nav_count_rows(), asker=session_key
     )
     request.session = sessions.opened(session_key, row[-1] if row else None)
     if row is None or row[0] is None or request.session.get(SESSION_KEY) != str(row[0]):
-        return None, {}  # no session open, no one logged in, or not the user the statement read
+        return None, None, {}  # no session open, no one logged in, or not the user the statement read
     if len(default_storage(request)):
-        return None, {}  # messages to show once
+        return None, None, {}  # messages to show once
     with backends.knowing(backends.user_from_row(router.db_for_read(User), row[:-1])):
         authenticate(request)
         if not (request.user.is_authenticated and held):
-            return None, {}
+            return None, None, {}
     if request.session.modified:
-        return None, {}  # Django's checks changed the session (a key cycled): the whole stack saves and sends it
+        return None, None, {}  # Django's checks changed the session (a key cycled): the whole stack saves and sends it
     counts = queries.nav_counts_read(counts)
     request.nav_counts = counts  # type: ignore[attr-defined]  # for the header of a page drawn now
     htmx = sorted((name, value) for name, value in request.META.items() if name.startswith("HTTP_HX_"))
     page = request.build_absolute_uri()  # the JSON-LD names the page's own address
-    parts = (request.user.pk, csrf_secret, page, htmx, timezone.localdate().isoformat(), current)
-    return "page:" + hashlib.sha256(repr(parts).encode()).hexdigest(), counts
+    parts = (request.user.pk, csrf_secret, page, htmx, timezone.localdate().isoformat())
+    frame = None
+    if kept.live is not None:
+        live = kept.live.scope(**kwargs)
+        frame = _digest("frame", (*parts, tuple(version for version in current if version[0] != live)))
+    return _digest("page", (*parts, current)), frame, counts
+
+
+def _digest(kind: str, parts: tuple[Any, ...]) -> str:
+    return f"{kind}:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def _pieces(content: bytes) -> list[bytes | str]:
@@ -177,6 +231,39 @@ def _pieces(content: bytes) -> list[bytes | str]:
         pieces += [content[start : match.start()], match.group(1).decode() if match.group(1) else _TOKEN]
         start = match.end()
     pieces.append(content[start:])
+    return pieces
+
+
+def _frame(content: bytes) -> list[bytes | str] | None:
+    """The page's frame: its pieces (``_pieces``) with each live part's name in
+    its place (``live:<name>``); None for a page that shows none."""
+    frame: list[bytes | str] = []
+    start = 0
+    for match in _LIVE.finditer(content):
+        frame += [*_pieces(content[start : match.start()]), _LIVE_PIECE + match.group(1).decode()]
+        start = match.end()
+    if not frame:
+        return None
+    return [*frame, *_pieces(content[start:])]
+
+
+def _filled(frame: list[bytes | str], drawn: dict[str, str]) -> list[bytes | str] | None:
+    """The frame's pieces with its live parts as ``drawn``, adjacent bytes joined;
+    None where what was drawn is not what the frame names."""
+    names = [piece[len(_LIVE_PIECE) :] for piece in frame if isinstance(piece, str) and piece.startswith(_LIVE_PIECE)]
+    if sorted(names) != sorted(drawn):
+        return None
+    pieces: list[bytes | str] = []
+    for piece in frame:
+        if isinstance(piece, str) and piece.startswith(_LIVE_PIECE):
+            more = _pieces(drawn[piece[len(_LIVE_PIECE) :]].encode())
+        else:
+            more = [piece]
+        for part in more:
+            if pieces and isinstance(part, bytes) and isinstance(pieces[-1], bytes):
+                pieces[-1] += part
+            else:
+                pieces.append(part)
     return pieces
 
 
@@ -206,10 +293,11 @@ def _marked_count(piece: str, count: int) -> bytes:
     return f"<!--nav:{piece}-->{render_to_string(template, {'count': count, 'what': what})}<!--/nav-->".encode()
 
 
-def cached_page(perm: str, depends: Depends = everything) -> Callable[[View], View]:
+def cached_page(perm: str, depends: Depends = everything, live: Live | None = None) -> Callable[[View], View]:
     """Marks a view whose page ``PageCacheMiddleware`` keeps while what it
     ``depends`` on is unchanged, for a user who holds ``perm`` now
-    (accounts.roles.VIEW, EDIT, REVIEW). The role is asked before any stored
+    (accounts.roles.VIEW, EDIT, REVIEW), with its frame where it has ``live``
+    parts. The role is asked before any stored
     page is served, in the query that reads the versions: a role taken away, by
     whatever means (the admin, SQL outside Django), takes the page away at once.
     Otherwise the view answers, and refuses, itself."""
@@ -219,22 +307,25 @@ def cached_page(perm: str, depends: Depends = everything) -> Callable[[View], Vi
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             response = view(request, *args, **kwargs)
             if getattr(request, _KEEPING, False) and response.status_code == 200 and not response.streaming:
-                _made_keepable(request, response)
+                _made_keepable(request, response, framed=live is not None)
             return response
 
-        wrapper.kept_page = (perm, depends)  # type: ignore[attr-defined]
+        wrapper.kept_page = Kept(perm, depends, live)  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
 
 
-def _made_keepable(request: HttpRequest, response: HttpResponse) -> None:
-    """Cuts the page the view drew for the middleware to keep, and gives it an
+def _made_keepable(request: HttpRequest, response: HttpResponse, *, framed: bool = False) -> None:
+    """Cuts the page the view drew for the middleware to keep (and its frame, for
+    a view with live parts), and gives it an
     ETag where every serve is the same (no one-time token, no header count); a
     browser keeps and revalidates an htmx fragment with one (accounts.middleware
     makes whole pages no-store)."""
     pieces = _pieces(response.content)
     setattr(response, _KEEPING, pieces)
+    if framed:
+        setattr(response, _FRAMED, _frame(response.content))
     if len(pieces) == 1:
         response["ETag"] = quote_etag(hashlib.md5(response.content, usedforsecurity=False).hexdigest())
         if request.htmx:  # type: ignore[attr-defined]
@@ -269,14 +360,18 @@ class PageCacheMiddleware:
         page = _kept_page_asked(request)
         if page is None:
             return self.get_response(request)
-        (perm, depends), kwargs = page
+        kept, kwargs = page
         self.csrf(request)
         with replicas.reading_primary():  # as the desk's views read
-            key, counts = _key(request, perm, depends, kwargs, self.authenticate)
+            key, frame_key, counts = _key(request, kept, kwargs, self.authenticate)
         if key is None:
             return self.get_response(request)
         cache = caches[CACHE_ALIAS]
         stored = cache.get(key)
+        if stored is None and frame_key is not None and kept.live is not None:
+            stored = _drawn_into_frame(request, cache.get(frame_key), kept.live, kwargs)
+            if stored is not None:
+                cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
         if stored is not None:
             pieces, headers = stored
             body = _serve(pieces, request, counts)
@@ -289,7 +384,28 @@ class PageCacheMiddleware:
         if pieces is not None and response.status_code == 200 and not _sets_cookies(request, response):
             headers = {name: value for name, value in response.items() if name != "Content-Length"}
             cache.set(key, (pieces, headers), settings.PAGE_CACHE_SECONDS)
+            if (frame := getattr(response, _FRAMED, None)) is not None:
+                cache.set(frame_key, (frame, headers), settings.PAGE_CACHE_SECONDS)
         return _unless_unchanged(request, response)
+
+
+def _drawn_into_frame(
+    request: HttpRequest, stored: tuple[list[bytes | str], dict[str, str]] | None, live: Live, kwargs: dict[str, Any]
+) -> tuple[list[bytes | str], dict[str, str]] | None:
+    """The page from its stored frame with its live parts drawn now, as kept
+    (pieces and headers); None without a frame. The page's ETag, if it has one,
+    is counted again from what it now shows."""
+    if stored is None:
+        return None
+    frame, headers = stored
+    with replicas.reading_primary():
+        pieces = _filled(frame, live.draw(request, **kwargs))
+    if pieces is None:
+        return None
+    headers = {name: value for name, value in headers.items() if name != "ETag"}
+    if "ETag" in stored[1] and len(pieces) == 1 and isinstance(pieces[0], bytes):
+        headers["ETag"] = quote_etag(hashlib.md5(pieces[0], usedforsecurity=False).hexdigest())
+    return pieces, headers
 
 
 def _sets_cookies(request: HttpRequest, response: HttpResponse) -> bool:
@@ -308,7 +424,7 @@ def _unless_unchanged(request: HttpRequest, response: HttpResponse) -> HttpRespo
     return get_conditional_response(request, etag=response["ETag"], response=response) or response
 
 
-def _kept_page_asked(request: HttpRequest) -> tuple[tuple[str, Depends], dict[str, Any]] | None:
+def _kept_page_asked(request: HttpRequest) -> tuple[Kept, dict[str, Any]] | None:
     """The page cache's terms of the view a GET with a session asks for, and the
     view's arguments; None for any other request."""
     if settings.PAGE_CACHE_SECONDS <= 0 or request.method != "GET":
@@ -322,7 +438,7 @@ def _kept_page_asked(request: HttpRequest) -> tuple[tuple[str, Depends], dict[st
 
 
 @functools.lru_cache(maxsize=4096)
-def _kept_view(path: str, urlconf: str) -> tuple[tuple[str, Depends], tuple[tuple[str, Any], ...]] | None:
+def _kept_view(path: str, urlconf: str) -> tuple[Kept, tuple[tuple[str, Any], ...]] | None:
     """What ``_kept_page_asked`` finds for an address, kept for the process: an
     address resolves alike for as long as its URLconf is the same (a stored
     serve spent 50 µs of its 1.1 ms matching the address against every pattern)."""

@@ -25,7 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, FirstValue, RowNumber
 
-from claimtracker.claims import assessment, chart
+from claimtracker.claims import assessment, chart, versions
 from claimtracker.claims.assessment import MAX_AFFILIATION_DEPTH
 from claimtracker.claims.models import (
     STANCE_POLARITY,
@@ -167,6 +167,26 @@ def claim_for_page(pk: int) -> Claim:
         )
         .get(pk=pk)
     )
+
+
+def claim_with_versions(pk: int) -> Claim:
+    """An unsaved Claim of id ``pk`` with the data versions claim_for_page reads
+    (``claim_version``, ``approved_version``, ``vocabulary_version``,
+    ``people_version``, ``listed_version``) and nothing else: for what is drawn
+    from the claim's entries alone, keyed on those (a stored page's live parts,
+    claims.pagecache). One statement, prepared (claims.versions.read)."""
+    scopes = {
+        "claim_version": f"c:{pk}",
+        "approved_version": f"ca:{pk}",
+        "vocabulary_version": VOCABULARY,
+        "listed_version": LISTED,
+        "people_version": PEOPLE,
+    }
+    current = dict(versions.read(list(scopes.values()))[0])
+    claim = Claim(pk=pk)
+    for name, scope in scopes.items():
+        setattr(claim, name, current.get(scope))
+    return claim
 
 
 def _version(scope: str) -> Subquery:

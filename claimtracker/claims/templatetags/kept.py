@@ -1,7 +1,13 @@
 """``{% kept name key %}…{% endkept %}``: a part of a page kept in the default
 cache under ``key`` (a digest of the data versions it is drawn from, built by
 the view), for KEPT_SECONDS; drawn anew each time when ``key`` is blank, as a
-view gives it for a form in error or a view of the past."""
+view gives it for a form in error or a view of the past.
+
+``{% live name %}…{% endlive %}``: a live part of a stored page (claims.pagecache,
+``Live``), marked for the page cache to cut out of the page's frame where the
+context's ``live_parts`` is true; as it is otherwise."""
+
+import re
 
 from django import template
 from django.core.cache import cache
@@ -39,3 +45,25 @@ def kept(parser: Parser, token: Token) -> KeptNode:
     nodelist = parser.parse(("endkept",))
     parser.delete_first_token()
     return KeptNode(nodelist, bits[1], parser.compile_filter(bits[2]))
+
+
+class LiveNode(template.Node):
+    def __init__(self, nodelist: NodeList, name: str) -> None:
+        self.nodelist = nodelist
+        self.name = name
+
+    def render(self, context: template.Context) -> SafeString:
+        inner = self.nodelist.render(context)
+        if not context.get("live_parts"):
+            return inner
+        return SafeString(f"<!--live:{self.name}-->{inner}<!--/live:{self.name}-->")
+
+
+@register.tag
+def live(parser: Parser, token: Token) -> LiveNode:
+    bits = token.split_contents()
+    if len(bits) != 2 or not re.fullmatch(r"[a-z-]+", bits[1]):
+        raise template.TemplateSyntaxError(f"{bits[0]} takes a part's name, in lower case: {{% live name %}}.")
+    nodelist = parser.parse(("endlive",))
+    parser.delete_first_token()
+    return LiveNode(nodelist, bits[1])

@@ -132,12 +132,6 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
     review = summary.review and summary.review | {"url": request.build_absolute_uri(claim.get_absolute_url())}
     links, link_count = queries.links(claim)
     shown = queries.claim_then(claim, moment)
-    # The history of edits, today's alone, is read only where its section is drawn anew: it is kept under
-    # the claim's data versions (an edit, and its entry's, bumps the claim's), people's names and what lists
-    # show (actors' names: an old edit may name one the claim no longer quotes), the desk's apart (it shows
-    # work in review).
-    drawn_from = (claim.pk, claim.claim_version, claim.people_version, claim.listed_version, editor)  # type: ignore[attr-defined]
-    history = "" if moment.past else digest(("history", *drawn_from))
     context: dict[str, Any] = {
         "claim": shown,
         "moment": moment,
@@ -145,11 +139,11 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
         # The ClaimReview is today's assessment: a view of the past does not publish one.
         "jsonld": jsonld.script_tag(review) if review and not moment.past else "",
         "timeline": _timeline(request, claim, moment, editor),
+        # Today's page marks the parts work in review changes, for the page cache (_live_parts).
+        "live_parts": not moment.past,
         "sides": summary.sides,
         "chart_svg": summary.chart_svg,
         "figures": summary.figures,
-        "history": SimpleLazyObject(lambda: queries.claim_history(claim, include_pending=editor)) if history else [],
-        "history_key": history,
         "suggestion": summary.suggestion,
         "suggested_status": suggested_status,
         "can_edit": desk,
@@ -157,7 +151,7 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
         "links": links,
         "link_count": link_count,
         "refined": [(parent, _summary_of(parent.pk, moment).sides) for parent in queries.refined(links)],
-    }
+    } | _history(claim, moment, editor)
     if desk:
         attribution_form = forms.get("attribution_form") or AttributionForm(initial=drafts.filled(request))
         status_form = forms.get("status_form") or StatusChangeForm(
@@ -174,11 +168,57 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
                 "attribution": _blank_form_key(attribution_form),
                 "status": _blank_form_key(status_form, claim.vocabulary_version, getattr(suggested_status, "pk", None)),  # type: ignore[attr-defined]
                 "corrects": _blank_form_key(status_form, claim.pk, claim.approved_version, claim.vocabulary_version),  # type: ignore[attr-defined]
-                "evidence": _blank_form_key(status_form, claim.pk, claim.claim_version, claim.people_version),  # type: ignore[attr-defined]
+                "evidence": _evidence_key(status_form, claim),
                 "relation": _blank_form_key(relation_form),
             },
         }
     return context
+
+
+def _history(claim: Claim, moment: Moment, editor: bool) -> dict[str, Any]:
+    """The history of edits, today's alone, read only where its section is drawn
+    anew: it is kept under the claim's data versions (an edit, and its entry's,
+    bumps the claim's), people's names and what lists show (actors' names: an old
+    edit may name one the claim no longer quotes), the desk's apart (it shows work
+    in review)."""
+    if moment.past:
+        return {"history": [], "history_key": ""}
+    drawn_from = (claim.pk, claim.claim_version, claim.people_version, claim.listed_version, editor)  # type: ignore[attr-defined]
+    return {
+        "history": SimpleLazyObject(lambda: queries.claim_history(claim, include_pending=editor)),
+        "history_key": digest(("history", *drawn_from)),
+    }
+
+
+def _evidence_key(status_form: StatusChangeForm, claim: Claim) -> str:
+    """The key the status form's evidence choices are kept under: the claim's
+    entries, in review too, and people's names."""
+    return _blank_form_key(status_form, claim.pk, claim.claim_version, claim.people_version)  # type: ignore[attr-defined]
+
+
+def _live_parts(request: HttpRequest, pk: int) -> dict[str, str]:
+    """Today's claim page's live parts (pagecache.Live), each drawn alone as
+    claim_detail draws it into the whole page: the timeline, the history of
+    edits and, for the desk, the evidence the status form offers. Work in review
+    changes these and nothing else of the page. None for any other view of the
+    claim: the page cache then draws the page whole."""
+    try:
+        moment = Moment.parse(request.GET)
+    except BadMoment:
+        return {}
+    if moment.past:
+        return {}
+    editor = can_edit(request.user)
+    claim = queries.claim_with_versions(pk)
+    context = {"live_parts": True, "timeline": _timeline(request, claim, moment, editor)} | _history(
+        claim, moment, editor
+    )
+    names = ["timeline", "history"]
+    if editor:
+        status_form = StatusChangeForm(claim=claim)
+        context |= {"status_form": status_form, "form_keys": {"evidence": _evidence_key(status_form, claim)}}
+        names.append("evidence")
+    return {name: render_to_string(f"claims/claim_detail.html#live-{name}", context) for name in names}
 
 
 def _blank_form_key(form: Form, *drawn_from: Any) -> str:
@@ -260,7 +300,7 @@ def _summary_of(pk: int, moment: Moment = TODAY) -> claim_summary.Summary:
 
 
 @require_GET
-@cached_page(VIEW, pagecache.claim)
+@cached_page(VIEW, pagecache.claim, pagecache.Live(pagecache.claim_scope, _live_parts))
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, can_view, "read claims")
     try:
