@@ -42,7 +42,7 @@ only in its timeline, its history of edits and the evidence its status form
 offers, and the rest of it (the summary, the chart, the sides, the forms) is
 drawn from what readers see of the claim (``ca:<id>``). So beside the page the
 middleware keeps its frame: the page with those parts cut out, under the same
-key but the live counter (``c:<id>``). Work sent for review bumps ``c:<id>`` and
+key without the live counter (``c:<id>``). Work sent for review bumps ``c:<id>`` and
 leaves ``ca:<id>``: the next view finds no page but the frame, and draws the
 live parts alone into it (each from its own kept parts: the timeline's items,
 the history, the evidence) rather than the whole page.
