@@ -200,8 +200,8 @@ def _live_parts(request: HttpRequest, pk: int) -> dict[str, str]:
     """Today's claim page's live parts (pagecache.Live), each drawn alone as
     claim_detail draws it into the whole page: the timeline, the history of
     edits and, for the desk, the evidence the status form offers. Work in review
-    changes these and nothing else of the page. None for any other view of the
-    claim: the page cache then draws the page whole."""
+    changes these and nothing else of the page. Nothing for any other view of
+    the claim: the page cache then draws the page whole."""
     try:
         moment = Moment.parse(request.GET)
     except BadMoment:
