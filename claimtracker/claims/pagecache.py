@@ -327,7 +327,7 @@ def _made_keepable(request: HttpRequest, response: HttpResponse, *, framed: bool
     if framed:
         setattr(response, _FRAMED, _frame(response.content))
     if len(pieces) == 1:
-        response["ETag"] = quote_etag(hashlib.md5(response.content, usedforsecurity=False).hexdigest())
+        response["ETag"] = _etag(response.content)
         if request.htmx:  # type: ignore[attr-defined]
             patch_cache_control(response, private=True, no_cache=True)
 
@@ -404,8 +404,12 @@ def _drawn_into_frame(
         return None
     headers = {name: value for name, value in headers.items() if name != "ETag"}
     if "ETag" in stored[1] and len(pieces) == 1 and isinstance(pieces[0], bytes):
-        headers["ETag"] = quote_etag(hashlib.md5(pieces[0], usedforsecurity=False).hexdigest())
+        headers["ETag"] = _etag(pieces[0])
     return pieces, headers
+
+
+def _etag(content: bytes) -> str:
+    return quote_etag(hashlib.md5(content, usedforsecurity=False).hexdigest())
 
 
 def _sets_cookies(request: HttpRequest, response: HttpResponse) -> bool:

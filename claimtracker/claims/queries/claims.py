@@ -157,11 +157,7 @@ def claim_for_page(pk: int) -> Claim:
         .prefetch_related("topics")
         .annotate(
             reviewed_at=_latest(changes, "recorded_at"),
-            claim_version=_version(f"c:{pk}"),
-            approved_version=_version(f"ca:{pk}"),
-            vocabulary_version=_version(VOCABULARY),
-            listed_version=_version(LISTED),
-            people_version=_version(PEOPLE),
+            **{name: _version(scope) for name, scope in _version_scopes(pk).items()},
             linked=Exists(Relation.objects.filter(from_claim=OuterRef("pk")))
             | Exists(Relation.objects.filter(to_claim=OuterRef("pk"))),
         )
@@ -175,18 +171,23 @@ def claim_with_versions(pk: int) -> Claim:
     ``people_version``, ``listed_version``) and nothing else: for what is drawn
     from the claim's entries alone, keyed on those (a stored page's live parts,
     claims.pagecache). One statement, prepared (claims.versions.read)."""
-    scopes = {
+    scopes = _version_scopes(pk)
+    current = dict(versions.read(list(scopes.values()))[0])
+    claim = Claim(pk=pk)
+    for name, scope in scopes.items():
+        setattr(claim, name, current.get(scope))
+    return claim
+
+
+def _version_scopes(pk: int) -> dict[str, str]:
+    """The data versions read with a claim, by the attribute each is read into."""
+    return {
         "claim_version": f"c:{pk}",
         "approved_version": f"ca:{pk}",
         "vocabulary_version": VOCABULARY,
         "listed_version": LISTED,
         "people_version": PEOPLE,
     }
-    current = dict(versions.read(list(scopes.values()))[0])
-    claim = Claim(pk=pk)
-    for name, scope in scopes.items():
-        setattr(claim, name, current.get(scope))
-    return claim
 
 
 def _version(scope: str) -> Subquery:
