@@ -84,6 +84,15 @@ def gunicorn(env: dict[str, str], workers: int = 2) -> Iterator[str]:
             server.wait()
 
 
+def what_failed(body: str) -> str:
+    """What a page that failed says: the exception and its value on DEBUG's error page, else its start."""
+    title = re.search(r"<title>(.*?)</title>", body, re.S)
+    value = re.search(r'<pre class="exception_value">(.*?)</pre>', body, re.S)
+    if title is None or value is None:
+        return body[:300]
+    return f"{title.group(1).strip()}: {value.group(1).strip()[:1000]}"
+
+
 class Browser:
     """An HTTP client that keeps cookies, as a browser does, on one server or several."""
 

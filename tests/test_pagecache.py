@@ -5,12 +5,13 @@ import datetime
 import re
 import sqlite3
 import subprocess
+import time
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache.backends.locmem import LocMemCache
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -692,6 +693,36 @@ def test_the_versions_and_the_users_statements_connect_again_after_the_database_
         assert versions.read([versions.EVERYTHING])[1] is True
         connection.connection.close()
         assert ModelBackend().get_user(user.pk) == user
+
+
+@pytest.mark.usefixtures("flushable_db")
+def test_the_versions_statement_connects_again_after_the_server_ended_the_connection_with_queries_logged() -> None:
+    """A connection the server ended (a restart, pg_terminate_backend) fails its next
+    statement with the server's message. With DEBUG, Django logs the failed
+    statement's text on a cursor of its own, and its check of the connection
+    first makes a new one: the retry must not take that for the dropped one."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a server that ends a connection: SQLite has none")
+    connection.ensure_connection()
+    ended = connection.connection.info.backend_pid
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [ended])
+            for _ in range(100):
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [ended])
+                if not cursor.fetchone()[0]:
+                    break
+                time.sleep(0.05)
+    finally:
+        other.close()
+    connection.health_check_done = False  # as at the start of a request
+    connection.force_debug_cursor = True  # as with DEBUG
+    try:
+        assert versions.read([versions.EVERYTHING])[1] is True
+    finally:
+        connection.force_debug_cursor = False
+    assert connection.connection.info.backend_pid != ended
 
 
 def test_the_versions_and_the_users_statements_are_the_requests_check_of_the_connection(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 
-from tests.servers import Browser, CannotStart, Pair, app_env, gunicorn, manage, primary_and_replica
+from tests.servers import Browser, CannotStart, Pair, app_env, gunicorn, manage, primary_and_replica, what_failed
 
 
 @dataclass
@@ -161,7 +161,7 @@ def test_a_published_page_is_read_from_the_replica_alone(stack: Stack) -> None:
             admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'claimtracker'")
             for _ in range(6):  # each of the server's workers, whether it kept the page or not
                 status, body = reader.get(public)
-                assert status == 200, body[:300]
+                assert status == 200, what_failed(body)
             assert reader.get(f"{stack.base}/healthz")[0] == 503, "the app cannot reach the primary"
         finally:
             admin.execute("ALTER DATABASE claimtracker WITH ALLOW_CONNECTIONS true")
@@ -206,4 +206,4 @@ def test_a_replica_that_is_down_is_passed_over(stack: Stack) -> None:
     reader = Browser()
     for path in ("/public/", f"/public/claims/{pk}/", "/api/v1/claims/", f"/api/v1/claims/{pk}/", "/sitemap.xml"):
         status, body = reader.get(f"{stack.base}{path}")
-        assert status == 200, (path, body[:300])
+        assert status == 200, (path, what_failed(body))

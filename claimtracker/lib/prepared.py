@@ -28,8 +28,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+from claimtracker.lib import replicas
 
 _CODE = re.compile(r"[a-z][a-z0-9_]*")
 
@@ -54,26 +56,34 @@ def rows(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> li
     come first in most requests (the session's user, a stored page's versions),
     so they are the check: where the primary's connection was found dead, it is
     made anew and the statement run once more (outside a transaction only), and
-    a statement that ran counts as the request's check. Only read-only
-    statements belong here: one may run twice."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return list(cursor.fetchall())
+    a statement that ran counts as the request's check. Where a replica fails,
+    the statement runs on the primary instead and the replica is passed over
+    (lib/replicas).
+    Only read-only statements belong here: one may run twice."""
+    used = connection.connection
     try:
         return _checked_rows(connection, sql, params)
-    except (OperationalError, InterfaceError):
-        # A replica was asked whether it answers at the start of this request (lib/replicas):
-        # one that failed since is not waited for again.
-        primary = connection.alias == DEFAULT_DB_ALIAS
-        if not primary or connection.in_atomic_block or connection.is_usable():
+    except (OperationalError, InterfaceError) as error:
+        if connection.in_atomic_block:
             raise
+        if connection.alias != DEFAULT_DB_ALIAS:
+            # A replica found answering at the start of the request that has failed since.
+            replicas.passed_over(connection.alias, error)
+            return rows(connections[DEFAULT_DB_ALIAS], sql, params)
+        # Django's check may have replaced the connection meanwhile (it checks before the
+        # text of a failed statement is logged, with DEBUG): the one used was dropped.
+        if connection.vendor != "postgresql" or (connection.connection is used and connection.is_usable()):
+            raise  # the statement's own failure
         connection.close()  # as Django's health check closes a connection found unusable
     return _checked_rows(connection, sql, params)
 
 
 def _checked_rows(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """The statement's rows; a statement that ran is the request's check of the connection."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
     with _server_binding_cursor(connection) as cursor:
         cursor.execute(sql, params)
         found = list(cursor.fetchall())

@@ -14,7 +14,8 @@ writer sees their own write on the next page even before the replica has
 replayed it. A replica that does not answer, or that lags further behind
 than REPLICA_MAX_LAG_SECONDS (asked of it at most once a second), is left
 alone for REPLICA_RETRY_SECONDS and the request is read from the primary
-instead.
+instead; so is one that fails later in the request, whose view is then drawn
+again from the primary.
 """
 
 import contextlib
@@ -26,8 +27,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
+from django.template.response import SimpleTemplateResponse
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +89,7 @@ def _answering(alias: str) -> bool:
         connection.ensure_connection()
         lag = _lag(alias)
     except DatabaseError as error:
-        log.warning("Replica %s does not answer (%s); reading from the primary.", alias, error)
-        _down_until[alias] = time.monotonic() + settings.REPLICA_RETRY_SECONDS
-        connection.close()
+        passed_over(alias, error)
         return False
     if lag > settings.REPLICA_MAX_LAG_SECONDS:
         log.warning(
@@ -101,6 +101,17 @@ def _answering(alias: str) -> bool:
         _down_until[alias] = time.monotonic() + settings.REPLICA_RETRY_SECONDS
         return False
     return True
+
+
+def passed_over(alias: str, error: Exception) -> None:
+    """The replica ``alias`` failed: its connection is closed, the request's reads
+    go to the primary from here on, and it is left alone for REPLICA_RETRY_SECONDS."""
+    log.warning("Replica %s does not answer (%s); reading from the primary.", alias, error)
+    _down_until[alias] = time.monotonic() + settings.REPLICA_RETRY_SECONDS
+    if _reading_from.get() == alias:
+        _reading_from.set(None)
+    with contextlib.suppress(DatabaseError):
+        connections[alias].close()
 
 
 def _lag(alias: str) -> float:
@@ -190,3 +201,21 @@ class ReplicaMiddleware:
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> None:
         if self.enabled:
             _reading_from.set(_replica_for(request))
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A replica that failed after it was found answering (stopped, restarted,
+        cut off): the view is drawn once more, from the primary. A GET or HEAD reads
+        only, so it may run twice. A streamed export that fails after its first
+        rows cannot be answered anew: its answer has begun."""
+        alias = _reading_from.get()
+        if alias is None or not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        if not connections[alias].errors_occurred:
+            return None  # the primary's failure: the session's, the user's
+        passed_over(alias, exception)
+        match = request.resolver_match
+        assert match is not None  # process_exception runs for a resolved view only
+        response: HttpResponse = match.func(request, *match.args, **match.kwargs)
+        if isinstance(response, SimpleTemplateResponse):
+            response.render()  # the handler renders no response a middleware gives for an exception
+        return response
