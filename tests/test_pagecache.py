@@ -858,3 +858,30 @@ def test_desk_pages_answer_with_no_counter_yet(claim: Claim, reviewer: User) -> 
     for _ in range(2):
         assert client.get(reverse("claims:list")).status_code == 200
         assert client.get(url_of(claim)).status_code == 200
+
+
+def test_moving_an_actor_under_another_drops_the_pages_of_claims_quoting_those_below_it(
+    reviewer: User, editor: User
+) -> None:
+    """The suggested status counts sides by the top of each actor's affiliations:
+    a ministry put under an agency puts an official of one of its departments on
+    the agency's side, so two
+    stances that were independent become one side, on the page of every claim
+    quoting the official, though neither the official nor the claim was written."""
+    from tests.factories import ActorFactory, AttributionFactory
+
+    claim = Claim.objects.create(text="The troops crossed by rail", created_by=reviewer)
+    ministry = ActorFactory(name="A ministry")
+    official = ActorFactory(name="An official", parent=ActorFactory(name="A department", parent=ministry))
+    agency = ActorFactory(name="An agency")
+    approved = {"review_state": "approved", "reviewed_by": reviewer, "reviewed_at": timezone.now()}
+    for actor in (official, agency):
+        AttributionFactory(claim=claim, actor=actor, stance="confirms", **approved)
+    client = client_for(editor)  # the suggestion is shown beside the form proposing a status
+    two_sides, one_side = "2 independent actors state it definitely", "not yet by two independent actors"
+    assert two_sides in get(client, url_of(claim))[0]
+    assert two_sides in get(client, url_of(claim))[0]  # the stored page
+    ministry.parent = agency
+    ministry.save()
+    page = get(client, url_of(claim))[0]
+    assert one_side in page and two_sides not in page
