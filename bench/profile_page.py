@@ -79,7 +79,9 @@ def main() -> None:
         f"{args.url} as {args.user}: median {statistics.median(totals):.1f} ms, max {max(totals):.1f} ms, "
         f"{len(response.content) / 1024:.0f} KiB, {len(per_query[0])} queries"
     )
-    medians = [statistics.median(run[i][0] for run in per_query) for i in range(len(per_query[0]))]
+    # Runs of different pages (--first-views) may differ in their queries: those of the runs like the first.
+    alike = [run for run in per_query if len(run) == len(per_query[0])]
+    medians = [statistics.median(run[i][0] for run in alike) for i in range(len(per_query[0]))]
     print(f"SQL: {sum(medians):.1f} ms (median of each query, summed); the rest is Python\n")
     for ms, (_, sql) in zip(medians, per_query[0], strict=True):
         print(f"{ms:8.2f} ms  {sql[:150]}")
