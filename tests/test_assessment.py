@@ -71,3 +71,28 @@ def test_retractions_and_uncertain_supporters(claim: Claim, reviewer: User) -> N
     say(other, ActorFactory(name="B"), Stance.ASSERTS, 1, reviewer)
     assert queries.voices(queries.approved_stances(other)) == assessment.Voices(2, 0, 0, 1)
     assert suggested(other) == "reported"
+
+
+def test_sides_are_the_tops_of_affiliations_walked_at_most_the_depth_limit_up(claim: Claim, reviewer: User) -> None:
+    """Two actors are one side when walking MAX_AFFILIATION_DEPTH steps up from
+    each reaches the same actor: a chain one step longer is two sides. A cycle of
+    parents (possible with psql) stops at the limit too."""
+    top = ActorFactory(name="Top")
+    chain = [top]
+    for depth in range(1, assessment.MAX_AFFILIATION_DEPTH + 2):
+        chain.append(ActorFactory(name=f"Level {depth}", parent=chain[-1]))
+    say(claim, top, Stance.CONFIRMS, 1, reviewer)
+    say(claim, chain[assessment.MAX_AFFILIATION_DEPTH], Stance.CONFIRMS, 2, reviewer)
+    roots = {said.actor_id: said.root_id for said in queries.approved_stances(claim)}
+    assert roots[chain[assessment.MAX_AFFILIATION_DEPTH].pk] == top.pk
+    assert suggested(claim) == "reported"  # one side
+
+    beyond = ClaimFactory()
+    say(beyond, top, Stance.CONFIRMS, 1, reviewer)
+    say(beyond, chain[assessment.MAX_AFFILIATION_DEPTH + 1], Stance.CONFIRMS, 2, reviewer)
+    assert {said.root_id for said in queries.approved_stances(beyond)} == {top.pk, chain[1].pk}
+    assert suggested(beyond) == "corroborated"  # the walk stops one level short of the top
+
+    Actor.objects.filter(pk=top.pk).update(parent=chain[2])  # a cycle: Top -> Level 2 -> Level 1 -> Top
+    looped = {said.actor_id: said.root_id for said in queries.approved_stances(claim)}
+    assert looped[top.pk] == chain[1].pk  # five steps round the cycle of three

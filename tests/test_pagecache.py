@@ -885,3 +885,35 @@ def test_moving_an_actor_under_another_drops_the_pages_of_claims_quoting_those_b
     ministry.save()
     page = get(client, url_of(claim))[0]
     assert one_side in page and two_sides not in page
+
+
+@pytest.mark.usefixtures("flushable_db")
+def test_a_statement_that_fails_on_a_connection_made_for_it_is_not_run_again() -> None:
+    """A timeout is the statement's own failure: prepared.rows runs it once more
+    only where the connection it used before was dropped."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a statement timeout is PostgreSQL's")
+    from django.db import OperationalError
+    from django.db.backends.signals import connection_created
+
+    from claimtracker.lib import prepared
+
+    ran: list[str] = []
+
+    def with_a_timeout(sender: Any, connection: Any, **kwargs: Any) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = '200ms'")
+
+    def counted(execute: Any, sql: str, *args: Any) -> Any:
+        ran.append(sql)
+        return execute(sql, *args)
+
+    connection_created.connect(with_a_timeout)
+    try:
+        connection.close()  # as on a worker's first request, or after CONN_MAX_AGE
+        with connection.execute_wrapper(counted), pytest.raises(OperationalError):
+            prepared.rows(connection, "SELECT pg_sleep(2)", [])
+    finally:
+        connection_created.disconnect(with_a_timeout)
+        connection.close()
+    assert ran.count("SELECT pg_sleep(2)") == 1

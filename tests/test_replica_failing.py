@@ -6,6 +6,7 @@ real streaming replica; here the replica's address leads nowhere, so the failure
 comes at a chosen point and on either database."""
 
 import contextlib
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,8 +51,9 @@ def _replica_alias(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 @pytest.fixture
 def failing_replica(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """A replica found answering at the start of each request, whose every query then fails."""
-    monkeypatch.setattr(replicas, "_answering", lambda alias: True)
+    """A replica found answering at the start of each request (unless it was passed
+    over since), whose every query then fails."""
+    monkeypatch.setattr(replicas, "_answering", lambda alias: replicas._down_until.get(alias, 0) <= time.monotonic())
     yield
     replicas._reading_from.set(None)
     replicas._down_until.pop(ALIAS, None)
@@ -90,3 +92,20 @@ def test_a_failure_of_the_primary_is_not_taken_for_the_replicas() -> None:
     middleware = replicas.ReplicaMiddleware(lambda request: pytest.fail("not called"))
     assert middleware.process_exception(HttpRequest(), OperationalError("the primary's")) is None
     assert ALIAS not in replicas._down_until
+
+
+@pytest.mark.usefixtures("flushable_db")
+def test_a_streamed_export_whose_replica_fails_ends_and_passes_the_replica_over(demo: None, viewer: Any) -> None:
+    """A CSV export reads as it is sent, after the view has returned: it cannot be
+    drawn again, but the replica is passed over, so the next request is answered
+    from the primary."""
+    from django.db import OperationalError
+
+    desk = client_for(viewer)
+    response = desk.get("/claims/export.csv")
+    assert response.status_code == 200 and response.streaming
+    with pytest.raises(OperationalError):
+        b"".join(response.streaming_content)
+    assert replicas._down_until.get(ALIAS, 0) > 0, "the replica was not passed over"
+    again = desk.get("/claims/export.csv")
+    assert b"North Korea" in b"".join(again.streaming_content)

@@ -70,10 +70,14 @@ def rows(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> li
             # A replica found answering at the start of the request that has failed since.
             replicas.passed_over(connection.alias, error)
             return rows(connections[DEFAULT_DB_ALIAS], sql, params)
-        # Django's check may have replaced the connection meanwhile (it checks before the
-        # text of a failed statement is logged, with DEBUG): the one used was dropped.
-        if connection.vendor != "postgresql" or (connection.connection is used and connection.is_usable()):
-            raise  # the statement's own failure
+        # A connection made for this statement that fails it: the statement's own failure (a
+        # timeout). One made before may have been dropped by the server; Django's check may have
+        # replaced it meanwhile (it checks before the text of a failed statement is logged, with
+        # DEBUG), or it may still work: then the failure is the statement's own too.
+        if connection.vendor != "postgresql" or used is None:
+            raise
+        if connection.connection is used and connection.is_usable():
+            raise
         connection.close()  # as Django's health check closes a connection found unusable
     return _checked_rows(connection, sql, params)
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import SimpleTemplateResponse
 
 log = logging.getLogger(__name__)
@@ -148,6 +148,18 @@ def _answering_replica(request: HttpRequest) -> str | None:
     return next((alias for alias in aliases if _answering(alias)), None)
 
 
+def _passing_over_on_failure(content: Iterator[bytes], alias: str) -> Iterator[bytes]:
+    """A streamed answer read from replica ``alias`` (an export sent as it is read):
+    where the replica fails midway, the answer ends short (its beginning has
+    been sent) and the replica is passed over, so the next request reads the primary."""
+    try:
+        yield from content
+    except (OperationalError, InterfaceError) as error:
+        if connections[alias].errors_occurred:
+            passed_over(alias, error)
+        raise
+
+
 @contextlib.contextmanager
 def reading_for(request: HttpRequest) -> Iterator[None]:
     """Reads of the app's data in the block go to a replica, as they would in the
@@ -187,6 +199,10 @@ class ReplicaMiddleware:
         # Set afresh for every request, and left set after it: a streamed export reads as it is sent.
         _reading_from.set(None)
         response = self.get_response(request)
+        alias = _reading_from.get()
+        # (A file's answer, the Excel exports', was made whole in the view.)
+        if alias is not None and isinstance(response, StreamingHttpResponse) and not isinstance(response, FileResponse):
+            response.streaming_content = _passing_over_on_failure(response.streaming_content, alias)
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             response.set_cookie(
                 PIN_COOKIE,
@@ -205,8 +221,9 @@ class ReplicaMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """A replica that failed after it was found answering (stopped, restarted,
         cut off): the view is drawn once more, from the primary. A GET or HEAD reads
-        only, so it may run twice. A streamed export that fails after its first
-        rows cannot be answered anew: its answer has begun."""
+        only, so it may run twice. A streamed export reads as it is sent, after
+        this: it ends short instead (_passing_over_on_failure). An API view drawn
+        again counts the request twice against its rate limit."""
         alias = _reading_from.get()
         if alias is None or not isinstance(exception, (OperationalError, InterfaceError)):
             return None

@@ -326,7 +326,7 @@ def approved_stances(claim: Claim, moment: Moment = TODAY) -> list[Said]:
     """The claim's approved attributions in date order (those of then, in a view
     of the past), in one query (and one for affiliations); the sides, the
     suggestion, the chart and the JSON-LD are all drawn from them."""
-    rows = (
+    rows = list(
         moment.standing(Attribution.objects.filter(claim=claim))
         .order_by("stated_on", "id")
         .values_list(
@@ -343,7 +343,7 @@ def approved_stances(claim: Claim, moment: Moment = TODAY) -> list[Said]:
             "figure_unit",
         )
     )
-    parents: dict[int, int] = dict(Actor.objects.filter(parent__isnull=False).values_list("pk", "parent_id"))
+    parents = _parents_above(claim.pk) if rows else {}
     roots: dict[int, int] = {}
 
     def root(actor_id: int) -> int:
@@ -357,6 +357,23 @@ def approved_stances(claim: Claim, moment: Moment = TODAY) -> list[Said]:
         return roots[actor_id]
 
     return [Said(*row, root(row[5])) for row in rows]
+
+
+def _parents_above(claim_id: int) -> dict[int, int]:
+    """The parent of each actor the claim quotes and of their ancestors, as far
+    up as approved_stances walks (MAX_AFFILIATION_DEPTH steps: the parents of the
+    actor and of its first MAX_AFFILIATION_DEPTH - 1 ancestors), in one query; not
+    every actor's parent, which a newsroom's thousands of affiliations would make
+    a long read on every claim page drawn."""
+    actor, attribution = Actor._meta.db_table, Attribution._meta.db_table
+    sql = (
+        f"WITH RECURSIVE up (id, parent_id, steps) AS (SELECT id, parent_id, 0 FROM {actor}"
+        f" WHERE id IN (SELECT actor_id FROM {attribution} WHERE claim_id = %s)"
+        f" UNION ALL SELECT a.id, a.parent_id, up.steps + 1 FROM {actor} a JOIN up ON a.id = up.parent_id"
+        " WHERE up.steps < %s) SELECT DISTINCT id, parent_id FROM up WHERE parent_id IS NOT NULL"
+    )
+    found = Actor.objects.raw(sql, [claim_id, MAX_AFFILIATION_DEPTH - 1])
+    return {actor.pk: actor.parent_id for actor in found if actor.parent_id is not None}
 
 
 def _latest_by(stances: list[Said], key: Callable[[Said], int]) -> list[Said]:
