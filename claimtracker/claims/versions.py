@@ -126,29 +126,7 @@ class Flag:
         return f"SELECT '{self.scope}'{from_rows}{_where(self.when, row)}"
 
 
-@dataclass(frozen=True)
-class Below:
-    """The scope ``prefix`` + ``column`` of each row of ``table`` whose ``key`` is
-    an actor one to ``levels`` levels below the changed actor: its children, their
-    children, and so on."""
-
-    prefix: str
-    column: str
-    table: str
-    key: str
-    levels: int
-
-    def select(self, row: str, rows: str | None) -> str:
-        from_rows = f" FROM {rows} {row}" if rows else ""
-        level, below = f"SELECT {row}.id{from_rows}", []
-        for _ in range(self.levels):
-            level = f"SELECT id FROM claims_actor WHERE parent_id IN ({level})"
-            below.append(level)
-        found = f"SELECT '{self.prefix}' || x.{self.column} FROM {self.table} x WHERE"
-        return f"{found} {_one_of(f'x.{self.key}', ' UNION '.join(below), rows)}"
-
-
-Scope = Direct | Related | Below | Flag
+Scope = Direct | Related | Flag
 
 _ATTRIBUTIONS = "claims_attribution"
 _IF_APPROVED = "{row}.review_state = 'approved'"
@@ -156,6 +134,18 @@ _APPROVED = Flag(LISTED, _IF_APPROVED)
 _ALWAYS = Flag(LISTED)
 # The sources of the publishers among ``{ids}``.
 _PUBLISHED = "SELECT id FROM claims_source WHERE publisher_id IN ({ids})"
+
+
+def _below(levels: int) -> str:
+    """The actors one to ``levels`` levels below those among ``{ids}``: their
+    children, their children's children, and so on."""
+    level, below = "{ids}", []
+    for _ in range(levels):
+        level = f"SELECT id FROM claims_actor WHERE parent_id IN ({level})"
+        below.append(level)
+    return " UNION ".join(below)
+
+
 # Each table a page is drawn from, and the counters a change to one of its rows bumps (with ``*``).
 TRACKED: dict[str, list[Scope]] = {
     "claims_claim": [
@@ -195,7 +185,7 @@ TRACKED: dict[str, list[Scope]] = {
         Related("c:", "claim_id", _ATTRIBUTIONS, "source_id", through=_PUBLISHED),  # timelines name publishers
         # The suggested status counts sides by the top of each quoted actor's affiliations, walked up to
         # MAX_AFFILIATION_DEPTH steps: an actor's parent moves that top for the actors up to one step fewer below it.
-        Below("c:", "claim_id", _ATTRIBUTIONS, "actor_id", levels=MAX_AFFILIATION_DEPTH - 1),
+        Related("c:", "claim_id", _ATTRIBUTIONS, "actor_id", through=_below(MAX_AFFILIATION_DEPTH - 1)),
         Related("a:", "actor_id", _ATTRIBUTIONS, "via_id"),  # the actors it relayed name it
         Related("s:", "id", "claims_source", "publisher_id"),
         Related("s:", "source_id", _ATTRIBUTIONS, "actor_id"),  # a source's page names who it quotes
@@ -222,7 +212,7 @@ for _table, _scopes in TRACKED.items():
         _scopes += [
             replace(scope, prefix="ca:")
             for scope in _scopes
-            if isinstance(scope, Direct | Related | Below) and scope.prefix == "c:"
+            if isinstance(scope, Direct | Related) and scope.prefix == "c:"
         ]
 
 # Tables whose every change bumps one shared counter besides ``*``; auth_user only when
