@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("--user", default="bench-editor", help="Username to log in as (default bench-editor).")
     parser.add_argument("--runs", type=int, default=10, help="Timed requests after two warm-ups (default 10).")
     parser.add_argument("--top", type=int, default=25, help="Functions of the profile to print (default 25).")
+    parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative (default) or tottime.")
     parser.add_argument(
         "--cold",
         action="store_true",
@@ -92,8 +93,8 @@ def main() -> None:
         get(args.url)
     profile.disable()
     out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top)
-    print(f"\ncProfile of {args.runs} requests (cumulative):")
+    pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
+    print(f"\ncProfile of {args.runs} requests ({args.sort}):")
     print(out.getvalue())
 
     if args.explain:
