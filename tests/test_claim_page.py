@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from claimtracker.claims.models import Actor, Attribution, Claim, ReviewState, Source, Status, StatusChange
 from tests.conftest import client_for
@@ -83,6 +84,15 @@ def test_history_lists_who_changed_what(claim: Claim, viewer: User) -> None:
     history = html[html.index('id="history-heading"') :]
     assert "editor created the claim" in history
     assert "reviewer changed the attribution of Kim Jong-gyu (approved)" in history
+
+
+def test_history_dates_each_edit_newest_first(claim: Claim, viewer: User) -> None:
+    html = page(client_for(viewer), claim)
+    history = html[html.index('id="history-heading"') :]
+    dates = re.findall(r'<li><time datetime="([^"]+)">', history)
+    assert dates == sorted(dates, reverse=True) and len(dates) >= 2
+    created = claim.history.earliest("history_date").history_date  # type: ignore[attr-defined]
+    assert dates[-1] == timezone.localtime(created).isoformat()  # read as the aware time stored, on either database
 
 
 def test_viewer_gets_no_forms_editor_gets_both_with_a_suggestion(claim: Claim, viewer: User, editor: User) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
 from django.db import connections, router
 from django.db.models import (
@@ -57,6 +58,7 @@ from claimtracker.claims.queries.common import (
     ids_by_kind,
 )
 from claimtracker.claims.versions import LISTED, PEOPLE, VOCABULARY
+from claimtracker.lib import prepared
 from claimtracker.lib.dates import Precision, format_date
 
 
@@ -227,25 +229,9 @@ def timeline_events(
     """The events of entry keys (timeline_keys), in their order, each read with what
     its item shows; a status change's evidence as the reader sees it."""
     wanted = ids_by_kind(keys)
-    attributions = (
-        Attribution.objects.select_related("actor", "via", "source__publisher")
-        # The names and titles the items show, not whole rows: fewer columns to build and read.
-        .only(
-            *_ATTRIBUTION_COLUMNS, "actor__name", "via__name", "source__title", "source__url", "source__publisher__name"
-        )
-        .annotate(corrected=moment.corrected(Attribution), source_has_text=_has_text())
-        .in_bulk(wanted[_ATTRIBUTION])
-    )
-    evidence = Evidence.objects.select_related("attribution__actor").order_by("attribution__stated_on", "id")
-    if not include_pending or moment.past:
-        evidence = evidence.filter(attribution__review_state=ReviewState.APPROVED)
-    changes = (
-        StatusChange.objects.select_related("status", "recorded_by", "reviewed_by")
-        .only(*_CHANGE_COLUMNS, "status__label", "status__color", "recorded_by__username", "reviewed_by__username")
-        .annotate(corrected=moment.corrected(StatusChange))
-        .prefetch_related(Prefetch("evidence_links", queryset=evidence))
-        .in_bulk(wanted[_CHANGE])
-    )
+    # Each kind's query built only where the page holds some (the view after a write reads one entry).
+    attributions = _timeline_attributions(wanted[_ATTRIBUTION], moment) if wanted[_ATTRIBUTION] else {}
+    changes = _timeline_changes(wanted[_CHANGE], include_pending, moment) if wanted[_CHANGE] else {}
     events = []
     for _, kind, pk in keys:
         if kind == _ATTRIBUTION:
@@ -255,6 +241,31 @@ def timeline_events(
             change = changes[pk]
             events.append(Event(change.effective_on, "status_change", change, corrected=change.corrected))
     return events
+
+
+def _timeline_attributions(ids: list[int], moment: Moment) -> dict[int, Any]:
+    return (
+        Attribution.objects.select_related("actor", "via", "source__publisher")
+        # The names and titles the items show, not whole rows: fewer columns to build and read.
+        .only(
+            *_ATTRIBUTION_COLUMNS, "actor__name", "via__name", "source__title", "source__url", "source__publisher__name"
+        )
+        .annotate(corrected=moment.corrected(Attribution), source_has_text=_has_text())
+        .in_bulk(ids)
+    )
+
+
+def _timeline_changes(ids: list[int], include_pending: bool, moment: Moment) -> dict[int, Any]:
+    evidence = Evidence.objects.select_related("attribution__actor").order_by("attribution__stated_on", "id")
+    if not include_pending or moment.past:
+        evidence = evidence.filter(attribution__review_state=ReviewState.APPROVED)
+    return (
+        StatusChange.objects.select_related("status", "recorded_by", "reviewed_by")
+        .only(*_CHANGE_COLUMNS, "status__label", "status__color", "recorded_by__username", "reviewed_by__username")
+        .annotate(corrected=moment.corrected(StatusChange))
+        .prefetch_related(Prefetch("evidence_links", queryset=evidence))
+        .in_bulk(ids)
+    )
 
 
 def _latest_page(paginator: Paginator[Any], keys: QuerySet[Any]) -> Page[Any]:
@@ -614,32 +625,60 @@ class HistoryLine(NamedTuple):
         return HISTORY_TYPES.get(self.history_type, self.history_type)
 
 
-_HISTORY_COLUMNS = ("history_date", "history_type", "username", "history_change_reason")
-
-
 def claim_history(claim: Claim, *, include_pending: bool = False, limit: int = 30) -> list[HistoryLine]:
     """Edits of the claim and of its attributions, newest first. Viewers see the
     history of approved attributions only: nothing of work in review, rejected
-    or withdrawn."""
-    by_user = {"username": F("history_user__username")}
-    edits = [
-        HistoryLine(date, kind, username, reason, attribution=False)
-        for date, kind, username, reason in claim.history.annotate(**by_user)
-        .order_by("-history_date")
-        .values_list(*_HISTORY_COLUMNS)[:limit]
+    or withdrawn. One statement written once (_history_sql): built by the ORM,
+    its two queries cost a page drawn after each write more than reading them."""
+    historical = Claim.history.model
+    connection = connections[router.db_for_read(historical)]
+    also = [] if include_pending else [claim.pk]
+    read_date = _date_reader(connection)
+    found = [
+        HistoryLine(read_date(date), kind, username, reason, bool(attribution), actor_name, state or "")
+        for date, kind, username, reason, attribution, actor_name, state in prepared.rows(
+            connection, _history_sql(include_pending), [claim.pk, limit, claim.pk, *also, limit]
+        )
     ]
-    attribution_edits = Attribution.history.filter(claim_id=claim.pk)
-    if not include_pending:
-        # Of an entry approved now, its approved versions alone: not the rounds of review before.
-        approved = Attribution.objects.filter(claim=claim, review_state=ReviewState.APPROVED).values("pk")
-        attribution_edits = attribution_edits.filter(id__in=approved, review_state=ReviewState.APPROVED)
-    rows = (
-        attribution_edits.annotate(**by_user, actor_name=F("actor__name"))
-        .order_by("-history_date")
-        .values_list(*_HISTORY_COLUMNS, "actor_name", "review_state")[:limit]
+    # The claim's edits before its attributions' where two share a time, as drawn before.
+    return sorted(found, key=lambda h: (h.history_date, not h.attribution), reverse=True)[:limit]
+
+
+@functools.cache
+def _history_sql(include_pending: bool) -> str:
+    """The claim's ``limit`` latest edits, then its attributions' (those approved
+    now, in their approved versions, unless ``include_pending``), each with the
+    name of the user who made it and an attribution's actor's name now."""
+    claims, attributions = Claim.history.model._meta.db_table, Attribution.history.model._meta.db_table
+    users, actors = User._meta.db_table, Actor._meta.db_table
+    approved = prepared.literal(ReviewState.APPROVED)
+    # Of an entry approved now, its approved versions alone: not the rounds of review before.
+    approved_only = (
+        ""
+        if include_pending
+        else f" AND h.review_state = {approved} AND h.id IN"
+        f" (SELECT id FROM {Attribution._meta.db_table} WHERE claim_id = %s AND review_state = {approved})"
     )
-    edits += [
-        HistoryLine(date, kind, username, reason, attribution=True, actor_name=actor, review_state=state)
-        for date, kind, username, reason, actor, state in rows
-    ]
-    return sorted(edits, key=lambda h: h.history_date, reverse=True)[:limit]
+    return (
+        "SELECT * FROM (SELECT h.history_date, h.history_type, u.username, h.history_change_reason,"
+        f" 0 AS attribution, NULL AS actor_name, NULL AS review_state FROM {claims} h"
+        f" LEFT JOIN {users} u ON u.id = h.history_user_id WHERE h.id = %s ORDER BY h.history_date DESC LIMIT %s) c"
+        " UNION ALL SELECT * FROM (SELECT h.history_date, h.history_type, u.username, h.history_change_reason,"
+        f" 1, a.name, h.review_state FROM {attributions} h LEFT JOIN {users} u ON u.id = h.history_user_id"
+        f" LEFT JOIN {actors} a ON a.id = h.actor_id WHERE h.claim_id = %s{approved_only}"
+        " ORDER BY h.history_date DESC LIMIT %s) e"
+    )
+
+
+def _date_reader(connection: Any) -> Callable[[Any], datetime.datetime]:
+    """A historical row's date as the ORM reads it on ``connection`` (SQLite's text made an aware datetime)."""
+    historical = Claim.history.model
+    column = historical._meta.get_field("history_date").get_col(historical._meta.db_table)
+    converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+
+    def read(value: Any) -> datetime.datetime:
+        for convert in converters:
+            value = convert(value, column, connection)
+        return value  # type: ignore[no-any-return]
+
+    return read
