@@ -628,8 +628,9 @@ class HistoryLine(NamedTuple):
 def claim_history(claim: Claim, *, include_pending: bool = False, limit: int = 30) -> list[HistoryLine]:
     """Edits of the claim and of its attributions, newest first. Viewers see the
     history of approved attributions only: nothing of work in review, rejected
-    or withdrawn. One statement written once (_history_sql): built by the ORM,
-    its two queries cost a page drawn after each write more than reading them."""
+    or withdrawn. One statement written once (_history_sql): the ORM took longer
+    to build its two queries than the database took to run them, on every page
+    drawn after a write."""
     historical = Claim.history.model
     connection = connections[router.db_for_read(historical)]
     also = [] if include_pending else [claim.pk]
@@ -640,7 +641,7 @@ def claim_history(claim: Claim, *, include_pending: bool = False, limit: int = 3
             connection, _history_sql(include_pending), [claim.pk, limit, claim.pk, *also, limit]
         )
     ]
-    # The claim's edits before its attributions' where two share a time, as drawn before.
+    # Newest first; where an edit of the claim and one of an attribution share a time, the claim's first.
     return sorted(found, key=lambda h: (h.history_date, not h.attribution), reverse=True)[:limit]
 
 
