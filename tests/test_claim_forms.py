@@ -1,5 +1,6 @@
 """/claims/new/ and claim editing: similar claims, versioned edits, bad input."""
 
+import re
 import uuid
 
 import pytest
@@ -149,3 +150,20 @@ def test_a_required_select_reads_its_choices_once_a_form_and_each_form_afresh(de
     assert Status.objects.get(slug="confirmed").label in html
     Status.objects.filter(slug="confirmed").update(label="Borne out")
     assert "Borne out" in str(StatusChangeForm(claim=claim)["status"])  # the next form reads them again
+
+
+def test_each_change_to_correct_is_named_by_its_status_date_and_rationale(demo: None) -> None:
+    from django.utils.html import escape
+
+    from claimtracker.claims.forms import StatusChangeForm
+    from claimtracker.claims.models import StatusChange
+
+    change = StatusChange.objects.filter(review_state="approved").select_related("claim", "status").first()
+    assert change is not None
+    html = str(StatusChangeForm(claim=change.claim)["corrects"])
+    option = re.search(rf'<option value="{change.pk}">([^<]*)</option>', html)
+    assert option is not None, html
+    label = option.group(1)
+    assert label.startswith(f"{change.status.label} on {change.effective_on_display}: ")
+    assert escape(change.rationale[:20]) in label
+    assert change.claim.text not in html  # the claim's own page: its text in every option said nothing

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.text import Truncator
 
 from claimtracker.claims import validators
 from claimtracker.claims.lookups import ActorField, ClaimField, SourceField
@@ -262,6 +263,14 @@ class EvidenceField(choices.ModelMultipleChoiceField):
 class CorrectsField(choices.ModelChoiceField):
     iterator = _RecentChoices
     recent: QuerySet[StatusChange] = StatusChange.objects.none()
+
+    def label_from_instance(self, obj: Any) -> str:
+        """The change as its claim's page names it: the status, the date and how
+        the rationale begins (not the claim's text, the same in every option)."""
+        return f"{obj.status} on {obj.effective_on_display}: {Truncator(obj.rationale).chars(RATIONALE_SHOWN)}"
+
+
+RATIONALE_SHOWN = 60  # characters of a rationale a choice of the change to correct shows
 
 
 class StatusChangeForm(NoSilentCuts, SubmissionMixin, forms.Form):
