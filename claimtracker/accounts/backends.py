@@ -21,8 +21,6 @@ from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, router
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models.expressions import Col
 
 from claimtracker.lib import prepared
 
@@ -76,12 +74,7 @@ def user_from_row(database: str, row: Sequence[Any]) -> User:
     """A User of its row (the table's columns in the model's order) as read on
     ``database``, made as the ORM makes one: the values converted as the ORM
     converts them (SQLite's times made aware, for one), then ``Model.from_db``."""
-    connection = connections[database]
-    values = list(row)
-    for index, expression, converters in _converters(connection):
-        for convert in converters:
-            values[index] = convert(values[index], expression, connection)
-    return User.from_db(database, _user_fields(), values)
+    return User.from_db(database, _user_fields(), prepared.as_read(connections[database], User, _user_fields(), row))
 
 
 @contextmanager
@@ -98,22 +91,6 @@ def knowing(user: User | None) -> Iterator[None]:
 
 
 _known: ContextVar[User | None] = ContextVar("known_user", default=None)
-
-
-def _converters(connection: BaseDatabaseWrapper) -> list[tuple[int, Col, list[Any]]]:
-    """The database's converters of the user's columns, as the ORM applies them."""
-    if connection.alias not in _CONVERTERS:
-        found = []
-        for index, field in enumerate(User._meta.concrete_fields):
-            expression = field.get_col(User._meta.db_table)
-            converters = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
-            if converters:
-                found.append((index, expression, converters))
-        _CONVERTERS[connection.alias] = found
-    return _CONVERTERS[connection.alias]
-
-
-_CONVERTERS: dict[str, list[tuple[int, Col, list[Any]]]] = {}
 
 
 @functools.cache

@@ -30,6 +30,8 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
+from django.db.models.expressions import Col
 
 from claimtracker.lib import replicas
 
@@ -102,3 +104,36 @@ def _server_binding_cursor(connection: BaseDatabaseWrapper) -> Any:
     with connection.wrap_database_errors:
         raw = ServerBindingCursor(connection.connection)
     return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+
+
+def as_read(
+    connection: BaseDatabaseWrapper, model: type[Model], fields: Sequence[str], row: Sequence[Any]
+) -> list[Any]:
+    """A row read with a statement here, its first columns (``fields`` of
+    ``model``, in that order) converted as the ORM converts them when it reads
+    them on ``connection`` (SQLite's text times made aware datetimes, for one);
+    the columns after them as they are."""
+    values = list(row)
+    for index, column, converters in _converters(connection, model, tuple(fields)):
+        for convert in converters:
+            values[index] = convert(values[index], column, connection)
+    return values
+
+
+def _converters(
+    connection: BaseDatabaseWrapper, model: type[Model], fields: tuple[str, ...]
+) -> list[tuple[int, Col, list[Any]]]:
+    """The database's converters of the columns of ``fields``, as the ORM applies them; kept per database."""
+    key = (connection.alias, model, fields)
+    if key not in _CONVERTERS:
+        found = []
+        for index, name in enumerate(fields):
+            column = model._meta.get_field(name).get_col(model._meta.db_table)  # type: ignore[union-attr]
+            converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if converters:
+                found.append((index, column, converters))
+        _CONVERTERS[key] = found
+    return _CONVERTERS[key]
+
+
+_CONVERTERS: dict[tuple[str, type[Model], tuple[str, ...]], list[tuple[int, Col, list[Any]]]] = {}

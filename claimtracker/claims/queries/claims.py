@@ -634,13 +634,12 @@ def claim_history(claim: Claim, *, include_pending: bool = False, limit: int = 3
     historical = Claim.history.model
     connection = connections[router.db_for_read(historical)]
     also = [] if include_pending else [claim.pk]
-    read_date = _date_reader(connection)
-    found = [
-        HistoryLine(read_date(date), kind, username, reason, bool(attribution), actor_name, state or "")
-        for date, kind, username, reason, attribution, actor_name, state in prepared.rows(
-            connection, _history_sql(include_pending), [claim.pk, limit, claim.pk, *also, limit]
+    found = []
+    for row in prepared.rows(connection, _history_sql(include_pending), [claim.pk, limit, claim.pk, *also, limit]):
+        date, kind, username, reason, attribution, actor_name, state = prepared.as_read(
+            connection, historical, ["history_date"], row
         )
-    ]
+        found.append(HistoryLine(date, kind, username, reason, bool(attribution), actor_name, state or ""))
     # Newest first; where an edit of the claim and one of an attribution share a time, the claim's first.
     return sorted(found, key=lambda h: (h.history_date, not h.attribution), reverse=True)[:limit]
 
@@ -669,17 +668,3 @@ def _history_sql(include_pending: bool) -> str:
         f" LEFT JOIN {actors} a ON a.id = h.actor_id WHERE h.claim_id = %s{approved_only}"
         " ORDER BY h.history_date DESC LIMIT %s) e"
     )
-
-
-def _date_reader(connection: Any) -> Callable[[Any], datetime.datetime]:
-    """A historical row's date as the ORM reads it on ``connection`` (SQLite's text made an aware datetime)."""
-    historical = Claim.history.model
-    column = historical._meta.get_field("history_date").get_col(historical._meta.db_table)
-    converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-
-    def read(value: Any) -> datetime.datetime:
-        for convert in converters:
-            value = convert(value, column, connection)
-        return value  # type: ignore[no-any-return]
-
-    return read
