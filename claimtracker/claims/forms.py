@@ -260,6 +260,9 @@ class EvidenceField(choices.ModelMultipleChoiceField):
         return f"{obj.actor.name} {obj.get_stance_display()} ({obj.stated_on_display})"
 
 
+RATIONALE_SHOWN = 60  # characters of a rationale a choice of the change to correct shows
+
+
 class CorrectsField(choices.ModelChoiceField):
     iterator = _RecentChoices
     recent: QuerySet[StatusChange] = StatusChange.objects.none()
@@ -268,9 +271,6 @@ class CorrectsField(choices.ModelChoiceField):
         """The change as its claim's page names it: the status, the date and how
         the rationale begins (not the claim's text, the same in every option)."""
         return f"{obj.status} on {obj.effective_on_display}: {Truncator(obj.rationale).chars(RATIONALE_SHOWN)}"
-
-
-RATIONALE_SHOWN = 60  # characters of a rationale a choice of the change to correct shows
 
 
 class StatusChangeForm(NoSilentCuts, SubmissionMixin, forms.Form):
