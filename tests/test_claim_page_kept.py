@@ -172,8 +172,12 @@ def _item(page: str, attribution: Attribution) -> str:
 
 def _attributions_read(sqls: list[str]) -> list[set[str]]:
     """The ids of each read of whole attributions by id (the timeline's items)."""
-    reads = [sql for sql in sqls if 'FROM "claims_attribution"' in sql and '"claims_attribution"."id" IN (' in sql]
-    return [set(re.findall(r"\d+", sql.split('"claims_attribution"."id" IN (')[1].split(")")[0])) for sql in reads]
+    reads = [_TIMELINE_READ.search(sql) for sql in sqls]
+    return [set(re.findall(r"\d+", read.group(1))) for read in reads if read]
+
+
+# The statement of the timeline's attributions (claims.queries.claims._timeline_sql), as logged.
+_TIMELINE_READ = re.compile(r"^SELECT .* FROM claims_attribution e JOIN .* WHERE e\.id IN \(([^)]*)\)$", re.S)
 
 
 def test_work_sent_for_review_reads_and_draws_its_own_item_alone(demo: None, editor: User, reviewer: User) -> None:
@@ -226,7 +230,7 @@ def _change_item(page: str, change: StatusChange) -> str:
 
 @pytest.mark.parametrize("then", ["revised", "withdrawn"])
 def test_an_approved_change_citing_evidence_in_review_follows_that_evidence(
-    demo: None, editor: User, reviewer: User, then: str
+    demo: None, editor: User, reviewer: User, viewer: User, then: str
 ) -> None:
     """The services refuse to approve a change before its evidence; a write past
     them (an update, psql) can. The desk's item shows the evidence, which can
@@ -245,7 +249,10 @@ def test_an_approved_change_citing_evidence_in_review_follows_that_evidence(
         review_state="approved", reviewed_by=reviewer, reviewed_at=timezone.now()
     )
     client = client_for(reviewer)
-    assert "First words" in _change_item(drawn(client, claim)[0], change)
+    cited = _change_item(drawn(client, claim)[0], change)
+    assert "First words" in cited and "Pending" in cited
+    # Readers see the approved evidence alone.
+    assert "First words" not in _change_item(drawn(client_for(viewer), claim)[0], change)
     if then == "revised":
         services.revise_attribution(Attribution.objects.get(pk=evidence.pk), by=editor, quote="Edited words")
         assert "Edited words" in _change_item(drawn(client, claim)[0], change)

@@ -217,6 +217,29 @@ def test_known_on_the_claim_page_ignores_later_corrections(story: Claim, viewer:
     assert current(before) == "Reported since 22 Oct 2024"
 
 
+def test_known_strikes_an_entry_through_once_its_correction_was_approved(
+    story: Claim, viewer: User, settings: object
+) -> None:
+    """The timeline marks an entry corrected in a view of what was known on a day
+    only where its correction was approved by that day's end in the newsroom's
+    time zone; in a view as of a day, whenever. Approved at noon UTC on the
+    28th: 02:00 on the 29th at UTC+14."""
+    settings.TIME_ZONE = "Pacific/Kiritimati"  # type: ignore[attr-defined]
+    client = client_for(viewer)
+    first = story.attributions.get(figure=3000)
+
+    def struck(query: str) -> bool:
+        status, page = page_of(client, story, query)
+        item = re.search(rf'<li class="([^"]*)" id="a{first.pk}"', page)
+        assert status == 200 and item, query
+        return "corrected" in item.group(1).split()
+
+    assert not struck("known=2024-10-28")
+    assert struck("known=2024-10-29")
+    assert struck("as_of=2024-10-27")
+    assert struck("")
+
+
 def test_known_ends_the_day_in_the_newsrooms_time_zone(story: Claim, viewer: User, settings: object) -> None:
     """The White House's statement was approved at 12:00 UTC on 26 October: 21:00
     that day in Seoul, 05:00 that day in Los Angeles."""

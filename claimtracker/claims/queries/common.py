@@ -20,6 +20,7 @@ from claimtracker.claims.models import (
     STANCE_POLARITY,
     Actor,
     Attribution,
+    Evidence,
     Polarity,
     ReviewState,
     Source,
@@ -61,6 +62,8 @@ class Event:
     kind: str  # "attribution" or "status_change"
     item: Attribution | StatusChange
     corrected: bool = False
+    # A status change's evidence as the reader sees it, in date order (claims.timeline_events).
+    evidence: tuple[Evidence, ...] = ()
 
     @property
     def url_kind(self) -> str:

@@ -286,7 +286,7 @@ def _shows_approved_entries_alone(event: queries.Event) -> bool:
     """Whether an event's item shows approved entries alone: the entry, and a status change's evidence."""
     if not event.item.is_approved:
         return False
-    return event.kind == "attribution" or all(link.attribution.is_approved for link in event.item.evidence_links.all())
+    return event.kind == "attribution" or all(link.attribution.is_approved for link in event.evidence)
 
 
 def _versions_of(claim: Claim) -> tuple[int, int, int]:
