@@ -198,10 +198,6 @@ def _version(scope: str) -> Subquery:
     return Subquery(DataVersion.objects.filter(scope=scope).values("value")[:1])
 
 
-_ATTRIBUTION_COLUMNS = [field.name for field in Attribution._meta.concrete_fields]
-_CHANGE_COLUMNS = [field.name for field in StatusChange._meta.concrete_fields]
-
-
 def timeline_page(
     claim: Claim, number: str | None, *, include_pending: bool = False, moment: Moment = TODAY
 ) -> tuple[Page[Any], list[Event]]:
