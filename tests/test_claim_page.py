@@ -10,7 +10,19 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from claimtracker.claims.models import Actor, Attribution, Claim, ReviewState, Source, Status, StatusChange
+from claimtracker.claims import queries, services
+from claimtracker.claims.models import (
+    Actor,
+    Attribution,
+    Claim,
+    DataVersion,
+    RelationKind,
+    ReviewState,
+    Source,
+    Status,
+    StatusChange,
+)
+from claimtracker.claims.versions import PEOPLE
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +96,26 @@ def test_history_lists_who_changed_what(claim: Claim, viewer: User) -> None:
     history = html[html.index('id="history-heading"') :]
     assert "editor created the claim" in history
     assert "reviewer changed the attribution of Kim Jong-gyu (approved)" in history
+
+
+def test_the_claim_is_read_with_what_dates_and_keys_its_page(claim: Claim, editor: User) -> None:
+    """queries.claim_for_page's one statement: the claim, its status, when the desk
+    last approved a change (the ClaimReview's date), its data versions, whether it
+    links to others, and its topics."""
+    read = queries.claim_for_page(claim.pk)
+    approved = claim.status_changes.filter(review_state=ReviewState.APPROVED).latest("recorded_at")
+    assert read.reviewed_at == approved.recorded_at and timezone.is_aware(read.reviewed_at)  # type: ignore[attr-defined]
+    assert (read.text, read.current_status, read.status_since) == (claim.text, claim.current_status, claim.status_since)
+    assert read.claim_version == DataVersion.objects.get(scope=f"c:{claim.pk}").value  # type: ignore[attr-defined]
+    assert read.people_version == DataVersion.objects.get(scope=PEOPLE).value  # type: ignore[attr-defined]
+    assert list(read.topics.all()) == list(claim.topics.order_by("name")) and read.topics.exists()
+    # Linked, whichever way the link is read.
+    first, second = Claim.objects.filter(relations_out=None, relations_in=None)[:2]
+    assert not queries.claim_for_page(first.pk).linked  # type: ignore[attr-defined]
+    services.add_relation(first, second, kind=RelationKind.REFINES, by=editor)
+    assert queries.claim_for_page(first.pk).linked and queries.claim_for_page(second.pk).linked  # type: ignore[attr-defined]
+    with pytest.raises(Claim.DoesNotExist):
+        queries.claim_for_page(10**12)
 
 
 def test_history_dates_each_edit_newest_first(claim: Claim, viewer: User) -> None:
