@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
@@ -61,8 +61,6 @@ from claimtracker.claims.queries.common import (
 from claimtracker.claims.versions import LISTED, PEOPLE, VOCABULARY
 from claimtracker.lib import prepared
 from claimtracker.lib.dates import Precision, format_date
-
-_M = TypeVar("_M", bound=Model)
 
 
 def claims_for_list() -> QuerySet[Claim]:
@@ -156,55 +154,12 @@ _EVIDENCE_SHOWN = ("id", "status_change_id", "attribution_id")
 _CITED_SHOWN = ("id", "review_state", "actor_id", "stance", "quote", "stated_on", "stated_on_precision")
 
 
-def _attnames(model: type[Model]) -> tuple[str, ...]:
-    return tuple(field.attname for field in model._meta.concrete_fields)
-
-
-@functools.cache
-def _in_order(model: type[Model], attnames: tuple[str, ...]) -> tuple[str, ...]:
-    """``attnames`` in the model's own order: the order of its columns in a row, as Model.from_db reads them."""
-    return tuple(name for name in _attnames(model) if name in attnames)
-
-
-def _columns(alias: str, model: type[Model], attnames: tuple[str, ...] | None = None) -> str:
-    """The columns of ``attnames`` (all the model's, by default) in the model's own order, as ``alias."column"``
-    (quoted as SQL quotes a name, on PostgreSQL and SQLite alike: a status's ``order``)."""
-    shown = _in_order(model, attnames or _attnames(model))
-    return ", ".join(f'{alias}."{model._meta.get_field(name).column}"' for name in shown)  # type: ignore[union-attr]
-
-
 def _until(connection: BaseDatabaseWrapper, moment: Moment) -> list[Any]:
     """The parameters of the ``corrected`` condition of a view of what was known
     on a day (Moment.corrected): the day's end twice, as the ORM writes it for
     the database; none for any other view."""
     until = moment.known_until
     return [] if until is None else [connection.ops.adapt_datetimefield_value(until)] * 2
-
-
-def _taken(row: list[Any], count: int) -> list[Any]:
-    """The first ``count`` values of ``row``, taken off it."""
-    taken = row[:count]
-    del row[:count]
-    return taken
-
-
-def _made(connection: BaseDatabaseWrapper, model: type[_M], attnames: tuple[str, ...], values: list[Any]) -> _M:
-    """The instance of ``model`` the ORM makes of the values of its columns
-    ``attnames`` as ``_columns`` reads them (the others deferred), on ``connection``."""
-    shown = _in_order(model, attnames)
-    return model.from_db(connection.alias, shown, prepared.as_read(connection, model, shown, values))
-
-
-def _made_or_none(
-    connection: BaseDatabaseWrapper, model: type[_M], attnames: tuple[str, ...], values: list[Any]
-) -> _M | None:
-    """As ``_made``, None for the nulls of a left join that found no row."""
-    return None if values[0] is None else _made(connection, model, attnames, values)
-
-
-def _cache(instance: Model, name: str, related: Model | None) -> None:
-    """``related`` as the row ``instance``'s foreign key ``name`` points to, as ``select_related`` caches it."""
-    instance._meta.get_field(name).set_cached_value(instance, related)  # type: ignore[union-attr]
 
 
 def claim_for_page(pk: int) -> Claim:
@@ -222,24 +177,20 @@ def claim_for_page(pk: int) -> Claim:
     found = prepared.rows(connection, _claim_sql(), [*scopes.values(), pk])
     if not found:
         raise Claim.DoesNotExist(f"No claim {pk}.")
-    row = list(found[0])
-    claim = _made(connection, Claim, _CLAIM_SHOWN, _taken(row, len(_CLAIM_SHOWN)))
-    (claim.reviewed_at,) = prepared.as_read(connection, StatusChange, ["recorded_at"], _taken(row, 1))  # type: ignore[attr-defined]
+    row = prepared.Row(connection, found[0])
+    claim = row.model(Claim, _CLAIM_SHOWN)
+    claim.reviewed_at = row.value(StatusChange, "recorded_at")  # type: ignore[attr-defined]
     for name in scopes:
-        setattr(claim, name, row.pop(0))
-    claim.linked = bool(row.pop(0))  # type: ignore[attr-defined]
-    _cache(
-        claim,
-        "current_status",
-        _made_or_none(connection, Status, _attnames(Status), _taken(row, len(_attnames(Status)))),
-    )
-    _cache(claim, "created_by", _made(connection, User, _USER_SHOWN, row))
+        setattr(claim, name, row.value())
+    claim.linked = bool(row.value())  # type: ignore[attr-defined]
+    prepared.cache_related(claim, "current_status", row.model_or_none(Status))
+    prepared.cache_related(claim, "created_by", row.model(User, _USER_SHOWN))
     prefetch_related_objects([claim], "topics")
     return claim
 
 
 # A claim's columns but its search documents (claims.search reads those, and they hold every quote).
-_CLAIM_SHOWN = tuple(name for name in _attnames(Claim) if name not in ("search_quotes", "search_actors"))
+_CLAIM_SHOWN = tuple(name for name in prepared.attnames(Claim) if name not in ("search_quotes", "search_actors"))
 
 
 @functools.cache
@@ -251,13 +202,13 @@ def _claim_sql() -> str:
         [f"(SELECT value FROM {DataVersion._meta.db_table} WHERE scope = %s)"] * len(_version_scopes(0))
     )
     return (
-        f"SELECT {_columns('c', Claim, _CLAIM_SHOWN)},"
+        f"SELECT {prepared.columns('c', Claim, _CLAIM_SHOWN)},"
         f" (SELECT recorded_at FROM {changes} WHERE claim_id = c.id AND review_state = {approved}"
         " ORDER BY recorded_at DESC LIMIT 1),"
         f" {versions},"
         f" EXISTS (SELECT 1 FROM {relations} WHERE from_claim_id = c.id)"
         f" OR EXISTS (SELECT 1 FROM {relations} WHERE to_claim_id = c.id),"
-        f" {_columns('s', Status)}, {_columns('u', User, _USER_SHOWN)}"
+        f" {prepared.columns('s', Status)}, {prepared.columns('u', User, _USER_SHOWN)}"
         f" FROM {Claim._meta.db_table} c LEFT JOIN {Status._meta.db_table} s ON s.id = c.current_status_id"
         f" JOIN {User._meta.db_table} u ON u.id = c.created_by_id WHERE c.id = %s"
     )
@@ -334,20 +285,19 @@ def timeline_events(
 
 def _timeline_attributions(ids: list[int], moment: Moment) -> dict[int, Event]:
     connection = connections[router.db_for_read(Attribution)]
-    columns = _attnames(Attribution)
     found = {}
     until = _until(connection, moment)
     for read in prepared.rows(connection, _timeline_sql("attributions", len(ids), bool(until)), [*until, *ids]):
-        row = list(read)
-        attribution = _made(connection, Attribution, columns, _taken(row, len(columns)))
-        corrected = bool(row.pop(0))
-        attribution.source_has_text = bool(row.pop(0))  # type: ignore[attr-defined]
-        actor = _made(connection, Actor, _ACTOR_SHOWN, _taken(row, len(_ACTOR_SHOWN)))
-        source = _made(connection, Source, _SOURCE_SHOWN, _taken(row, len(_SOURCE_SHOWN)))
-        _cache(source, "publisher", _made_or_none(connection, Actor, _ACTOR_SHOWN, _taken(row, len(_ACTOR_SHOWN))))
-        _cache(attribution, "via", _made_or_none(connection, Actor, _ACTOR_SHOWN, _taken(row, len(_ACTOR_SHOWN))))
-        _cache(attribution, "actor", actor)
-        _cache(attribution, "source", source)
+        row = prepared.Row(connection, read)
+        attribution = row.model(Attribution)
+        corrected = bool(row.value())
+        attribution.source_has_text = bool(row.value())  # type: ignore[attr-defined]
+        actor = row.model(Actor, _ACTOR_SHOWN)
+        source = row.model(Source, _SOURCE_SHOWN)
+        prepared.cache_related(source, "publisher", row.model_or_none(Actor, _ACTOR_SHOWN))
+        prepared.cache_related(attribution, "via", row.model_or_none(Actor, _ACTOR_SHOWN))
+        prepared.cache_related(attribution, "actor", actor)
+        prepared.cache_related(attribution, "source", source)
         found[attribution.pk] = Event(attribution.stated_on, "attribution", attribution, corrected=corrected)
     return found
 
@@ -355,26 +305,25 @@ def _timeline_attributions(ids: list[int], moment: Moment) -> dict[int, Event]:
 def _timeline_changes(ids: list[int], include_pending: bool, moment: Moment) -> dict[int, Event]:
     """The status changes of ``ids``, each with the evidence it cites as the reader sees it."""
     connection = connections[router.db_for_read(StatusChange)]
-    columns = _attnames(StatusChange)
     until = _until(connection, moment)
     changes, corrected = {}, {}
     for read in prepared.rows(connection, _timeline_sql("changes", len(ids), bool(until)), [*until, *ids]):
-        row = list(read)
-        change = _made(connection, StatusChange, columns, _taken(row, len(columns)))
-        corrected[change.pk] = bool(row.pop(0))
-        _cache(change, "status", _made(connection, Status, _STATUS_SHOWN, _taken(row, len(_STATUS_SHOWN))))
-        _cache(change, "recorded_by", _made(connection, User, _USER_SHOWN, _taken(row, len(_USER_SHOWN))))
-        _cache(change, "reviewed_by", _made_or_none(connection, User, _USER_SHOWN, _taken(row, len(_USER_SHOWN))))
+        row = prepared.Row(connection, read)
+        change = row.model(StatusChange)
+        corrected[change.pk] = bool(row.value())
+        prepared.cache_related(change, "status", row.model(Status, _STATUS_SHOWN))
+        prepared.cache_related(change, "recorded_by", row.model(User, _USER_SHOWN))
+        prepared.cache_related(change, "reviewed_by", row.model_or_none(User, _USER_SHOWN))
         changes[change.pk] = change
     # The desk sees evidence in review too; readers, and every view of the past, the approved alone.
     approved_only = not include_pending or moment.past
     evidence: dict[int, list[Evidence]] = {}
     for read in prepared.rows(connection, _timeline_sql("evidence", len(ids), approved_only), ids):
-        row = list(read)
-        link = _made(connection, Evidence, _EVIDENCE_SHOWN, _taken(row, len(_EVIDENCE_SHOWN)))
-        cited = _made(connection, Attribution, _CITED_SHOWN, _taken(row, len(_CITED_SHOWN)))
-        _cache(cited, "actor", _made(connection, Actor, _ACTOR_SHOWN, _taken(row, len(_ACTOR_SHOWN))))
-        _cache(link, "attribution", cited)
+        row = prepared.Row(connection, read)
+        link = row.model(Evidence, _EVIDENCE_SHOWN)
+        cited = row.model(Attribution, _CITED_SHOWN)
+        prepared.cache_related(cited, "actor", row.model(Actor, _ACTOR_SHOWN))
+        prepared.cache_related(link, "attribution", cited)
         evidence.setdefault(link.status_change_id, []).append(link)
     return {
         pk: Event(change.effective_on, "status_change", change, corrected[pk], tuple(evidence.get(pk, ())))
@@ -402,26 +351,27 @@ def _timeline_sql(what: str, count: int, flag: bool) -> str:
 
     if what == "attributions":
         return (
-            f"SELECT {_columns('e', Attribution)}, {corrected(Attribution, 'created_at')}, s.body <> '',"
-            f" {_columns('a', Actor, _ACTOR_SHOWN)}, {_columns('s', Source, _SOURCE_SHOWN)},"
-            f" {_columns('p', Actor, _ACTOR_SHOWN)}, {_columns('v', Actor, _ACTOR_SHOWN)}"
+            f"SELECT {prepared.columns('e', Attribution)}, {corrected(Attribution, 'created_at')}, s.body <> '',"
+            f" {prepared.columns('a', Actor, _ACTOR_SHOWN)}, {prepared.columns('s', Source, _SOURCE_SHOWN)},"
+            f" {prepared.columns('p', Actor, _ACTOR_SHOWN)}, {prepared.columns('v', Actor, _ACTOR_SHOWN)}"
             f" FROM {Attribution._meta.db_table} e JOIN {actors} a ON a.id = e.actor_id"
             f" JOIN {sources} s ON s.id = e.source_id LEFT JOIN {actors} p ON p.id = s.publisher_id"
             f" LEFT JOIN {actors} v ON v.id = e.via_id WHERE e.id IN ({ids})"
         )
     if what == "changes":
         return (
-            f"SELECT {_columns('e', StatusChange)}, {corrected(StatusChange, 'recorded_at')},"
-            f" {_columns('st', Status, _STATUS_SHOWN)}, {_columns('r', User, _USER_SHOWN)},"
-            f" {_columns('v', User, _USER_SHOWN)}"
+            f"SELECT {prepared.columns('e', StatusChange)}, {corrected(StatusChange, 'recorded_at')},"
+            f" {prepared.columns('st', Status, _STATUS_SHOWN)}, {prepared.columns('r', User, _USER_SHOWN)},"
+            f" {prepared.columns('v', User, _USER_SHOWN)}"
             f" FROM {StatusChange._meta.db_table} e JOIN {Status._meta.db_table} st ON st.id = e.status_id"
             f" JOIN {users} r ON r.id = e.recorded_by_id LEFT JOIN {users} v ON v.id = e.reviewed_by_id"
             f" WHERE e.id IN ({ids})"
         )
     approved_only = f" AND e.review_state = {approved}" if flag else ""
     return (
-        f"SELECT {_columns('l', Evidence, _EVIDENCE_SHOWN)}, {_columns('e', Attribution, _CITED_SHOWN)},"
-        f" {_columns('a', Actor, _ACTOR_SHOWN)} FROM {Evidence._meta.db_table} l"
+        f"SELECT {prepared.columns('l', Evidence, _EVIDENCE_SHOWN)},"
+        f" {prepared.columns('e', Attribution, _CITED_SHOWN)}, {prepared.columns('a', Actor, _ACTOR_SHOWN)}"
+        f" FROM {Evidence._meta.db_table} l"
         f" JOIN {Attribution._meta.db_table} e ON e.id = l.attribution_id JOIN {actors} a ON a.id = e.actor_id"
         f" WHERE l.status_change_id IN ({ids}){approved_only} ORDER BY e.stated_on, l.id"
     )
