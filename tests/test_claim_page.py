@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claimtracker.claims import queries, services
+from claimtracker.claims.forms import RECENT_CHOICES, StatusChangeForm
 from claimtracker.claims.models import (
     Actor,
     Attribution,
@@ -24,6 +25,7 @@ from claimtracker.claims.models import (
 )
 from claimtracker.claims.versions import PEOPLE
 from tests.conftest import client_for
+from tests.factories import AttributionFactory, ClaimFactory, StatusChangeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -386,3 +388,36 @@ def test_the_claim_page_reads_the_statuses_once(demo: None, editor: User) -> Non
     assert response.status_code == 200 and 'name="status"' in response.content.decode()
     statuses = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "claims_status"."id"')]
     assert len(statuses) == 1, statuses
+
+
+def test_the_status_form_offers_the_newest_entries_and_accepts_any(editor: User, reviewer: User) -> None:
+    """Evidence and the change to correct: the RECENT_CHOICES newest, newest
+    first (entries in review offered as evidence, rejected ones not), each named
+    as its claim's page names it; an older one is accepted all the same."""
+    claim = ClaimFactory()
+    day = datetime.date(2024, 1, 1)
+
+    def reviewed(state: str) -> dict[str, object]:
+        review = {"reviewed_by": reviewer, "reviewed_at": timezone.now()} if state != "pending" else {}
+        return {"review_state": state, **review}
+
+    said = [
+        AttributionFactory(claim=claim, stated_on=day + datetime.timedelta(days=n), **reviewed(state))
+        for n, state in enumerate(["approved", "pending", "rejected"] * 6)
+    ]
+    changes = [
+        StatusChangeFactory(claim=claim, effective_on=day + datetime.timedelta(days=n), **reviewed("approved"))
+        for n in range(RECENT_CHOICES + 2)
+    ]
+    html = page(client_for(editor), claim)
+    offered = [a for a in reversed(said) if a.review_state != "rejected"][:RECENT_CHOICES]
+    assert re.findall(r'name="evidence" value="(\d+)"', html) == [str(a.pk) for a in offered]
+    assert f"{offered[0].actor.name} asserts ({offered[0].stated_on_display})" in html
+    corrects = re.search(r'<select name="corrects".*?</select>', html, re.S)
+    assert corrects
+    newest = list(reversed(changes))[:RECENT_CHOICES]
+    assert re.findall(r'<option value="(\d+)"', corrects.group(0)) == [str(c.pk) for c in newest]
+    assert f"Reported on {newest[0].effective_on_display}: Reported by a credible outlet." in corrects.group(0)
+    form = StatusChangeForm(claim=claim)
+    assert form.fields["corrects"].clean(changes[0].pk) == changes[0]
+    assert list(form.fields["evidence"].clean([said[0].pk])) == [said[0]]

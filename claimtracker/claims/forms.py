@@ -7,10 +7,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.utils.functional import SimpleLazyObject
 from django.utils.text import Truncator
 
-from claimtracker.claims import validators
+from claimtracker.claims import queries, validators
 from claimtracker.claims.lookups import ActorField, ClaimField, SourceField
 from claimtracker.claims.models import (
     BODY_MAX,
@@ -26,7 +26,6 @@ from claimtracker.claims.models import (
     Topic,
 )
 from claimtracker.lib import choices
-from claimtracker.lib.choices import Choices
 from claimtracker.lib.dates import Precision, fits, truncate
 
 
@@ -233,28 +232,8 @@ class AttributionForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Attribution
 RECENT_CHOICES = 15
 
 
-class _RecentChoices(Choices):
-    """Renders only the field's ``recent`` rows; validation still accepts any row
-    of its queryset. A claim with thousands of entries keeps a short form."""
-
-    def __init__(self, field: Any) -> None:
-        super().__init__(field)
-        self.queryset = field.recent
-
-
-def _offer_recent(
-    field: "forms.ModelChoiceField[Any]", queryset: QuerySet[Any], newest_first: list[str], shown: tuple[str, ...] = ()
-) -> None:
-    """The field offers the RECENT_CHOICES newest rows of ``queryset`` (read with
-    the ``shown`` columns alone, when given: those its labels name), and accepts any."""
-    recent = queryset.order_by(*newest_first)
-    field.recent = (recent.only(*shown) if shown else recent)[:RECENT_CHOICES]  # type: ignore[attr-defined]
-    field.queryset = queryset
-
-
 class EvidenceField(choices.ModelMultipleChoiceField):
-    iterator = _RecentChoices
-    recent: QuerySet[Attribution] = Attribution.objects.none()
+    """Offers the claim's latest attributions (its ``rows``, StatusChangeForm) and accepts any of its queryset."""
 
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.actor.name} {obj.get_stance_display()} ({obj.stated_on_display})"
@@ -264,8 +243,7 @@ RATIONALE_SHOWN = 60  # characters of a rationale a choice of the change to corr
 
 
 class CorrectsField(choices.ModelChoiceField):
-    iterator = _RecentChoices
-    recent: QuerySet[StatusChange] = StatusChange.objects.none()
+    """Offers the claim's latest approved changes (its ``rows``, StatusChangeForm) and accepts any of its queryset."""
 
     def label_from_instance(self, obj: Any) -> str:
         """The change as its claim's page names it: the status, the date and how
@@ -304,19 +282,13 @@ class StatusChangeForm(NoSilentCuts, SubmissionMixin, forms.Form):
         self.claim = claim
         if statuses is not None:
             self.fields["status"].rows = statuses  # type: ignore[attr-defined]  # lib/choices.Choices
-        _offer_recent(
-            _choices(self, "evidence"),
-            claim.attributions.filter(review_state__in=[ReviewState.PENDING, ReviewState.APPROVED]).select_related(
-                "actor"
-            ),
-            ["-stated_on", "-id"],
-            shown=("claim", "stance", "stated_on", "stated_on_precision", "actor__name"),
-        )
-        _offer_recent(
-            _choices(self, "corrects"),
-            claim.status_changes.filter(review_state=ReviewState.APPROVED).select_related("status"),
-            ["-effective_on", "-recorded_at", "-id"],
-        )
+        # Each offers the RECENT_CHOICES newest (a claim with thousands of entries keeps a short form),
+        # read only where the form's fields are drawn (a kept fragment draws neither), and accepts any.
+        evidence, corrects = _choices(self, "evidence"), _choices(self, "corrects")
+        evidence.queryset = claim.attributions.filter(review_state__in=[ReviewState.PENDING, ReviewState.APPROVED])
+        evidence.rows = SimpleLazyObject(lambda: queries.offered_evidence(claim.pk, RECENT_CHOICES))  # type: ignore[attr-defined]
+        corrects.queryset = claim.status_changes.filter(review_state=ReviewState.APPROVED)
+        corrects.rows = SimpleLazyObject(lambda: queries.offered_corrections(claim.pk, RECENT_CHOICES))  # type: ignore[attr-defined]
         if suggested is not None:
             self.fields["status"].initial = suggested.pk
 
