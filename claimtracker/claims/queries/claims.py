@@ -61,6 +61,7 @@ from claimtracker.claims.queries.common import (
 from claimtracker.claims.versions import LISTED, PEOPLE, VOCABULARY
 from claimtracker.lib import prepared
 from claimtracker.lib.dates import Precision, format_date
+from claimtracker.lib.keyset import INT64
 
 
 def claims_for_list() -> QuerySet[Claim]:
@@ -174,7 +175,8 @@ def claim_for_page(pk: int) -> Claim:
     Raises Claim.DoesNotExist."""
     connection = connections[router.db_for_read(Claim)]
     scopes = _version_scopes(pk)
-    found = prepared.rows(connection, _claim_sql(), [*scopes.values(), pk])
+    # No row has an id beyond 64 bits, and SQLite refuses one as a parameter (the ORM finds nothing).
+    found = prepared.rows(connection, _claim_sql(), [*scopes.values(), pk]) if pk in INT64 else []
     if not found:
         raise Claim.DoesNotExist(f"No claim {pk}.")
     row = prepared.Row(connection, found[0])
