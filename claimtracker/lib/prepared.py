@@ -149,23 +149,24 @@ _CONVERTERS: dict[tuple[str, type[Model], tuple[str, ...]], list[tuple[int, Col,
 _M = TypeVar("_M", bound=Model)
 
 
+@functools.cache
 def attnames(model: type[Model]) -> tuple[str, ...]:
     """The attribute names of the model's columns, in its order."""
     return tuple(field.attname for field in model._meta.concrete_fields)
 
 
 @functools.cache
-def _in_order(model: type[Model], names: tuple[str, ...]) -> tuple[str, ...]:
-    """``names`` in the model's own order: the order of its columns in a row, as Model.from_db reads them."""
-    return tuple(name for name in attnames(model) if name in names)
+def _shown(model: type[Model], names: tuple[str, ...] | None) -> tuple[str, ...]:
+    """``names`` (all the model's columns, for None) in the model's own order: the
+    order of its columns in a row, as Model.from_db reads them."""
+    return attnames(model) if names is None else tuple(name for name in attnames(model) if name in names)
 
 
 def columns(alias: str, model: type[Model], names: tuple[str, ...] | None = None) -> str:
     """The columns of attribute names ``names`` (all the model's, by default) in
     the model's own order, as ``alias."column"`` (quoted as SQL quotes a name, on
     PostgreSQL and SQLite alike: a status's ``order``)."""
-    shown = _in_order(model, names or attnames(model))
-    return ", ".join(f'{alias}."{model._meta.get_field(name).column}"' for name in shown)  # type: ignore[union-attr]
+    return ", ".join(f'{alias}."{model._meta.get_field(name).column}"' for name in _shown(model, names))  # type: ignore[union-attr]
 
 
 class Row:
@@ -183,7 +184,7 @@ class Row:
 
     def model(self, model: type[_M], names: tuple[str, ...] | None = None) -> _M:
         """The instance the ORM makes of the model's columns ``names`` (all, by default; the others deferred)."""
-        shown = _in_order(model, names or attnames(model))
+        shown = _shown(model, names)
         values = self.values[: len(shown)]
         del self.values[: len(shown)]
         return model.from_db(self.connection.alias, shown, as_read(self.connection, model, shown, values))
@@ -191,7 +192,7 @@ class Row:
     def model_or_none(self, model: type[_M], names: tuple[str, ...] | None = None) -> _M | None:
         """As ``model``; None for the nulls of a left join that found no row."""
         if self.values[0] is None:
-            del self.values[: len(_in_order(model, names or attnames(model)))]
+            del self.values[: len(_shown(model, names))]
             return None
         return self.model(model, names)
 
