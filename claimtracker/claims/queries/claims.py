@@ -270,7 +270,8 @@ def timeline_events(
     """The events of entry keys (timeline_keys), in their order, each read with what
     its item shows; a status change's evidence as the reader sees it.
 
-    Three statements written once (``_timeline_sql``) and run through
+    Three statements written once (``_attributions_sql``, ``_changes_sql``,
+    ``_evidence_sql``) and run through
     lib/prepared, the rows made into model instances as the ORM makes them (the
     related rows the items name cached on them): the ORM's ``in_bulk`` with
     ``select_related``, ``only``, the correction's ``Exists`` and the evidence's
@@ -289,7 +290,7 @@ def _timeline_attributions(ids: list[int], moment: Moment) -> dict[int, Event]:
     connection = connections[router.db_for_read(Attribution)]
     found = {}
     until = _until(connection, moment)
-    for read in prepared.rows(connection, _timeline_sql("attributions", len(ids), bool(until)), [*until, *ids]):
+    for read in prepared.rows(connection, _attributions_sql(len(ids), bool(until)), [*until, *ids]):
         row = prepared.Row(connection, read)
         attribution = row.model(Attribution)
         corrected = bool(row.value())
@@ -309,7 +310,7 @@ def _timeline_changes(ids: list[int], include_pending: bool, moment: Moment) -> 
     connection = connections[router.db_for_read(StatusChange)]
     until = _until(connection, moment)
     changes, corrected = {}, {}
-    for read in prepared.rows(connection, _timeline_sql("changes", len(ids), bool(until)), [*until, *ids]):
+    for read in prepared.rows(connection, _changes_sql(len(ids), bool(until)), [*until, *ids]):
         row = prepared.Row(connection, read)
         change = row.model(StatusChange)
         corrected[change.pk] = bool(row.value())
@@ -320,7 +321,7 @@ def _timeline_changes(ids: list[int], include_pending: bool, moment: Moment) -> 
     # The desk sees evidence in review too; readers, and every view of the past, the approved alone.
     approved_only = not include_pending or moment.past
     evidence: dict[int, list[Evidence]] = {}
-    for read in prepared.rows(connection, _timeline_sql("evidence", len(ids), approved_only), ids):
+    for read in prepared.rows(connection, _evidence_sql(len(ids), approved_only), ids):
         row = prepared.Row(connection, read)
         link = row.model(Evidence, _EVIDENCE_SHOWN)
         cited = row.model(Attribution, _CITED_SHOWN)
@@ -333,50 +334,64 @@ def _timeline_changes(ids: list[int], include_pending: bool, moment: Moment) -> 
     }
 
 
+def _corrected_sql(model: type[Model], made: str, known: bool) -> str:
+    """Whether the entry ``e`` is replaced by an approved correction: as
+    Moment.corrected, in a view of what was known on a day (``known``) only one
+    made (its ``made`` time) and approved before that day's end (two
+    parameters, ``_until``)."""
+    then = f" AND c.{made} < %s AND c.reviewed_at < %s" if known else ""
+    return (
+        f"EXISTS (SELECT 1 FROM {model._meta.db_table} c WHERE c.corrects_id = e.id"
+        f" AND c.review_state = {prepared.literal(ReviewState.APPROVED)}{then})"
+    )
+
+
+# The statements of _timeline_attributions and _timeline_changes, for ``count`` ids (a page's at most:
+# one statement for each count); the parameters of ``_until`` before the ids where ``known``.
+
+
 @functools.cache
-def _timeline_sql(what: str, count: int, flag: bool) -> str:
-    """The statement of ``_timeline_attributions`` ("attributions"), of
-    ``_timeline_changes`` ("changes", "evidence") for ``count`` ids (a page's
-    at most: one statement for each count), ``flag``,
-    for the entries, that the view is of what was known on a day (a correction
-    counts if made and approved before its end: two times, the parameters
-    before the ids; claims.moment); for the evidence, that it is the approved
-    alone."""
-    ids = ", ".join(["%s"] * count)
-    approved = prepared.literal(ReviewState.APPROVED)
-    actors, sources, users = Actor._meta.db_table, Source._meta.db_table, User._meta.db_table
+def _attributions_sql(count: int, known: bool) -> str:
+    actors = Actor._meta.db_table
+    return (
+        f"SELECT {prepared.columns('e', Attribution)}, {_corrected_sql(Attribution, 'created_at', known)},"
+        f" s.body <> '', {prepared.columns('a', Actor, _ACTOR_SHOWN)}, {prepared.columns('s', Source, _SOURCE_SHOWN)},"
+        f" {prepared.columns('p', Actor, _ACTOR_SHOWN)}, {prepared.columns('v', Actor, _ACTOR_SHOWN)}"
+        f" FROM {Attribution._meta.db_table} e JOIN {actors} a ON a.id = e.actor_id"
+        f" JOIN {Source._meta.db_table} s ON s.id = e.source_id LEFT JOIN {actors} p ON p.id = s.publisher_id"
+        f" LEFT JOIN {actors} v ON v.id = e.via_id WHERE e.id IN ({_placeholders(count)})"
+    )
 
-    def corrected(model: type[Model], made: str) -> str:
-        table = model._meta.db_table
-        then = f" AND c.{made} < %s AND c.reviewed_at < %s" if flag else ""
-        return f"EXISTS (SELECT 1 FROM {table} c WHERE c.corrects_id = e.id AND c.review_state = {approved}{then})"
 
-    if what == "attributions":
-        return (
-            f"SELECT {prepared.columns('e', Attribution)}, {corrected(Attribution, 'created_at')}, s.body <> '',"
-            f" {prepared.columns('a', Actor, _ACTOR_SHOWN)}, {prepared.columns('s', Source, _SOURCE_SHOWN)},"
-            f" {prepared.columns('p', Actor, _ACTOR_SHOWN)}, {prepared.columns('v', Actor, _ACTOR_SHOWN)}"
-            f" FROM {Attribution._meta.db_table} e JOIN {actors} a ON a.id = e.actor_id"
-            f" JOIN {sources} s ON s.id = e.source_id LEFT JOIN {actors} p ON p.id = s.publisher_id"
-            f" LEFT JOIN {actors} v ON v.id = e.via_id WHERE e.id IN ({ids})"
-        )
-    if what == "changes":
-        return (
-            f"SELECT {prepared.columns('e', StatusChange)}, {corrected(StatusChange, 'recorded_at')},"
-            f" {prepared.columns('st', Status, _STATUS_SHOWN)}, {prepared.columns('r', User, _USER_SHOWN)},"
-            f" {prepared.columns('v', User, _USER_SHOWN)}"
-            f" FROM {StatusChange._meta.db_table} e JOIN {Status._meta.db_table} st ON st.id = e.status_id"
-            f" JOIN {users} r ON r.id = e.recorded_by_id LEFT JOIN {users} v ON v.id = e.reviewed_by_id"
-            f" WHERE e.id IN ({ids})"
-        )
-    approved_only = f" AND e.review_state = {approved}" if flag else ""
+@functools.cache
+def _changes_sql(count: int, known: bool) -> str:
+    users = User._meta.db_table
+    return (
+        f"SELECT {prepared.columns('e', StatusChange)}, {_corrected_sql(StatusChange, 'recorded_at', known)},"
+        f" {prepared.columns('st', Status, _STATUS_SHOWN)}, {prepared.columns('r', User, _USER_SHOWN)},"
+        f" {prepared.columns('v', User, _USER_SHOWN)}"
+        f" FROM {StatusChange._meta.db_table} e JOIN {Status._meta.db_table} st ON st.id = e.status_id"
+        f" JOIN {users} r ON r.id = e.recorded_by_id LEFT JOIN {users} v ON v.id = e.reviewed_by_id"
+        f" WHERE e.id IN ({_placeholders(count)})"
+    )
+
+
+@functools.cache
+def _evidence_sql(count: int, approved_only: bool) -> str:
+    """The evidence the changes of ``count`` ids cite, in date order: the approved alone, or in review too."""
+    approved = f" AND e.review_state = {prepared.literal(ReviewState.APPROVED)}" if approved_only else ""
     return (
         f"SELECT {prepared.columns('l', Evidence, _EVIDENCE_SHOWN)},"
         f" {prepared.columns('e', Attribution, _CITED_SHOWN)}, {prepared.columns('a', Actor, _ACTOR_SHOWN)}"
         f" FROM {Evidence._meta.db_table} l"
-        f" JOIN {Attribution._meta.db_table} e ON e.id = l.attribution_id JOIN {actors} a ON a.id = e.actor_id"
-        f" WHERE l.status_change_id IN ({ids}){approved_only} ORDER BY e.stated_on, l.id"
+        f" JOIN {Attribution._meta.db_table} e ON e.id = l.attribution_id"
+        f" JOIN {Actor._meta.db_table} a ON a.id = e.actor_id"
+        f" WHERE l.status_change_id IN ({_placeholders(count)}){approved} ORDER BY e.stated_on, l.id"
     )
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join(["%s"] * count)
 
 
 def offered_evidence(claim_pk: int, limit: int) -> list[Attribution]:
