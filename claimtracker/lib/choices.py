@@ -19,8 +19,9 @@ class Choices(ModelChoiceIterator):
     """Reads its rows once: a required <select> walks its choices twice as it
     renders (``use_required_attribute``, then the options). Each form gets its
     own (Django copies a form's fields for each form), so rows are never kept
-    past the request that drew them. Rows the view has read already can be
-    given to the field (``field.rows``): they are offered as they are."""
+    past the request that drew them. Rows the view has read already, or a
+    lazy read of them, can be given to the field (``field.rows``): they are
+    offered as they are."""
 
     _rows: list[Any] | None = None
 
