@@ -373,6 +373,33 @@ def test_claim_review_names_wikidata_and_source_urls(demo: None, viewer: User) -
     assert data["itemReviewed"]["appearance"][0]["url"] == source.url
 
 
+def test_claim_review_names_sources_latest_published_first(viewer: User, editor: User, reviewer: User) -> None:
+    """The appearances: the sources cited, those with a date the latest published
+    first, then those without; the first appearance is the earliest stance's."""
+    claim = ClaimFactory()
+    early, late = (SourceFactory(published_at=datetime.datetime(2024, 10, day, tzinfo=datetime.UTC)) for day in (1, 20))
+    undated = SourceFactory(published_at=None)
+    actors = [ActorFactory(name=name) for name in ("Zeta Agency", "Alpha Office", "Mid Ministry")]
+    for day, (actor, source) in enumerate(zip(actors, (undated, early, late), strict=True), start=5):
+        said = services.add_attribution(
+            claim, actor=actor, source=source, stance="asserts", stated_on=datetime.date(2024, 10, day), by=editor
+        )
+        services.approve(said, by=reviewer)
+    reported = services.propose_status_change(
+        claim,
+        status=Status.objects.get(slug="reported"),
+        effective_on=datetime.date(2024, 10, 5),
+        rationale="Said by three.",
+        by=editor,
+    )
+    services.approve(reported, by=reviewer)
+    item = jsonld(client_for(viewer).get(claim.get_absolute_url()).content.decode())["itemReviewed"]
+    assert [work["headline"] for work in item["appearance"]] == [late.title, early.title, undated.title]
+    assert "datePublished" not in item["appearance"][2]
+    assert item["firstAppearance"]["headline"] == undated.title
+    assert [author["name"] for author in item["author"]] == ["Alpha Office", "Mid Ministry", "Zeta Agency"]
+
+
 def test_claim_review_cannot_be_closed_by_stored_text(viewer: User, editor: User, reviewer: User) -> None:
     hostile = '</script><script>alert("x")</script><!-- & '
     claim = ClaimFactory(text=hostile)

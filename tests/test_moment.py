@@ -5,6 +5,7 @@ corrections made after the ``known`` date ignored; bad dates refused with the
 reason, never a 500."""
 
 import datetime
+import itertools
 import re
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
-from claimtracker.claims import services
+from claimtracker.claims import chart, queries, services
 from claimtracker.claims.models import Actor, Attribution, Claim, Source, Status, StatusChange
 from claimtracker.claims.moment import BadMoment, Moment
 from tests.conftest import client_for
@@ -238,6 +239,39 @@ def test_known_strikes_an_entry_through_once_its_correction_was_approved(
     assert struck("known=2024-10-29")
     assert struck("as_of=2024-10-27")
     assert struck("")
+
+
+@pytest.mark.parametrize("zone", ["Asia/Seoul", "Pacific/Kiritimati"])
+def test_the_summary_reads_what_moment_standing_counts(story: Claim, editor: User, zone: str, settings: object) -> None:
+    """The summary's statements (queries.approved_stances, chart_changes) write
+    Moment.standing in SQL: they read the entries the ORM's condition counts, in
+    every kind of view, at either end of the newsroom's time zones."""
+    settings.TIME_ZONE = zone  # type: ignore[attr-defined]
+    services.propose_status_change(  # in review: counted by no view
+        story,
+        status=Status.objects.get(slug="disputed"),
+        effective_on=datetime.date(2024, 10, 23),
+        rationale="Not yet.",
+        by=editor,
+    )
+    days = [None, *(datetime.date(2024, 10, day) for day in (21, 22, 23, 24, 25, 26, 27, 28, 29))]
+    for as_of, known in itertools.product(days, days):
+        moment = Moment(as_of=as_of, known=known)
+        stances = moment.standing(Attribution.objects.filter(claim=story)).order_by("stated_on", "id")
+        assert [(s.pk, s.stated_on, s.figure, s.actor_name) for s in queries.approved_stances(story, moment)] == [
+            (a.pk, a.stated_on, a.figure, a.actor.name) for a in stances
+        ], moment
+        changes = moment.standing(StatusChange.objects.filter(claim=story)).order_by(
+            "effective_on", "recorded_at", "id"
+        )
+        assert queries.chart_changes(story, moment) == [
+            chart.Change(c.effective_on, c.effective_on_precision, c.status.label, c.status.color) for c in changes
+        ], moment
+    # The correction was approved at 12:00 UTC on 28 October: that day in Seoul, the 29th at UTC+14.
+    approved_on = 28 if zone == "Asia/Seoul" else 29
+    for day, figure in ((approved_on - 1, 3000), (approved_on, 8000)):
+        said = queries.approved_stances(story, Moment(known=datetime.date(2024, 10, day)))
+        assert [s.figure for s in said] == [figure, None], day
 
 
 def test_known_ends_the_day_in_the_newsrooms_time_zone(story: Claim, viewer: User, settings: object) -> None:
