@@ -166,7 +166,12 @@ def columns(alias: str, model: type[Model], names: tuple[str, ...] | None = None
     """The columns of attribute names ``names`` (all the model's, by default) in
     the model's own order, as ``alias."column"`` (quoted as SQL quotes a name, on
     PostgreSQL and SQLite alike: a status's ``order``)."""
-    return ", ".join(f'{alias}."{model._meta.get_field(name).column}"' for name in _shown(model, names))  # type: ignore[union-attr]
+    return in_order(alias, model, _shown(model, names))
+
+
+def in_order(alias: str, model: type[Model], names: Sequence[str]) -> str:
+    """The columns of attribute names ``names`` in the order given, as ``columns`` writes them."""
+    return ", ".join(f'{alias}."{model._meta.get_field(name).column}"' for name in names)  # type: ignore[union-attr]
 
 
 class Row:

@@ -540,7 +540,10 @@ def approved_stances(claim: Claim, moment: Moment = TODAY) -> list[Said]:
         return roots[actor_id]
 
     # The statement reads the actor's name last, after the attribution's own columns.
-    return [Said(*row[:6], row[-1], *row[6:-1], root(row[5])) for row in rows]
+    return [
+        Said(pk, day, precision, stance, certainty, actor_id, name, source_id, figure, bound, unit, root(actor_id))
+        for pk, day, precision, stance, certainty, actor_id, source_id, figure, bound, unit, name in rows
+    ]
 
 
 # A Said's columns of the attribution, in its order (as_read converts them in turn), the actor's name apart.
@@ -582,7 +585,7 @@ def _standing_params(connection: BaseDatabaseWrapper, moment: Moment) -> list[An
 @functools.cache
 def _stances_sql(dated: bool, known: bool) -> str:
     return (
-        f"SELECT {', '.join(f'e.{Attribution._meta.get_field(name).column}' for name in _SAID_COLUMNS)}, a.name"
+        f"SELECT {prepared.in_order('e', Attribution, _SAID_COLUMNS)}, a.name"
         f" FROM {Attribution._meta.db_table} e JOIN {Actor._meta.db_table} a ON a.id = e.actor_id"
         f" WHERE e.claim_id = %s AND {_standing_sql(Attribution, dated, known)} ORDER BY e.stated_on, e.id"
     )
