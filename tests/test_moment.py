@@ -18,6 +18,7 @@ from django.utils import timezone
 from claimtracker.claims import chart, queries, services
 from claimtracker.claims.models import Actor, Attribution, Claim, Source, Status, StatusChange
 from claimtracker.claims.moment import BadMoment, Moment
+from claimtracker.claims.queries.common import entry_keys
 from tests.conftest import client_for
 from tests.test_exports import body, parse
 
@@ -242,18 +243,23 @@ def test_known_strikes_an_entry_through_once_its_correction_was_approved(
 
 
 @pytest.mark.parametrize("zone", ["Asia/Seoul", "Pacific/Kiritimati"])
-def test_the_summary_reads_what_moment_standing_counts(story: Claim, editor: User, zone: str, settings: object) -> None:
-    """The summary's statements (queries.approved_stances, chart_changes) write
-    Moment.standing in SQL: they read the entries the ORM's condition counts, in
-    every kind of view, at either end of the newsroom's time zones."""
+def test_the_claim_pages_statements_read_what_moment_counts(
+    story: Claim, editor: User, reviewer: User, zone: str, settings: object
+) -> None:
+    """The claim page's statements written once write Moment's conditions in SQL:
+    the summary's (queries.approved_stances, chart_changes) read the entries
+    Moment.standing counts, and the timeline's latest page (timeline_keys) those
+    Moment.listed lists, in every kind of view, at either end of the newsroom's
+    time zones, for readers and for the desk."""
     settings.TIME_ZONE = zone  # type: ignore[attr-defined]
-    services.propose_status_change(  # in review: counted by no view
-        story,
-        status=Status.objects.get(slug="disputed"),
-        effective_on=datetime.date(2024, 10, 23),
-        rationale="Not yet.",
-        by=editor,
-    )
+    disputed = Status.objects.get(slug="disputed")
+    # In review, sent back and withdrawn: counted by no view; the first two listed for the desk today.
+    for rationale in ("Not yet.", "Sent back.", "Taken back."):
+        services.propose_status_change(
+            story, status=disputed, effective_on=datetime.date(2024, 10, 23), rationale=rationale, by=editor
+        )
+    services.reject(StatusChange.objects.get(rationale="Sent back."), by=reviewer, note="No source.")
+    services.withdraw(StatusChange.objects.get(rationale="Taken back."), by=editor)
     days = [None, *(datetime.date(2024, 10, day) for day in (21, 22, 23, 24, 25, 26, 27, 28, 29))]
     for as_of, known in itertools.product(days, days):
         moment = Moment(as_of=as_of, known=known)
@@ -267,6 +273,13 @@ def test_the_summary_reads_what_moment_standing_counts(story: Claim, editor: Use
         assert queries.chart_changes(story, moment) == [
             chart.Change(c.effective_on, c.effective_on_precision, c.status.label, c.status.color) for c in changes
         ], moment
+        for desk in (False, True):
+            said = moment.listed(Attribution.objects.filter(claim=story), desk)
+            assessed = moment.listed(StatusChange.objects.filter(claim=story), desk)
+            listed = [(kind, pk) for _, kind, pk in entry_keys(said, "stated_on", assessed, "effective_on")]
+            page = queries.timeline_keys(story, None, include_pending=desk, moment=moment)
+            assert [(kind, pk) for _, kind, pk in page.object_list] == listed, (moment, desk)
+            assert page.paginator.count == len(listed)
     # The correction was approved at 12:00 UTC on 28 October: that day in Seoul, the 29th at UTC+14.
     approved_on = 28 if zone == "Asia/Seoul" else 29
     for day, figure in ((approved_on - 1, 3000), (approved_on, 8000)):
