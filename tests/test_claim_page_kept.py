@@ -269,3 +269,35 @@ def test_a_view_of_the_past_offers_the_desk_no_correction(demo: None, reviewer: 
     assert response.status_code == 200
     past = _timeline(response.content.decode())
     assert 'class="event attribution' in past and "Propose a correction" not in past
+
+
+def test_a_claims_status_then_is_kept_until_its_approved_changes_or_the_vocabulary_change(
+    demo: None, editor: User, reviewer: User, viewer: User
+) -> None:
+    """A view of the past reads the claim's status then once for each version of
+    its approved entries and of the vocabulary: work in review leaves it kept;
+    an approved change, or a status renamed, draws it anew."""
+    claim = Claim.objects.get(text="North Korea has sent troops to Russia")
+    client = client_for(viewer)
+
+    def then() -> tuple[str, bool]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"{url_of(claim)}?as_of=2024-10-24")
+        assert response.status_code == 200
+        current = re.search(r'<p class="current">(.*?)</p>', response.content.decode(), re.S)
+        assert current
+        read = any("then_status_id" in q["sql"] for q in queries.captured_queries)  # queries.with_then
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", current.group(1))).strip(), read
+
+    assert then() == ("Disputed since 21 Oct 2024", True)
+    assert then() == ("Disputed since 21 Oct 2024", False)
+    reported = Status.objects.get(slug="reported")
+    change = services.propose_status_change(
+        claim, status=reported, effective_on=datetime.date(2024, 10, 23), rationale="Seoul again.", by=editor
+    )
+    assert then() == ("Disputed since 21 Oct 2024", False)  # in review: not part of what readers saw
+    services.approve(change, by=reviewer)
+    assert then() == ("Reported since 23 Oct 2024", True)
+    reported.label = "Reported by a credible outlet"
+    reported.save()
+    assert then() == ("Reported by a credible outlet since 23 Oct 2024", True)

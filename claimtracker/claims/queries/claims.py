@@ -692,9 +692,15 @@ def claim_then(claim: Claim, moment: Moment) -> Claim:
     it came true), for a view of the past; the claim itself, today."""
     if not moment.past:
         return claim
+    return shown_then(copy.copy(claim), *status_then(claim, moment))
+
+
+def status_then(claim: Claim, moment: Moment) -> tuple[dict[str, Any], dict[int, Status]]:
+    """What the claim was in a view of the past (the THEN values of with_then) and
+    its status then, by id: what shown_then shows. Drawn from the claim's approved
+    status changes and the vocabulary alone."""
     then = with_then(Claim.objects.filter(pk=claim.pk), moment).values(*THEN)[0]
-    statuses = Status.objects.in_bulk([then["then_status_id"]] if then["then_status_id"] else [])
-    return shown_then(copy.copy(claim), then, statuses)
+    return then, Status.objects.in_bulk([then["then_status_id"]] if then["then_status_id"] else [])
 
 
 THEN = ("then_status_id", "then_since", "then_since_precision", "then_resolved")
