@@ -268,6 +268,14 @@ def test_the_claim_carries_its_status_forecast_sides_links_and_timeline(sent: Cl
     assert data["as_of"] is None and data["known"] is None
 
 
+def test_a_claims_links_show_the_other_claims_status_then(sent: Claim, viewer: User) -> None:
+    detail = Claim.objects.get(text__startswith="At least 3,000")
+    then = get(f"{CLAIMS}{detail.pk}/?as_of=2024-10-24", key_for(viewer)).json()["relations"]
+    assert [(link["claim_id"], link["status"]) for link in then] == [(sent.pk, "disputed")]
+    today = get(f"{CLAIMS}{detail.pk}/", key_for(viewer)).json()["relations"]
+    assert [(link["claim_id"], link["status"]) for link in today] == [(sent.pk, "corroborated")]
+
+
 def test_the_list_reads_the_claim_lists_filters(sent: Claim, unpublished: Claim, viewer: User) -> None:
     key = key_for(viewer)
 

@@ -125,6 +125,31 @@ def test_the_forecast_then(demo: None, viewer: User) -> None:
     assert data["claim"]["forecast"] == {"due_on": "2024-12-31", "outcome": "overdue", "days": 10}
 
 
+def test_linked_claims_show_their_status_then(sent: Claim, viewer: User) -> None:
+    """A view of the past shows each linked claim's status then, on the page (its
+    links and the claims it refines) and in the JSON export, as the claim's own."""
+    detail = Claim.objects.get(text__startswith="At least 3,000")
+    client = client_for(viewer)
+
+    def badges(query: str) -> tuple[str, str]:
+        _, page = page_of(client, detail, query)
+        found = []
+        for section in ("relations", "context"):
+            part = re.search(rf'<section[^>]*aria-labelledby="{section}-heading".*?</section>', page, re.S)
+            assert part, section
+            badge = re.search(r'<span class="status[^"]*"[^>]*>([^<]*)</span>', part.group(0))
+            assert badge, section
+            found.append(badge.group(1))
+        return found[0], found[1]
+
+    assert badges("as_of=2024-10-24") == ("Disputed", "Disputed")
+    assert badges("") == ("Corroborated", "Corroborated")
+    url = reverse("exports:timeline_json", args=[detail.pk])
+    then = client.get(url, {"as_of": "2024-10-24"}).json()["claim"]["relations"]
+    assert [(r["claim_id"], r["status"]) for r in then] == [(sent.pk, "disputed")]
+    assert client.get(url).json()["claim"]["relations"][0]["status"] == "corroborated"
+
+
 # --- As known on a day: by the time entries were recorded and approved --------------------------
 
 

@@ -263,7 +263,7 @@ class ClaimDetail(ApiView):
             "api_forecast": shown.forecast_on(moment.judged_on()),
             "api_sides": api.sides_json(grouped),
             "api_side_counts": queries.SideCounts(len(grouped["supports"]), len(grouped["opposes"])),
-            "api_relations": claim_json.relations(claim, published_only=reader),
+            "api_relations": claim_json.relations(claim, moment, published_only=reader),
         }
         number = whole_number(asked := request.query_params.get("events", "1"))
         if number is None or number < 1:

@@ -9,7 +9,7 @@ from django.core.paginator import Page, Paginator
 
 from claimtracker.claims import queries
 from claimtracker.claims.models import Attribution, Claim, StatusChange
-from claimtracker.claims.moment import Moment
+from claimtracker.claims.moment import TODAY, Moment
 from claimtracker.claims.queries.common import ATTRIBUTION, CHANGE, entry_keys, ids_by_kind
 from claimtracker.exports import timeline
 from claimtracker.lib.dates import iso_date
@@ -66,9 +66,10 @@ def events_page(
     return [event(row, names=names) for row in rows], page
 
 
-def relations(claim: Claim, *, published_only: bool = False) -> list[dict[str, Any]]:
-    """The claim's links, read from it; with ``published_only``, those to published claims only."""
-    links, _ = queries.links(claim)
+def relations(claim: Claim, moment: Moment = TODAY, *, published_only: bool = False) -> list[dict[str, Any]]:
+    """The claim's links, read from it, each other claim with its status at the
+    moment; with ``published_only``, those to published claims only."""
+    links, _ = queries.links(claim, moment)
     return [
         {
             "kind": link.relation.kind,

@@ -115,7 +115,7 @@ def timeline_json(request: HttpRequest, pk: int) -> HttpResponse:
                 "text": claim.text,
                 "url": request.build_absolute_uri(claim.get_absolute_url()),
                 **claim_json.status_fields(claim, moment),
-                "relations": claim_json.relations(claim),
+                "relations": claim_json.relations(claim, moment),
             },
             "events": claim_json.events(claim, include_pending=pending, moment=moment),
         }

@@ -1,11 +1,15 @@
 """The links between claims, as the claim page shows them: both ends of every
-link the claim is part of, each with the other claim's current status."""
+link the claim is part of, each with the other claim's current status (its
+status then, in a view of the past)."""
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, replace
 
 from django.db.models import Q
 
-from claimtracker.claims.models import INVERSE_LABELS, Claim, Relation, RelationKind
+from claimtracker.claims.models import INVERSE_LABELS, Claim, Relation, RelationKind, Status
+from claimtracker.claims.moment import TODAY, Moment
+from claimtracker.claims.queries.claims import THEN, shown_then, with_then
 
 LINK_LIMIT = 50  # links shown on a claim page; the rest are counted
 PARENT_LIMIT = 3  # claims this one refines whose sides are shown as context
@@ -27,10 +31,11 @@ class Link:
         return self.outgoing and self.relation.kind == RelationKind.REFINES
 
 
-def links(claim: Claim) -> tuple[list[Link], int]:
+def links(claim: Claim, moment: Moment = TODAY) -> tuple[list[Link], int]:
     """Up to LINK_LIMIT links of the claim, outgoing first, then by kind and the
-    other claim's id; and how many there are in all. Two queries; none for a
-    claim read with ``linked`` false (claim_for_page)."""
+    other claim's id; and how many there are in all. Two queries (two more in a
+    view of the past, for the other claims' statuses then); none for a claim
+    read with ``linked`` false (claim_for_page)."""
     if getattr(claim, "linked", True) is False:
         return [], 0
     relations = Relation.objects.filter(Q(from_claim=claim) | Q(to_claim=claim))
@@ -42,7 +47,16 @@ def links(claim: Claim) -> tuple[list[Link], int]:
     found = [Link(r, True, r.to_claim) if r.from_claim_id == claim.pk else Link(r, False, r.from_claim) for r in shown]
     found.sort(key=lambda link: (not link.outgoing, link.relation.kind, link.other.pk))
     total = len(found) if len(found) < LINK_LIMIT else relations.count()
-    return found, total
+    return (_then(found, moment) if moment.past and found else found), total
+
+
+def _then(found: list[Link], moment: Moment) -> list[Link]:
+    """The links, each other claim made to show what it was in the view of the
+    past (queries.claims.with_then, as the claim itself and the list show it)."""
+    others = Claim.objects.filter(pk__in={link.other.pk for link in found})
+    then = {row["pk"]: row for row in with_then(others, moment).values("pk", *THEN)}
+    statuses = Status.objects.in_bulk({row["then_status_id"] for row in then.values()} - {None})
+    return [replace(link, other=shown_then(copy.copy(link.other), then[link.other.pk], statuses)) for link in found]
 
 
 def refined(found: list[Link]) -> list[Claim]:

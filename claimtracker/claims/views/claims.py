@@ -131,7 +131,7 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
     summary = claim_summary.summary(claim, moment)
     suggested_status = next((s for s in statuses if s.slug == summary.suggestion.slug), None)
     review = summary.review and summary.review | {"url": request.build_absolute_uri(claim.get_absolute_url())}
-    links, link_count = queries.links(claim)
+    links, link_count = queries.links(claim, moment)
     shown = _claim_then(claim, moment)
     context: dict[str, Any] = {
         "claim": shown,
