@@ -2,14 +2,13 @@
 link the claim is part of, each with the other claim's current status (its
 status then, in a view of the past)."""
 
-import copy
 from dataclasses import dataclass, replace
 
 from django.db.models import Q
 
-from claimtracker.claims.models import INVERSE_LABELS, Claim, Relation, RelationKind, Status
+from claimtracker.claims.models import INVERSE_LABELS, Claim, Relation, RelationKind
 from claimtracker.claims.moment import TODAY, Moment
-from claimtracker.claims.queries.claims import THEN, shown_then, with_then
+from claimtracker.claims.queries.claims import claims_then, with_then
 
 LINK_LIMIT = 50  # links shown on a claim page; the rest are counted
 PARENT_LIMIT = 3  # claims this one refines whose sides are shown as context
@@ -51,12 +50,11 @@ def links(claim: Claim, moment: Moment = TODAY) -> tuple[list[Link], int]:
 
 
 def _then(found: list[Link], moment: Moment) -> list[Link]:
-    """The links, each other claim made to show what it was in the view of the
-    past (queries.claims.with_then, as the claim itself and the list show it)."""
-    others = Claim.objects.filter(pk__in={link.other.pk for link in found})
-    then = {row["pk"]: row for row in with_then(others, moment).values("pk", *THEN)}
-    statuses = Status.objects.in_bulk({row["then_status_id"] for row in then.values()} - {None})
-    return [replace(link, other=shown_then(copy.copy(link.other), then[link.other.pk], statuses)) for link in found]
+    """The links, each other claim read as it was in the view of the past
+    (queries.claims.claims_then, as the list shows its claims)."""
+    others = Claim.objects.filter(pk__in={link.other.pk for link in found}).defer("context")
+    then = {claim.pk: claim for claim in claims_then(list(with_then(others, moment)))}
+    return [replace(link, other=then[link.other.pk]) for link in found]
 
 
 def refined(found: list[Link]) -> list[Claim]:
