@@ -3,6 +3,7 @@
 import datetime
 import re
 import uuid
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -22,6 +23,7 @@ from claimtracker.claims.models import (
     Source,
     Status,
     StatusChange,
+    Topic,
 )
 from claimtracker.claims.versions import PEOPLE
 from tests.conftest import client_for
@@ -100,17 +102,24 @@ def test_history_lists_who_changed_what(claim: Claim, viewer: User) -> None:
     assert "reviewer changed the attribution of Kim Jong-gyu (approved)" in history
 
 
-def test_the_claim_is_read_with_what_dates_and_keys_its_page(claim: Claim, editor: User) -> None:
+def test_the_claim_is_read_with_what_dates_and_keys_its_page(
+    claim: Claim, editor: User, django_assert_num_queries: Any
+) -> None:
     """queries.claim_for_page's one statement: the claim, its status, when the desk
     last approved a change (the ClaimReview's date), its data versions, whether it
-    links to others, and its topics."""
-    read = queries.claim_for_page(claim.pk)
+    links to others; and its topics, by name, in a second."""
+    claim.topics.add(Topic.objects.create(name="Aa first by name", slug="aa-first"))
+    with django_assert_num_queries(2):
+        read = queries.claim_for_page(claim.pk)
+    with django_assert_num_queries(0):
+        topics = list(read.topics.all())
+    assert topics == list(claim.topics.order_by("name")) and len(topics) >= 2
+    assert topics[0].slug == "aa-first" and read.topics.filter(slug="aa-first").exists()
     approved = claim.status_changes.filter(review_state=ReviewState.APPROVED).latest("recorded_at")
     assert read.reviewed_at == approved.recorded_at and timezone.is_aware(read.reviewed_at)  # type: ignore[attr-defined]
     assert (read.text, read.current_status, read.status_since) == (claim.text, claim.current_status, claim.status_since)
     assert read.claim_version == DataVersion.objects.get(scope=f"c:{claim.pk}").value  # type: ignore[attr-defined]
     assert read.people_version == DataVersion.objects.get(scope=PEOPLE).value  # type: ignore[attr-defined]
-    assert list(read.topics.all()) == list(claim.topics.order_by("name")) and read.topics.exists()
     # Linked, whichever way the link is read.
     first, second = Claim.objects.filter(relations_out=None, relations_in=None)[:2]
     assert not queries.claim_for_page(first.pk).linked  # type: ignore[attr-defined]

@@ -156,6 +156,68 @@ def test_the_kept_tag_keeps_a_part_under_its_key_and_draws_it_anew_without_one()
         Template("{% load kept %}{% kept greeting %}x{% endkept %}")
 
 
+def test_kept_parts_read_ahead_serve_the_tag_and_store_what_it_draws() -> None:
+    from django.core.cache import cache
+    from django.core.cache.utils import make_template_fragment_key
+    from django.template import Context, Template
+
+    from claimtracker.claims.views.common import KeptParts
+
+    part = Template("{% load kept %}{% kept greeting key %}Hello {{ name }}{% endkept %}")
+    cache.set(make_template_fragment_key("greeting", ["k1"]), "Hello kept")
+    parts = KeptParts({"greeting": "k1", "other": ""})
+    assert list(parts.read) == [make_template_fragment_key("greeting", ["k1"])]  # a blank key is not asked
+    cache.delete(make_template_fragment_key("greeting", ["k1"]))
+    # What was read serves the part, though the cache has lost it since.
+    assert part.render(Context({"key": "k1", "name": "desk", "kept_parts": parts})) == "Hello kept"
+    drawn = KeptParts({"greeting": "k2"})
+    assert part.render(Context({"key": "k2", "name": "desk", "kept_parts": drawn})) == "Hello desk"
+    assert part.render(Context({"key": "k2", "name": "reader", "kept_parts": drawn})) == "Hello desk"
+    assert cache.get(make_template_fragment_key("greeting", ["k2"])) is None  # stored only by store()
+    drawn.store()
+    assert cache.get(make_template_fragment_key("greeting", ["k2"])) == "Hello desk" and not drawn.drawn
+    # A part the page's kept_parts do not name asks the cache alone, as without them.
+    assert part.render(Context({"key": "k3", "name": "alone", "kept_parts": drawn})) == "Hello alone"
+    assert cache.get(make_template_fragment_key("greeting", ["k3"])) == "Hello alone"
+    cache.clear()
+
+
+def test_the_claim_pages_kept_parts_are_asked_of_the_cache_at_once(
+    demo: None, editor: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desk's page has six kept parts (the forms' fields, the history of
+    edits): one round trip to the cache reads them all, and one stores those drawn."""
+    from django.core.cache import caches
+
+    default = caches["default"]
+    calls: list[tuple[str, list[str]]] = []
+    inside: list[str] = []  # local memory's get_many calls its get: the outer call alone is counted
+    for name in ("get", "get_many", "set", "set_many"):
+        real = getattr(default, name)
+
+        def counted(keys: Any, *args: Any, _name: str = name, _real: Any = real, **kwargs: Any) -> Any:
+            if not inside:
+                asked = list(keys) if _name.endswith("_many") else [keys]
+                calls.append((_name, [key for key in asked if key.startswith("template.cache.")]))
+            inside.append(_name)
+            try:
+                return _real(keys, *args, **kwargs)
+            finally:
+                inside.pop()
+
+        monkeypatch.setattr(default, name, counted)
+    claim = Claim.objects.get(text=TROOPS)
+    client = client_for(editor)
+    for view in ("first", "again"):
+        calls.clear()
+        drawn(client, claim)
+        parts = [(name, keys) for name, keys in calls if keys]
+        stored = [] if view == "again" else [("set_many", parts[-1][1])]
+        assert parts == [("get_many", parts[0][1]), *stored] and len(parts[0][1]) == 6, view
+        if stored:
+            assert sorted(parts[-1][1]) == sorted(parts[0][1])
+
+
 # --- The timeline's items ------------------------------------------------------------------------------
 
 

@@ -205,3 +205,14 @@ class Row:
 def cache_related(instance: Model, name: str, related: Model | None) -> None:
     """``related`` as the row ``instance``'s foreign key ``name`` points to, as ``select_related`` caches it."""
     instance._meta.get_field(name).set_cached_value(instance, related)  # type: ignore[union-attr]
+
+
+def cache_prefetched(instance: Model, name: str, related: list[Model]) -> None:
+    """``related`` as what ``instance``'s many-to-many (or reverse) manager ``name``
+    holds, as ``prefetch_related`` caches it: ``instance.<name>.all()`` answers them,
+    in the order given, with no query; a further filter asks the database."""
+    manager = getattr(instance, name)
+    found = manager.get_queryset()
+    found._result_cache = related
+    found._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[manager.prefetch_cache_name] = found

@@ -24,7 +24,6 @@ from django.db.models import (
     Subquery,
     Value,
     Window,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, FirstValue, RowNumber
 
@@ -46,6 +45,7 @@ from claimtracker.claims.models import (
     Stance,
     Status,
     StatusChange,
+    Topic,
     Verdict,
     format_figure,
     is_hedged,
@@ -188,7 +188,8 @@ def claim_for_page(pk: int) -> Claim:
     claim.linked = bool(row.value())  # type: ignore[attr-defined]
     prepared.cache_related(claim, "current_status", row.model_or_none(Status))
     prepared.cache_related(claim, "created_by", row.model(User, _USER_SHOWN))
-    prefetch_related_objects([claim], "topics")
+    topics = prepared.rows(connection, _topics_sql(), [pk])
+    prepared.cache_prefetched(claim, "topics", [prepared.Row(connection, row).model(Topic) for row in topics])
     return claim
 
 
@@ -214,6 +215,16 @@ def _claim_sql() -> str:
         f" {prepared.columns('s', Status)}, {prepared.columns('u', User, _USER_SHOWN)}"
         f" FROM {Claim._meta.db_table} c LEFT JOIN {Status._meta.db_table} s ON s.id = c.current_status_id"
         f" JOIN {User._meta.db_table} u ON u.id = c.created_by_id WHERE c.id = %s"
+    )
+
+
+@functools.cache
+def _topics_sql() -> str:
+    """A claim's topics, in their order (Topic.Meta.ordering: by name), as ``prefetch_related`` reads them."""
+    through = Claim.topics.through._meta
+    return (
+        f"SELECT {prepared.columns('t', Topic)} FROM {Topic._meta.db_table} t"
+        f" JOIN {through.db_table} ct ON ct.topic_id = t.id WHERE ct.claim_id = %s ORDER BY t.name, t.id"
     )
 
 

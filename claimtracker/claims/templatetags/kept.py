@@ -1,7 +1,9 @@
 """``{% kept name key %}…{% endkept %}``: a part of a page kept in the default
 cache under ``key`` (a digest of the data versions it is drawn from, built by
 the view), for KEPT_SECONDS; drawn anew each time when ``key`` is blank, as a
-view gives it for a form in error or a view of the past.
+view gives it for a form in error or a view of the past. Where the context
+holds the page's ``kept_parts`` (views.common.KeptParts) the part takes what
+they read, and leaves what it draws to them to store.
 
 ``{% live name %}…{% endlive %}``: a live part of a stored page (claims.pagecache,
 ``Live``), marked for the page cache to cut out of the page's frame where the
@@ -15,7 +17,7 @@ from django.core.cache.utils import make_template_fragment_key
 from django.template.base import FilterExpression, NodeList, Parser, Token
 from django.utils.safestring import SafeString
 
-from claimtracker.claims.views.common import KEPT_SECONDS
+from claimtracker.claims.views.common import KEPT_SECONDS, KeptParts
 
 register = template.Library()
 
@@ -31,6 +33,11 @@ class KeptNode(template.Node):
         if not key:
             return self.nodelist.render(context)
         cache_key = make_template_fragment_key(self.name, [key])
+        parts = context.get("kept_parts")
+        if isinstance(parts, KeptParts) and cache_key in parts.read:
+            if (value := parts.read[cache_key]) is None:
+                value = parts.read[cache_key] = parts.drawn[cache_key] = self.nodelist.render(context)
+            return value  # type: ignore[no-any-return]
         if (value := cache.get(cache_key)) is None:
             value = self.nodelist.render(context)
             cache.set(cache_key, value, KEPT_SECONDS)

@@ -29,7 +29,16 @@ from claimtracker.claims.forms import AttributionForm, ClaimForm, RelationForm, 
 from claimtracker.claims.models import Claim, Relation, Status
 from claimtracker.claims.moment import PARAMETERS, TODAY, BadMoment, Moment
 from claimtracker.claims.pagecache import cached_page
-from claimtracker.claims.views.common import KEPT_SECONDS, digest, is_htmx, kept, kept_key, list_filters, require
+from claimtracker.claims.views.common import (
+    KEPT_SECONDS,
+    KeptParts,
+    digest,
+    is_htmx,
+    kept,
+    kept_key,
+    list_filters,
+    require,
+)
 from claimtracker.exports import jsonld
 from claimtracker.lib import keyset
 from claimtracker.lib.numbers import whole_number
@@ -173,7 +182,21 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
                 "relation": _blank_form_key(relation_form),
             },
         }
+    # The page's kept parts (claim_detail.html, by name), read in one round trip.
+    form_keys = context.get("form_keys", {})
+    context["kept_parts"] = KeptParts(
+        {"claim-history": context["history_key"]}
+        | {f"{form}-fields": form_keys.get(form, "") for form in ("relation", "attribution", "status")}
+        | {"status-corrects": form_keys.get("corrects", ""), "status-evidence": form_keys.get("evidence", "")}
+    )
     return context
+
+
+def _render_claim_page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """The claim page (or a part of it), its kept parts drawn anew stored after it (views.common.KeptParts)."""
+    response = render(request, template, context, status=status)
+    context["kept_parts"].store()
+    return response
 
 
 def _claim_then(claim: Claim, moment: Moment) -> Claim:
@@ -321,8 +344,8 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except BadMoment as error:
         # Today's page, with the reason beside the date picker.
         context = _claim_page_context(request, pk) | {"moment_error": str(error)}
-        return render(request, "claims/claim_detail.html", context, status=400)
-    return render(request, "claims/claim_detail.html", _claim_page_context(request, pk, moment=moment))
+        return _render_claim_page(request, "claims/claim_detail.html", context, status=400)
+    return _render_claim_page(request, "claims/claim_detail.html", _claim_page_context(request, pk, moment=moment))
 
 
 @require_POST
@@ -428,7 +451,7 @@ def _back_to_claim(request: HttpRequest, claim: Claim, anchor: str, said: str) -
         # Reload the page in place so the timeline, the chart and the form all show the
         # change; what was saved is said beside the form, where focus goes.
         context = _claim_page_context(request, claim.pk) | {"saved": said, "saved_in": anchor}
-        response = render(request, "claims/claim_detail.html#claim-body", context)
+        response = _render_claim_page(request, "claims/claim_detail.html#claim-body", context)
         response["HX-Retarget"] = "#claim-body"
         response["HX-Reswap"] = "outerHTML"
         return response
@@ -439,7 +462,7 @@ def _back_to_claim(request: HttpRequest, claim: Claim, anchor: str, said: str) -
 def _claim_form_errors(request: HttpRequest, pk: int, partial: str, **forms: Any) -> HttpResponse:
     context = _claim_page_context(request, pk, **forms)
     template = partial if is_htmx(request) else "claims/claim_detail.html"
-    return render(request, template, context, status=200 if is_htmx(request) else 400)
+    return _render_claim_page(request, template, context, status=200 if is_htmx(request) else 400)
 
 
 # --- Create and edit claims ----------------------------------------------------------------------------
