@@ -97,6 +97,27 @@ def test_actor_stance_and_date_filters_read_the_entries_of_then(client: Client) 
     assert SENT in rows(client, as_of="2024-10-24", q="troops", topic="north-korea")
 
 
+def test_filtersets_alive_together_each_filter_with_their_own_view(client: Client) -> None:
+    """Each filterset's filters are its own copies of the class's (filters._Filters),
+    each calling its own filterset's methods with its view of the past; the class's are
+    left untouched, and its form, made once, gives each filterset a form of its own."""
+    from claimtracker.claims.filters import ClaimFilter
+
+    before = ClaimFilter({"as_of": "2024-10-24", "stance": "acknowledges"}, queryset=queries.claims_for_list())
+    after = ClaimFilter({"as_of": "2024-10-25", "stance": "acknowledges"}, queryset=queries.claims_for_list())
+    today = ClaimFilter({"status": ["disputed"]}, queryset=queries.claims_for_list())
+    for filterset in (before, after, today):
+        assert all(each.parent is filterset for each in filterset.filters.values())
+    assert not any(hasattr(each, "parent") for each in ClaimFilter.base_filters.values())
+    assert before.filters["status"].extra is not ClaimFilter.base_filters["status"].extra
+    assert type(before.form) is type(after.form) and before.form is not after.form
+    assert before.form.fields["stance"] is not after.form.fields["stance"]
+    said = {claim.text for claim in after.qs}
+    assert SENT in said and SENT not in {claim.text for claim in before.qs}
+    assert SENT not in {claim.text for claim in today.qs}, "today it is corroborated"
+    assert {claim.text for claim in after.qs} == said  # each read again, after the others
+
+
 def test_sorting_by_status_change_follows_the_dates_then(client: Client) -> None:
     response = client.get(reverse("claims:list"), {"as_of": "2024-10-24", "sort": "status"})
     listed = [claim.text for claim, _, _ in response.context["rows"]]
