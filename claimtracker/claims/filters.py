@@ -6,6 +6,7 @@ they had then, the entries approved by then."""
 
 import copy
 import datetime
+from collections import OrderedDict
 from typing import Any
 
 import django_filters
@@ -172,7 +173,7 @@ class ClaimFilter(django_filters.FilterSet):
         made = type(self).__dict__.get("_form_class")
         if made is None:
             made = type(self)._form_class = super().get_form_class()  # type: ignore[attr-defined]
-        return made  # type: ignore[no-any-return]
+        return made
 
     def filter_noop(self, queryset: QuerySet[Claim], name: str, value: Any) -> QuerySet[Claim]:
         return queryset  # applied together in filter_queryset
@@ -297,7 +298,7 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset.filter(Exists(self._attributions().filter(said)) | Exists(changes.filter(changed)))
 
 
-class _Filters(dict[str, django_filters.Filter]):
+class _Filters(OrderedDict[str, django_filters.Filter]):
     """A filterset class's filters, copied for each filterset as django-filter
     copies them (each filterset's its own, to set its parent and model on), but
     not deeply: the deep copy copied the status and topic querysets and every
