@@ -285,10 +285,11 @@ class StatusChangeForm(NoSilentCuts, SubmissionMixin, forms.Form):
         # Each offers the RECENT_CHOICES newest (a claim with thousands of entries keeps a short form),
         # read only where the form's fields are drawn (a kept fragment draws neither), and accepts any.
         evidence, corrects = _choices(self, "evidence"), _choices(self, "corrects")
-        evidence.queryset = claim.attributions.filter(review_state__in=[ReviewState.PENDING, ReviewState.APPROVED])
         evidence.rows = SimpleLazyObject(lambda: queries.offered_evidence(claim.pk, RECENT_CHOICES))  # type: ignore[attr-defined]
-        corrects.queryset = claim.status_changes.filter(review_state=ReviewState.APPROVED)
         corrects.rows = SimpleLazyObject(lambda: queries.offered_corrections(claim.pk, RECENT_CHOICES))  # type: ignore[attr-defined]
+        if self.is_bound:  # what they accept: built only for a form sent (0.3 ms of the ORM's CPU)
+            evidence.queryset = claim.attributions.filter(review_state__in=[ReviewState.PENDING, ReviewState.APPROVED])
+            corrects.queryset = claim.status_changes.filter(review_state=ReviewState.APPROVED)
         if suggested is not None:
             self.fields["status"].initial = suggested.pk
 
