@@ -659,6 +659,44 @@ def test_an_actors_count_and_track_record_are_kept_until_its_data_or_the_verdict
     assert shown()[1] != record  # the verdicts are the vocabulary's
 
 
+def test_an_actors_page_of_stances_and_history_are_drawn_once_for_what_they_show(
+    claim: Claim, editor: User, reviewer: User, settings: Any
+) -> None:
+    """Kept under the actor's data and the vocabulary (the history under people's
+    names too), read only where drawn: a view of an unchanged actor reads neither."""
+    settings.PAGE_CACHE_SECONDS = 0
+    actor = Actor.objects.get(name="Jake Sullivan")
+    services.save_actor(actor, by=editor)
+    client = client_for(reviewer)
+    url = reverse("claims:actor_detail", args=[actor.pk])
+
+    def seen() -> tuple[str, list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url).content.decode()
+        return html[html.index('<section aria-labelledby="stances-heading">') :], [
+            q["sql"] for q in queries.captured_queries
+        ]
+
+    def reads(sqls: list[str]) -> tuple[bool, bool]:
+        """Whether the stances and the history were read."""
+        return any("claims_attribution" in sql and "LIMIT" in sql for sql in sqls), any(
+            "claims_historicalactor" in sql for sql in sqls
+        )
+
+    shown, sqls = seen()
+    assert reads(sqls) == (True, True) and f"{editor.username} changed the actor" in shown
+    again, sqls = seen()
+    assert again == shown and reads(sqls) == (False, False)
+    services.approve(_pending_attribution(claim, by=editor, quote="Approved now"), by=reviewer)
+    now, sqls = seen()
+    assert reads(sqls) == (True, True) and now.count('<tr class="polarity-') == shown.count('<tr class="polarity-') + 1
+    Claim.objects.filter(pk=claim.pk).update(text="A claim renamed with SQL")  # the stances name the claim
+    assert "A claim renamed with SQL" in seen()[0]
+    User.objects.filter(pk=editor.pk).update(username="renamed-editor")  # the history names people
+    renamed, sqls = seen()
+    assert reads(sqls) == (False, True) and "renamed-editor changed the actor" in renamed
+
+
 def test_approving_a_correction_in_any_way_drops_the_corrected_entrys_actor_and_source_pages(
     editor: User, reviewer: User
 ) -> None:

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods
 
 from claimtracker.accounts.roles import VIEW, can_edit, can_view
@@ -15,7 +16,7 @@ from claimtracker.claims import drafts, lookups, pagecache, queries, search, ser
 from claimtracker.claims.forms import ActorForm
 from claimtracker.claims.models import Actor
 from claimtracker.claims.pagecache import cached_page
-from claimtracker.claims.views.common import kept, require
+from claimtracker.claims.views.common import digest, kept, require
 from claimtracker.claims.views.records import RecordPage, record_form, similar_ids
 from claimtracker.lib.numbers import whole_number
 
@@ -40,7 +41,8 @@ def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = get_object_or_404(Actor.objects.select_related("parent").prefetch_related("aliases"), pk=pk)
     # The stances' count and the track record, kept under the actor's data and the vocabulary (the verdicts):
     # 16 and 36 ms for an actor of 10,000 stances.
-    drawn_from = (pk, versions.read([f"a:{pk}", versions.VOCABULARY])[0])
+    read = versions.read([f"a:{pk}", versions.VOCABULARY, versions.PEOPLE])[0]
+    drawn_from = (pk, tuple((scope, value) for scope, value in read if scope != versions.PEOPLE))
     stances = queries.actor_stances(actor)
     paginator = Paginator(stances, STANCES_PAGE_SIZE)
     paginator.count = kept(("actor-stances", drawn_from), stances.count)
@@ -52,7 +54,11 @@ def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "actor": actor,
             "page": page,
             "record": kept(("track-record", drawn_from), lambda: queries.track_record(actor)),
-            "history": queries.actor_history(actor),
+            # The page of stances and the history of edits drawn once for each version of what they show
+            # (the history names people), and read only where drawn: 13 ms of a 10,000-stance actor's 24.
+            "stances_key": digest(("actor-stances-page", drawn_from, page.number)),
+            "history": SimpleLazyObject(lambda: queries.actor_history(actor)),
+            "history_key": digest(("actor-history", pk, read)),
             "can_edit": can_edit(request.user),
         },
     )
