@@ -105,6 +105,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "claimtracker.accounts.context_processors.roles",
             ],
+            # {% url %} as Django's, costing a join where it links ids (claimtracker/lib/urls.py).
+            "builtins": ["claimtracker.lib.urls"],
         },
     },
 ]

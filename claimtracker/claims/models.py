@@ -17,12 +17,12 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length, Now, Trim, Upper
 from django.db.models.lookups import Exact, GreaterThan
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from claimtracker.claims import validators
 from claimtracker.lib.dates import Precision, fits, format_date, precision_constraints
+from claimtracker.lib.urls import path_to
 
 if TYPE_CHECKING:
     from claimtracker.claims.forecast import Forecast
@@ -117,7 +117,7 @@ class Actor(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("claims:actor_detail", args=[self.pk])
+        return path_to("claims:actor_detail", self.pk)
 
     @property
     def wikidata_url(self) -> str:
@@ -230,7 +230,7 @@ class Source(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("claims:source_detail", args=[self.pk])
+        return path_to("claims:source_detail", self.pk)
 
     @property
     def zone(self) -> datetime.tzinfo:
@@ -454,11 +454,11 @@ class Claim(models.Model):
         return self.text if len(self.text) <= 80 else self.text[:79] + "…"
 
     def get_absolute_url(self) -> str:
-        return reverse("claims:detail", args=[self.pk])
+        return path_to("claims:detail", self.pk)
 
     def get_public_url(self) -> str:
         """Its page for readers, once published (/public/claims/<id>/)."""
-        return reverse("public:claim", args=[self.pk])
+        return path_to("public:claim", self.pk)
 
     @property
     def status_since_display(self) -> str:
