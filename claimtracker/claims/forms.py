@@ -245,6 +245,8 @@ RATIONALE_SHOWN = 60  # characters of a rationale a choice of the change to corr
 class CorrectsField(choices.ModelChoiceField):
     """Offers the claim's latest approved changes (its ``rows``, StatusChangeForm) and accepts any of its queryset."""
 
+    widget = choices.Select
+
     def label_from_instance(self, obj: Any) -> str:
         """The change as its claim's page names it: the status, the date and how
         the rationale begins (not the claim's text, the same in every option)."""
@@ -259,7 +261,7 @@ class StatusChangeForm(NoSilentCuts, SubmissionMixin, forms.Form):
     evidence = EvidenceField(
         queryset=Attribution.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=choices.CheckboxSelectMultiple,
         help_text=f"From the {RECENT_CHOICES} latest attributions.",
     )
     corrects = CorrectsField(
