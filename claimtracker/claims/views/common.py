@@ -75,12 +75,12 @@ class KeptParts:
     cache in one round trip before the page is drawn, and those drawn stored in
     one after it (``store``), instead of a round trip for each: a claim page has
     six. ``parts`` names each part and its key (a blank key: drawn anew, not
-    asked). Give it to the page as ``kept_parts``; a part it does not name asks
-    the cache alone."""
+    asked; with none asked, no round trip: a view of the past). Give it to the
+    page as ``kept_parts``; a part it does not name asks the cache alone."""
 
     def __init__(self, parts: Mapping[str, str]) -> None:
         asked = [make_template_fragment_key(name, [key]) for name, key in parts.items() if key]
-        self.read: dict[str, Any] = dict.fromkeys(asked) | cache.get_many(asked)
+        self.read: dict[str, Any] = dict.fromkeys(asked) | (cache.get_many(asked) if asked else {})
         self.drawn: dict[str, Any] = {}
 
     def store(self) -> None:
