@@ -49,33 +49,31 @@ def _pieces(view_name: str, count: int, current_app: str | None, prefix: str, ur
     return (*pieces, path)
 
 
-def _ids(args: list[Any]) -> bool:
-    return all(type(arg) is int and arg >= 0 for arg in args)
-
-
-def _joined(pieces: tuple[str, ...], args: list[int]) -> str:
+def _joined_path(view_name: str, args: list[Any], current_app: str | None) -> str | None:
+    """The URL joined from its pieces; None where Django's ``reverse`` must
+    answer (an argument that is not an id, a name not reversed with numbers)."""
+    if not all(type(arg) is int and arg >= 0 for arg in args):
+        return None
+    pieces = _pieces(view_name, len(args), current_app, get_script_prefix(), get_urlconf())
+    if pieces is None:
+        return None
     return pieces[0] + "".join(f"{arg}{piece}" for arg, piece in zip(args, pieces[1:], strict=True))
 
 
 def path_to(view_name: str, *args: Any, current_app: str | None = None) -> str:
     """``reverse(view_name, args=args)``."""
-    if _ids(list(args)):
-        pieces = _pieces(view_name, len(args), current_app, get_script_prefix(), get_urlconf())
-        if pieces is not None:
-            return _joined(pieces, list(args))
-    return reverse(view_name, args=args, current_app=current_app)
+    url = _joined_path(view_name, list(args), current_app)
+    return reverse(view_name, args=args, current_app=current_app) if url is None else url
 
 
 class URLNode(defaulttags.URLNode):
     def render(self, context: template.Context) -> str:
         view_name = self.view_name.resolve(context)
-        args = [arg.resolve(context) for arg in self.args]
-        if self.kwargs or not isinstance(view_name, str) or not _ids(args):
+        url = None
+        if not self.kwargs and isinstance(view_name, str):
+            url = _joined_path(view_name, [arg.resolve(context) for arg in self.args], _current_app(context))
+        if url is None:
             return super().render(context)
-        pieces = _pieces(view_name, len(args), _current_app(context), get_script_prefix(), get_urlconf())
-        if pieces is None:
-            return super().render(context)
-        url = _joined(pieces, args)
         if self.asvar:
             context[self.asvar] = url
             return ""
