@@ -5,7 +5,9 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claimtracker.claims import services
@@ -171,3 +173,55 @@ def test_queue_pages_by_claim_oldest_first(
     assert seen == [c.pk for c in claims]
     assert "5 items wait" in re.sub(r"<!--.*?-->", "", html)  # the count is marked for a stored page (pagecache)
     assert client.get(reverse("claims:review") + "?after=x' OR 1=1").status_code == 200
+
+
+def _token(html: str, item: str) -> str:
+    """The CSRF token of the form deciding ``item`` (review-<kind>-<pk>)."""
+    found = re.search(rf'id="{item}".*?name="csrfmiddlewaretoken" value="([^"]+)"', html, re.S)
+    assert found, f"no form for {item} in the queue"
+    return found.group(1)
+
+
+def test_a_kept_queue_gives_each_browser_a_csrf_token_of_its_own(
+    pending: dict[str, object], reviewer: User, other_reviewer: User
+) -> None:
+    """The claims and items of a page of the queue are drawn once for each
+    version of their data and each reviewer, then kept: a second browser of the
+    same reviewer reads them kept, with a CSRF token its own cookie accepts."""
+    first, second = client_for(reviewer), client_for(reviewer)
+    for client in (first, second):
+        client.handler.enforce_csrf_checks = True
+    queue(first)
+    with CaptureQueriesContext(connection) as drawn:
+        theirs = queue(client_for(other_reviewer))  # drawn for them: rita's own proposal is theirs to review
+    own = pending["own"]
+    assert f'id="note-status-change-{own.pk}"' in theirs  # type: ignore[attr-defined]
+    with CaptureQueriesContext(connection) as read:
+        html = queue(second)  # kept
+    assert len(read) < len(drawn)
+    assert not any("claims_attribution" in query["sql"] and "quote_start" in query["sql"] for query in read)
+    assert "Pentagon</strong> confirms" in html
+    attribution = pending["attribution"]
+    response = second.post(
+        reverse("claims:review_item", args=["attribution", attribution.pk]),
+        {"decision": "approve", "csrfmiddlewaretoken": _token(html, f"review-attribution-{attribution.pk}")},  # type: ignore[attr-defined]
+    )
+    assert response.status_code == 302
+    attribution.refresh_from_db()  # type: ignore[attr-defined]
+    assert attribution.review_state == ReviewState.APPROVED  # type: ignore[attr-defined]
+
+
+def test_a_kept_queue_follows_a_write_made_with_sql(pending: dict[str, object], reviewer: User) -> None:
+    """A page of the queue kept is drawn anew when a claim on it changes,
+    whatever wrote it, and each reviewer's own proposals stay theirs."""
+    client = client_for(reviewer)
+    assert "by ship</blockquote>" in queue(client)
+    attribution = pending["attribution"]
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE claims_attribution SET quote = 'by train' WHERE id = %s", [attribution.pk])  # type: ignore[attr-defined]
+    html = queue(client_for(reviewer))  # another browser: no stored page, the kept queue
+    assert "by train" in html
+    assert "by ship</blockquote>" not in html
+    own = pending["own"]
+    assert f'id="review-status-change-{own.pk}"' in html
+    assert "Your own proposal" in html

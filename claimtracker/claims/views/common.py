@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, QueryDict
+from django.middleware.csrf import get_token
 
 from claimtracker.accounts.roles import can_edit
 
@@ -68,6 +69,20 @@ def kept(drawn_from: Any, compute: Callable[[], Any]) -> Any:
         value = compute()
         cache.set(key, value, KEPT_SECONDS)
     return value
+
+
+# A kept part's CSRF token (a form's ``{% csrf_token %}``, drawn with ``csrf_token`` set to it in the
+# context), put back by ``with_csrf_token`` as the asker's own: a token is valid for one browser's secret.
+# The whole hidden input is matched: text a user typed is escaped, so it cannot make one.
+KEPT_CSRF_TOKEN = "kept-csrf-token"
+_KEPT_CSRF_INPUT = f'name="csrfmiddlewaretoken" value="{KEPT_CSRF_TOKEN}"'
+
+
+def with_csrf_token(request: HttpRequest, html: str) -> str:
+    """A kept part drawn with ``KEPT_CSRF_TOKEN``, its forms given the asker's CSRF token."""
+    if _KEPT_CSRF_INPUT not in html:
+        return html
+    return html.replace(_KEPT_CSRF_INPUT, f'name="csrfmiddlewaretoken" value="{get_token(request)}"')
 
 
 class KeptParts:

@@ -2,19 +2,22 @@
 the passage around the quote, a status change's evidence), and one decision."""
 
 from functools import partial
-from typing import cast
+from typing import NamedTuple, cast
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from claimtracker.accounts.roles import REVIEW, can_review
-from claimtracker.claims import pagecache, queries, services
+from claimtracker.claims import pagecache, queries, services, versions
 from claimtracker.claims.forms import ReviewForm
 from claimtracker.claims.models import Attribution, StatusChange
 from claimtracker.claims.pagecache import cached_page
-from claimtracker.claims.views.common import is_htmx, require
+from claimtracker.claims.views.common import KEPT_CSRF_TOKEN, is_htmx, kept, require, with_csrf_token
 from claimtracker.lib.numbers import whole_number
 from claimtracker.lib.retry import atomic_with_retry
 
@@ -22,14 +25,44 @@ from claimtracker.lib.retry import atomic_with_retry
 @require_GET
 @cached_page(REVIEW, pagecache.queue)
 def review_queue(request: HttpRequest) -> HttpResponse:
-    require(request, can_review, "review")
-    after = request.GET.get("after", "")
-    groups, next_after = queries.review_queue(whole_number(after))
+    user = require(request, can_review, "review")
+    paged = bool(request.GET.get("after", ""))
     return render(
         request,
         "claims/review.html",
-        {"groups": groups, "next_after": next_after, "paged": bool(after), "form": ReviewForm()},
+        {"queue": _queue(request, user, paged), "paged": paged, "form": ReviewForm()},
     )
+
+
+class Queue(NamedTuple):
+    html: str  # the claims and their items, drawn (review.html#queue)
+    groups: int  # how many claims
+    next_after: int | None  # the claim the next page starts after
+
+
+def _queue(request: HttpRequest, user: User, paged: bool) -> Queue:
+    """A page of the queue, its claims and their items drawn once for each
+    version of those claims' data (``c:<id>``: their entries, evidence and
+    history, the actors and sources they name), the vocabulary and people's
+    names, read with which claims they are in one query: 20 ms of CPU to draw
+    a page of 20 claims. Kept for each reviewer (their own proposals show no
+    buttons), with the asker's CSRF token put back in its forms."""
+    after = whole_number(request.GET.get("after", ""))
+    drawn_from = versions.read([versions.VOCABULARY, versions.PEOPLE], queries.queue_claims(after))[0]
+
+    def draw() -> tuple[str, int, int | None]:
+        groups, next_after = queries.review_queue(after)
+        context = {
+            "groups": groups,
+            "next_after": next_after,
+            "paged": paged,
+            "user": user,
+            "csrf_token": KEPT_CSRF_TOKEN,
+        }
+        return render_to_string("claims/review.html#queue", context), len(groups), next_after
+
+    html, groups, next_after = kept(("review-queue", after, paged, user.pk, drawn_from), draw)
+    return Queue(mark_safe(with_csrf_token(request, html)), groups, next_after)  # the template escapes what it shows
 
 
 _REVIEWABLE = {"attribution": Attribution, "status-change": StatusChange}
