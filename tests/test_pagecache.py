@@ -839,6 +839,24 @@ def test_the_review_queue_is_counted_again_only_once_something_is_written(
     assert review._queue_counted == (everything, 41)
 
 
+def test_a_page_drawn_with_no_page_cache_counts_the_queue_again_only_once_something_is_written(
+    claim: Claim, reviewer: User, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """The header's count asked on its own (no page cache to read it with the
+    versions) is kept by the process the same way."""
+    from claimtracker.claims.queries import review
+
+    settings.PAGE_CACHE_SECONDS = 0
+    client = client_for(reviewer)
+    everything = DataVersion.objects.get(scope=versions.EVERYTHING).value
+    monkeypatch.setattr(review, "_queue_counted", (everything, 41))
+    page, _ = get(client, reverse("claims:list"))
+    assert 'aria-label="41 pending"' in page  # as kept: not counted
+    _pending_attribution(claim, by=reviewer)
+    page, _ = get(client, reverse("claims:list"))
+    assert 'aria-label="1 pending"' in page  # counted again after the write
+
+
 def test_the_review_queue_is_kept_until_a_claim_on_its_page_changes(
     demo: None, editor: User, reviewer: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
