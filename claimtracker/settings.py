@@ -284,7 +284,7 @@ CACHES = env_caches(CACHE_URL, release=RELEASE)
 # data versions in one statement.
 SESSION_ENGINE = "claimtracker.accounts.sessions"
 # How long a stored page is kept (a write drops it at once, whatever wrote it);
-# 0 turns the page cache off.
+# 0 stores no page (claims/pagecache.py still reads the session, user and role in one statement).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300, minimum=0)
 
 # Production hardening; each is a no-op while DEBUG is on (docs/deployment.md).

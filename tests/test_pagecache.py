@@ -198,11 +198,20 @@ def test_htmx_fragments_and_whole_pages_are_stored_apart(demo: None, viewer: Use
 
 
 def test_off_when_page_cache_seconds_is_zero(claim: Claim, editor: User, settings: Any) -> None:
+    """No page is stored, and every view draws its page; the session, its user,
+    their role and the header's counts are still read in one statement, as for a
+    page the cache has not stored."""
     settings.PAGE_CACHE_SECONDS = 0
     client = client_for(editor)
     get(client, url_of(claim))
-    _, queries = get(client, url_of(claim))
+    with CaptureQueriesContext(connection) as read:
+        page, queries = get(client, url_of(claim))
     assert queries > 3
+    assert claim.text in page
+    assert not any(":page:" in key or ":frame:" in key for key in _stored_keys())
+    sessions = [query["sql"] for query in read if "accounts_session" in query["sql"]]
+    assert len(sessions) == 1 and "asker" in sessions[0]
+    assert not any(query["sql"].lstrip().startswith('SELECT "auth_user"') for query in read)
 
 
 def test_errors_are_not_stored(viewer: User, demo: None) -> None:
