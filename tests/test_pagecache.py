@@ -826,8 +826,13 @@ def test_a_session_ended_elsewhere_gets_no_stored_page(claim: Claim, editor: Use
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
+@pytest.mark.parametrize(
+    "page",
+    ["claims:list", "claims:source_create"],
+    ids=["counted in the page cache's statement", "a page not kept: counted on its own"],
+)
 def test_the_review_queue_is_counted_again_only_once_something_is_written(
-    claim: Claim, reviewer: User, monkeypatch: pytest.MonkeyPatch
+    page: str, claim: Claim, reviewer: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The header's count of work in review is asked of the database only where the
     version of everything moved since this process counted it; here the count
@@ -835,35 +840,17 @@ def test_the_review_queue_is_counted_again_only_once_something_is_written(
     from claimtracker.claims.queries import review
 
     client = client_for(reviewer)
-    page, _ = get(client, reverse("claims:list"))
-    assert ' pending"' not in page  # none waits
+    html, _ = get(client, reverse(page))
+    assert ' pending"' not in html  # none waits
     everything = DataVersion.objects.get(scope=versions.EVERYTHING).value
     monkeypatch.setattr(review, "_queue_counted", (everything, 41))
-    page, _ = get(client, reverse("claims:list"))
-    assert 'aria-label="41 pending"' in page  # as kept: not counted
+    html, _ = get(client, reverse(page))
+    assert 'aria-label="41 pending"' in html  # as kept: not counted
     _pending_attribution(claim, by=reviewer)
-    page, _ = get(client, reverse("claims:list"))
-    assert 'aria-label="1 pending"' in page  # counted again after the write
+    html, _ = get(client, reverse(page))
+    assert 'aria-label="1 pending"' in html  # counted again after the write
     # A count read inside a transaction (this test's) is not kept: it may be rolled back.
     assert review._queue_counted == (everything, 41)
-
-
-def test_a_page_drawn_with_no_page_cache_counts_the_queue_again_only_once_something_is_written(
-    claim: Claim, reviewer: User, monkeypatch: pytest.MonkeyPatch, settings: Any
-) -> None:
-    """The header's count asked on its own (no page cache to read it with the
-    versions) is kept by the process the same way."""
-    from claimtracker.claims.queries import review
-
-    settings.PAGE_CACHE_SECONDS = 0
-    client = client_for(reviewer)
-    everything = DataVersion.objects.get(scope=versions.EVERYTHING).value
-    monkeypatch.setattr(review, "_queue_counted", (everything, 41))
-    page, _ = get(client, reverse("claims:list"))
-    assert 'aria-label="41 pending"' in page  # as kept: not counted
-    _pending_attribution(claim, by=reviewer)
-    page, _ = get(client, reverse("claims:list"))
-    assert 'aria-label="1 pending"' in page  # counted again after the write
 
 
 def test_the_review_queue_is_kept_until_a_claim_on_its_page_changes(
