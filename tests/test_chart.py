@@ -117,6 +117,31 @@ def test_figures_are_a_series_with_hedged_points_marked() -> None:
     assert drawn is not None and len(drawn.points) <= (chart.WIDTH / chart.MARKER_STEP) + 1
 
 
+def test_figure_labels_of_one_day_do_not_cover_each_other_or_the_line() -> None:
+    """Two figures of the same size on the same day (the demo's claim 3): the
+    second label goes below the point, clear of its dot and its month's bar,
+    and every label stays inside the panel of figures."""
+    stances = [chart.Stance(datetime.date(2024, 10, 25), "day", "supports", "NIS asserts", "a1")]
+    figures = [
+        chart.Figure(datetime.date(2024, 10, 1), "month", 3000.0, "at least 3,000 troops", "NIS", False, "a2"),
+        chart.Figure(datetime.date(2024, 10, 1), "month", 3000.0, "about 3,000 troops", "NIS", True, "a3"),
+        chart.Figure(datetime.date(2024, 10, 1), "month", 3000.0, "some 3,000 troops", "State", True, "a4"),
+        chart.Figure(datetime.date(2024, 10, 1), "month", 3000.0, "3,000 troops", "Pentagon", False, "a5"),
+    ]
+    drawn = chart.build([], stances, figures)
+    assert drawn is not None
+    shown = [p for p in drawn.points if p.label]
+    assert [p.label for p in shown] == ["at least 3,000 troops", "about 3,000 troops", "some 3,000 troops"]
+    first, second, third = (p.label_y for p in shown)
+    dot = shown[0].y
+    assert first < dot - 6 and second - chart.LABEL_ASCENT > dot + 6, "a label over the dot or its bar"
+    assert abs(third - first) >= 16 and abs(third - second) >= 16
+    assert all(chart.LABEL_ASCENT <= p.label_y <= chart.FIGURES_HEIGHT for p in shown)
+    markup = chart.svg(drawn)
+    assert markup.count('class="figure-label"') == 3
+    assert "3,000 troops</title>" in markup  # the fourth's title still says it
+
+
 def test_new_labels_are_escaped() -> None:
     hostile = '<script>alert(1)</script>"'
     drawn = chart.build(

@@ -36,6 +36,7 @@ BAND_Y = 96
 BAND_HEIGHT = 28
 AXIS_GAP = 6
 MAX_TICKS = 8
+LABEL_ASCENT = 12  # a figure label's height above its baseline
 MAX_POINTS = 40  # figures drawn one by one; more share a point per MARKER_STEP
 MIN_BAND = 5.0  # px: changes closer than this share one band (the later one shows)
 MARKER_STEP = 10.0  # px: stances of one polarity closer than this share one marker
@@ -130,7 +131,7 @@ class Point:
     hedged: bool
     anchor: str
     width: float = 0.0
-    label_y: float = 0.0  # moved down when an earlier label is in the way
+    label_y: float = 0.0  # its label's baseline: above the point, or below where another label is in the way
 
 
 @dataclass(frozen=True)
@@ -264,21 +265,32 @@ def _points(figures: list[Figure], x: Callable[[datetime.date], float]) -> list[
     placed: list[tuple[float, float]] = []
     laid = []
     for point in points:
-        label_y = point.y - 8
 
-        def covered(y_now: float, point: Point = point) -> bool:
-            # A label is about 8 units a character wide and 16 high.
-            return any(abs(y_now - y) < 16 and abs(point.x - x0) < 8 * len(point.label) for x0, y in placed)
+        def free(y_now: float, point: Point = point) -> bool:
+            # A label is about 8 units a character wide and 16 high, its baseline 12 below its top; it stays
+            # inside the panel of figures.
+            inside = LABEL_ASCENT <= y_now <= FIGURES_HEIGHT - 4
+            return inside and not any(
+                abs(y_now - y) < 16 and abs(point.x - x0) < 8 * len(point.label) for x0, y in placed
+            )
 
-        for _ in range(2):  # step down past the labels it would cover, twice at most
-            if covered(label_y):
-                label_y += 16
-        if covered(label_y):
-            laid.append(replace(point, label=""))  # the title still says it
+        # Above the point; else below it, clear of its dot and its period's bar (another figure of the same
+        # size and day stands there, a common case); else one label further out, above then below. A label
+        # with no room is left out: the point's title still says it.
+        label_y = next((y for y in _label_places(point.y) if free(y)), None)
+        if label_y is None:
+            laid.append(replace(point, label=""))
             continue
         placed.append((point.x, label_y))
         laid.append(replace(point, label_y=label_y))
     return laid
+
+
+def _label_places(y: float) -> tuple[float, ...]:
+    """The baselines a figure's label at ``y`` may take, in order: just above its
+    dot (radius 6), just below it, then a label's height further out each way."""
+    above, below = y - 9, y + 6 + LABEL_ASCENT + 2
+    return (above, below, above - 16, below + 16)
 
 
 def _bands(changes: list[Change], x: Callable[[datetime.date], float], right_edge: float, top: int) -> list[Band]:
