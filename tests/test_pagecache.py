@@ -18,7 +18,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claimtracker.claims import pagecache, queries, services, versions
-from claimtracker.claims.models import Actor, Attribution, Claim, DataVersion, Relation, Source, Status
+from claimtracker.claims.models import (
+    Actor,
+    Attribution,
+    Claim,
+    DataVersion,
+    Relation,
+    Source,
+    Status,
+    StatusChange,
+)
 from tests.conftest import client_for
 from tests.test_claim_page import TROOPS, attribution_data
 
@@ -341,6 +350,57 @@ def test_a_rolled_back_write_leaves_the_versions_as_they_were(editor: User) -> N
     assert versions.read([f"c:{claim.pk}"])[0] == before
 
 
+def _kept_queue_length() -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pending FROM claims_queuelength")
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+def _counted_queue_length() -> int:
+    return (
+        Attribution.objects.filter(review_state="pending").count()
+        + StatusChange.objects.filter(review_state="pending").count()
+    )
+
+
+def test_the_queue_length_follows_every_kind_of_write(demo: None, editor: User, reviewer: User) -> None:
+    """The review queue's length the triggers keep matches a count after writes
+    through the services, QuerySet.update(), SQL, a delete, and after its row
+    went missing (the next write counts afresh) or its triggers did (made again
+    and counted by install)."""
+    claim = Claim.objects.order_by("pk").first()
+    assert _kept_queue_length() == _counted_queue_length()
+    first = _pending_attribution(claim, by=editor, quote="one")
+    second = _pending_attribution(claim, by=editor, quote="two")
+    assert _kept_queue_length() == _counted_queue_length()
+    services.approve(first, by=reviewer)
+    Attribution.objects.filter(pk=second.pk).update(review_state="withdrawn")
+    assert _kept_queue_length() == _counted_queue_length()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE claims_attribution SET review_state = 'pending' WHERE id = %s", [second.pk])
+        assert _kept_queue_length() == _counted_queue_length()
+        cursor.execute("DELETE FROM claims_attribution WHERE id = %s", [second.pk])
+        assert _kept_queue_length() == _counted_queue_length()
+        cursor.execute("DELETE FROM claims_queuelength")
+    assert _kept_queue_length() is None
+    assert client_for(reviewer).get(reverse("claims:list")).status_code == 200  # read as 0, not an error
+    _pending_attribution(claim, by=editor, quote="three")
+    assert _kept_queue_length() == _counted_queue_length() > 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT proname FROM pg_proc WHERE proname LIKE 'ct\\_dv\\_%%\\_queue'")
+            cursor.execute(f"DROP FUNCTION {cursor.fetchone()[0]}() CASCADE")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'ct_dv_%queue%'")
+            for (name,) in cursor.fetchall():
+                cursor.execute(f"DROP TRIGGER {name}")
+    _pending_attribution(claim, by=editor, quote="four")  # not counted: no trigger
+    assert _kept_queue_length() != _counted_queue_length()
+    assert versions.install(connection.alias)
+    assert _kept_queue_length() == _counted_queue_length()
+
+
 def test_missing_triggers_are_made_again_after_migrate(demo: None) -> None:
     """SQLite drops a table's triggers when a migration rebuilds it; post_migrate mends them."""
     scopes = [versions.EVERYTHING]
@@ -577,8 +637,9 @@ def test_the_orms_queries_bind_on_the_server_and_are_prepared_on_postgresql(demo
 def test_one_plan_of_the_header_counts_serves_every_user_from_the_partial_indexes(demo: None, reviewer: User) -> None:
     """The codes compared with are written into the versions' statement, so the plan
     PostgreSQL keeps for it (a generic plan, made once for any parameters) reads
-    the counts from the partial indexes; with the codes as parameters it could
-    not, and PostgreSQL planned every run anew (docs/performance.md)."""
+    the entries sent back from the partial indexes; with the codes as parameters it
+    could not, and PostgreSQL planned every run anew (docs/performance.md). The
+    queue's length is read from the row the triggers keep, not counted."""
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
     for _ in range(8):
@@ -588,8 +649,9 @@ def test_one_plan_of_the_header_counts_serves_every_user_from_the_partial_indexe
         statements = [row[0] for row in cursor.fetchall()]
         assert statements
         for statement in statements:
-            assert "review_state = 'pending'" in statement and "codename = 'review_statuschange'" in statement
-        pending, _ = queries.review._pending_sql()
+            assert "review_state = 'rejected'" in statement and "codename = 'review_statuschange'" in statement
+            assert "claims_queuelength" in statement and "review_state = 'pending'" not in statement
+        pending = queries.review._pending_sql()
         rejected, _ = queries.review._rejected_sql("%s", [reviewer.pk])
         rejected = rejected.replace("%s", "$1", 1).replace("%s", "$2")
         cursor.execute(f"PREPARE header_counts(int, int) AS SELECT {pending}, {rejected}")
@@ -599,12 +661,7 @@ def test_one_plan_of_the_header_counts_serves_every_user_from_the_partial_indexe
             plan = "\n".join(row[0] for row in cursor.fetchall())
         finally:
             cursor.execute("RESET plan_cache_mode; RESET enable_seqscan; DEALLOCATE header_counts")
-    for index in (
-        "attribution_pending_claim_idx",
-        "statuschange_pending_claim_idx",
-        "attribution_rejected_idx",
-        "statuschange_rejected_idx",
-    ):
+    for index in ("claims_queuelength_pkey", "attribution_rejected_idx", "statuschange_rejected_idx"):
         assert index in plan, plan
     assert "Seq Scan" not in plan, plan
 
@@ -829,28 +886,27 @@ def test_a_session_ended_elsewhere_gets_no_stored_page(claim: Claim, editor: Use
 @pytest.mark.parametrize(
     "page",
     ["claims:list", "claims:source_create"],
-    ids=["counted in the page cache's statement", "a page not kept: counted on its own"],
+    ids=["read in the page cache's statement", "a page not kept: read on its own"],
 )
-def test_the_review_queue_is_counted_again_only_once_something_is_written(
-    page: str, claim: Claim, reviewer: User, monkeypatch: pytest.MonkeyPatch
+def test_the_header_shows_the_queue_length_the_database_keeps(
+    page: str, claim: Claim, editor: User, reviewer: User
 ) -> None:
-    """The header's count of work in review is asked of the database only where the
-    version of everything moved since this process counted it; here the count
-    kept is set by hand, so a page that shows it did not count."""
-    from claimtracker.claims.queries import review
-
+    """The header's count of work in review is the length the database's triggers
+    keep, read, not counted: set by hand here, a page shows it, and writes move it
+    from there, whatever made them."""
     client = client_for(reviewer)
     html, _ = get(client, reverse(page))
     assert ' pending"' not in html  # none waits
-    everything = DataVersion.objects.get(scope=versions.EVERYTHING).value
-    monkeypatch.setattr(review, "_queue_counted", (everything, 41))
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE claims_queuelength SET pending = 41")
     html, _ = get(client, reverse(page))
     assert 'aria-label="41 pending"' in html  # as kept: not counted
-    _pending_attribution(claim, by=reviewer)
+    attribution = _pending_attribution(claim, by=editor)
     html, _ = get(client, reverse(page))
-    assert 'aria-label="1 pending"' in html  # counted again after the write
-    # A count read inside a transaction (this test's) is not kept: it may be rolled back.
-    assert review._queue_counted == (everything, 41)
+    assert 'aria-label="42 pending"' in html  # moved by the write
+    Attribution.objects.filter(pk=attribution.pk).update(review_state="withdrawn")
+    html, _ = get(client, reverse(page))
+    assert 'aria-label="41 pending"' in html
 
 
 def test_the_review_queue_is_kept_until_a_claim_on_its_page_changes(

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.urls import reverse
 
-from claimtracker.claims.models import Claim, DataVersion
+from claimtracker.claims.models import Claim
 from tests.conftest import client_for
 from tests.test_pagecache import _pending_attribution, get, url_of
 
@@ -152,31 +152,6 @@ def test_a_session_signed_with_a_fallback_secret_key_survives_the_rotation(
     assert (first.status_code, second.status_code) == (200, 200), (
         f"logged out by the rotation: {first.status_code} then {second.status_code} {second.get('Location', '')}"
     )
-
-
-def test_the_header_count_is_the_one_read_with_the_versions_not_another_threads(
-    demo: None, editor: User, reviewer: User, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The queue's length kept by the process is read once, with the version it
-    was counted at: a count another thread keeps meanwhile (counted before a
-    write) is not shown as the count of now."""
-    from claimtracker.claims import versions
-    from claimtracker.claims.queries import review
-    from tests.test_claim_page import TROOPS
-
-    _pending_attribution(Claim.objects.get(text=TROOPS), by=editor)
-    everything = DataVersion.objects.get(scope=versions.EVERYTHING).value
-    monkeypatch.setattr(review, "_queue_counted", (everything, 1))  # counted at the current version: right
-    real_read = versions.read
-
-    def another_thread_stores_meanwhile(*args: Any, **kwargs: Any) -> Any:
-        found = real_read(*args, **kwargs)
-        review._queue_counted = (everything - 1, 0)  # its statement ran before the write; it stores now
-        return found
-
-    monkeypatch.setattr(versions, "read", another_thread_stores_meanwhile)
-    page, _ = get(client_for(reviewer), reverse("claims:list"))
-    assert 'aria-label="1 pending"' in page, "the header shows the count of another version"
 
 
 def test_the_user_read_with_the_versions_is_the_requests_alone(demo: None, editor: User, viewer: User) -> None:

@@ -925,3 +925,17 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.value}"
+
+
+class QueueLength(models.Model):
+    """How many entries wait for review (attributions and status changes in
+    review): the header's count, which every desk page shows. Kept by the
+    database's triggers whatever wrote (claims/versions.py), read with the data
+    versions in one index lookup instead of counted. One row (id 1), written by
+    triggers only."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    pending = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.pending} in review"

@@ -360,13 +360,88 @@ def _sqlite_shared(table: str, scopes: tuple[str, ...], columns: list[str] | Non
     ]
 
 
+# --- The review queue's length, kept beside the counters ------------------------------------------------
+
+QUEUE_TABLE = "claims_queuelength"
+_QUEUED = ("claims_attribution", "claims_statuschange")  # entries in review: review_state 'pending'
+_PENDING = "review_state = 'pending'"
+
+
+def queue_count_sql() -> str:
+    """The queue's length counted from the entries themselves."""
+    return " + ".join(f"(SELECT count(*) FROM {table} WHERE {_PENDING})" for table in _QUEUED)
+
+
+def _queue_kept(change: str) -> str:
+    """Statements that move the kept length by ``change``, or make its row from a
+    count where it is missing (a flushed table: the next write counts afresh).
+    Writers of entries take ``*`` first: no two run them at once."""
+    return (
+        f"UPDATE {QUEUE_TABLE} SET pending = pending + ({change}); "
+        f"INSERT INTO {QUEUE_TABLE} (id, pending) SELECT 1, {queue_count_sql()}"
+        f" WHERE NOT EXISTS (SELECT 1 FROM {QUEUE_TABLE})"
+    )
+
+
+def _postgresql_queue(tag: str) -> list[str]:
+    function = f"ct_dv_{tag}_queue"
+    pending = {rows: f"(SELECT count(*) FROM {rows} WHERE {_PENDING})" for rows in ("new_rows", "old_rows")}
+    body = f"""
+        DECLARE
+            change bigint := 0;
+        BEGIN
+            IF TG_OP = 'TRUNCATE' THEN
+                UPDATE {QUEUE_TABLE} SET pending = {queue_count_sql()};
+                RETURN NULL;
+            ELSIF TG_OP = 'INSERT' THEN
+                change := {pending["new_rows"]};
+            ELSIF TG_OP = 'DELETE' THEN
+                change := -{pending["old_rows"]};
+            ELSE
+                change := {pending["new_rows"]} - {pending["old_rows"]};
+            END IF;
+            IF change <> 0 THEN
+                {_queue_kept("change")};
+            END IF;
+            RETURN NULL;
+        END"""
+    made = [f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $${body}$$"]
+    each = f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+    for table in _QUEUED:
+        name = f"{function}_{table}"
+        made += [
+            f"CREATE TRIGGER {name}_i AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows {each}",
+            f"CREATE TRIGGER {name}_u AFTER UPDATE ON {table} REFERENCING OLD TABLE AS old_rows"
+            f" NEW TABLE AS new_rows {each}",
+            f"CREATE TRIGGER {name}_d AFTER DELETE ON {table} REFERENCING OLD TABLE AS old_rows {each}",
+            f"CREATE TRIGGER {name}_t AFTER TRUNCATE ON {table} {each}",
+        ]
+    return made
+
+
+def _sqlite_queue(tag: str) -> list[str]:
+    made = []
+    for table in _QUEUED:
+        name = f"ct_dv_{tag}_queue_{table}"
+        made += [
+            f"CREATE TRIGGER {name}_i AFTER INSERT ON {table} WHEN NEW.{_PENDING} BEGIN {_queue_kept('1')}; END",
+            f"CREATE TRIGGER {name}_d AFTER DELETE ON {table} WHEN OLD.{_PENDING} BEGIN {_queue_kept('-1')}; END",
+            f"CREATE TRIGGER {name}_u AFTER UPDATE OF review_state ON {table}"
+            f" WHEN (OLD.{_PENDING}) <> (NEW.{_PENDING})"
+            f" BEGIN {_queue_kept(f'CASE WHEN NEW.{_PENDING} THEN 1 ELSE -1 END')}; END",
+        ]
+    return made
+
+
 def statements(vendor: str) -> list[str]:
     """The SQL that makes every trigger, named with a digest of their definition."""
-    tag = hashlib.sha256(repr((TRACKED, SHARED, _START)).encode()).hexdigest()[:8]
+    definition = (TRACKED, SHARED, _START, _QUEUED, _queue_kept("change"))
+    tag = hashlib.sha256(repr(definition).encode()).hexdigest()[:8]
     tracked, shared = (_postgresql, _postgresql_shared) if vendor == "postgresql" else (_sqlite, _sqlite_shared)
     made = [_write_lock_function(tag)] if vendor == "postgresql" else []
     made += [sql for table, scopes in TRACKED.items() for sql in tracked(table, scopes, tag)]
     made += [sql for table, (scopes, columns) in SHARED.items() for sql in shared(table, scopes, columns, tag)]
+    made += _postgresql_queue(tag) if vendor == "postgresql" else _sqlite_queue(tag)
     return made
 
 
@@ -387,11 +462,12 @@ def _installed(connection: BaseDatabaseWrapper) -> set[str]:
 
 def install(using: str) -> bool:
     """Make the triggers where any is missing or out of date (a new definition, or
-    a table SQLite rebuilt in a migration, which drops its triggers), and bump
-    every counter, since writes made meanwhile were not counted. Whether any
-    was made."""
+    a table SQLite rebuilt in a migration, which drops its triggers), bump every
+    counter and count the review queue afresh, since writes made meanwhile were
+    not counted. Whether any was made."""
     connection = connections[using]
-    if connection.vendor not in _START or TABLE not in connection.introspection.table_names():
+    tables = connection.introspection.table_names()
+    if connection.vendor not in _START or TABLE not in tables or QUEUE_TABLE not in tables:
         return False
     wanted = statements(connection.vendor)
     installed = _installed(connection)
@@ -410,6 +486,10 @@ def install(using: str) -> bool:
         for sql in wanted:
             cursor.execute(sql)
         cursor.execute(f"UPDATE {TABLE} SET value = value + 1")
+        cursor.execute(
+            f"INSERT INTO {QUEUE_TABLE} (id, pending) VALUES (1, {queue_count_sql()})"
+            " ON CONFLICT (id) DO UPDATE SET pending = excluded.pending"
+        )
     return True
 
 
