@@ -25,6 +25,11 @@ PostgreSQL and on SQLite (``install``, run after every ``migrate``):
 - ``*``: any of these; the review queue, the desk's own work and a list
   filtered by work in review read it.
 
+Beside the counters, the same triggers keep the review queue's length (how
+many attributions and status changes are in review, the header's count) in
+one row of ``claims_queuelength``, moved by each write statement by what it
+put in or took out of review.
+
 A counter starts at the clock (in microseconds) when its row is made and goes
 up by one per statement, so it never goes back, even after its rows are
 truncated or restored. A stored page is kept under the counters it was drawn
@@ -391,7 +396,8 @@ def _postgresql_queue(tag: str) -> list[str]:
             change bigint := 0;
         BEGIN
             IF TG_OP = 'TRUNCATE' THEN
-                UPDATE {QUEUE_TABLE} SET pending = {queue_count_sql()};
+                DELETE FROM {QUEUE_TABLE};  -- counted afresh below
+                {_queue_kept("0")};
                 RETURN NULL;
             ELSIF TG_OP = 'INSERT' THEN
                 change := {pending["new_rows"]};
