@@ -232,6 +232,26 @@ def test_status_change_without_rationale_or_with_bad_precision_is_refused(claim:
     assert not StatusChange.objects.filter(status__slug="confirmed").exists()
 
 
+def test_a_status_change_dated_after_today_is_refused_and_its_form_kept(claim: Claim, editor: User) -> None:
+    """The desk assesses what has happened: an effective date after today (a
+    day's slack for time zones) is refused beside the form, with what was typed."""
+    far = timezone.localdate() + datetime.timedelta(days=400)
+    response = client_for(editor).post(
+        reverse("claims:propose_status_change", args=[claim.pk]),
+        status_data(effective_on=far.isoformat(), rationale="Announced for next year."),
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert f"The effective date {far:%-d %b %Y} is after today" in html
+    assert "Announced for next year." in html
+    assert not StatusChange.objects.filter(status__slug="confirmed").exists()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    client_for(editor).post(
+        reverse("claims:propose_status_change", args=[claim.pk]), status_data(effective_on=tomorrow.isoformat())
+    )
+    assert StatusChange.objects.filter(status__slug="confirmed", effective_on=tomorrow).exists()  # the slack
+
+
 def test_a_date_of_month_or_year_precision_is_stored_as_the_start_of_its_period(claim: Claim, editor: User) -> None:
     client = client_for(editor)
     client.post(

@@ -159,8 +159,8 @@ def test_rejected_change_does_not_count(editor: User, reviewer: User) -> None:
 def test_recorded_at_is_set_by_the_database_clock_and_reviewed_at_by_the_app(editor: User, reviewer: User) -> None:
     claim = new_claim(editor)
     with time_machine.travel(datetime.datetime(2001, 1, 1, tzinfo=datetime.UTC), tick=False):
-        change = services.propose_status_change(
-            claim, status=status("reported"), effective_on=OCT_21, rationale="Reported.", by=editor
+        change = services.propose_status_change(  # a day that has come, in 2001
+            claim, status=status("reported"), effective_on=datetime.date(2000, 12, 31), rationale="Reported.", by=editor
         )
         services.approve(change, by=reviewer)
     change.refresh_from_db()

@@ -98,6 +98,12 @@ def _checked_status_change(
 ) -> list[Attribution]:
     """The rules every status change keeps, proposed or revised; its evidence as a list."""
     _require_fit(effective_on, precision, "effective date")
+    # The desk assesses what has happened; a day's slack for the time zones of the world it reports.
+    latest = timezone.localdate() + datetime.timedelta(days=1)
+    if effective_on > latest:
+        raise DomainError(
+            f"The effective date {effective_on:%-d %b %Y} is after today: a status takes effect on a day that has come."
+        )
     if not rationale.strip():
         raise DomainError("A status change needs a rationale.")
     cited = list(evidence)
