@@ -48,7 +48,7 @@ def _queue(request: HttpRequest, user: User, paged: bool) -> Queue:
     a page of 20 claims. Kept for each reviewer (their own proposals show no
     buttons), with the asker's CSRF token put back in its forms."""
     after = whole_number(request.GET.get("after", ""))
-    drawn_from = versions.read([versions.VOCABULARY, versions.PEOPLE], queries.queue_claims(after))[0]
+    drawn_from = versions.read(*pagecache.queue(request))[0]  # what the page cache keys the page with
 
     def draw() -> tuple[str, int, int | None]:
         groups, next_after = queries.review_queue(after)
