@@ -440,9 +440,14 @@ def _sqlite_queue(tag: str) -> list[str]:
 
 
 def statements(vendor: str) -> list[str]:
-    """The SQL that makes every trigger, named with a digest of their definition."""
-    definition = (TRACKED, SHARED, _START, _QUEUED, _queue_kept("change"))
-    tag = hashlib.sha256(repr(definition).encode()).hexdigest()[:8]
+    """The SQL that makes every trigger, named with a digest of what it makes
+    (on both databases): any change to a trigger's SQL names them anew, so
+    ``install`` makes them again."""
+    tag = hashlib.sha256(repr([_made(each, "") for each in _START]).encode()).hexdigest()[:8]
+    return _made(vendor, tag)
+
+
+def _made(vendor: str, tag: str) -> list[str]:
     tracked, shared = (_postgresql, _postgresql_shared) if vendor == "postgresql" else (_sqlite, _sqlite_shared)
     made = [_write_lock_function(tag)] if vendor == "postgresql" else []
     made += [sql for table, scopes in TRACKED.items() for sql in tracked(table, scopes, tag)]
