@@ -1,13 +1,15 @@
 """Rules a new editor met in the first walk through the desk's pages: no claim
 recorded twice word for word, no attribution recorded twice, no statement
-dated after the source that reports it."""
+dated after the source that reports it or after today."""
 
 import datetime
 
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
+from django.utils import timezone
 
+from claimtracker.claims import services
 from claimtracker.claims.models import Actor, Attribution, Claim, Source
 from tests.conftest import client_for
 from tests.factories import ActorFactory, ClaimFactory, SourceFactory
@@ -67,13 +69,36 @@ def test_the_same_attribution_is_not_recorded_twice(editor: User, source: Source
 def test_a_statement_dated_after_its_source_was_published_is_refused(editor: User, source: Source, nis: Actor) -> None:
     claim = ClaimFactory()
     client = client_for(editor)
-    late = client.post(record_url(source), passage(claim=f"#{claim.pk}", stated_on="2031-01-01"))
+    late = client.post(record_url(source), passage(claim=f"#{claim.pk}", stated_on="2025-01-01"))
     assert late.status_code == 400
     assert "The source was published on 26 Oct 2024; a statement it reports cannot be later." in late.content.decode()
     # A day's difference is time zones: Washington's 25 October is Seoul's 26th.
     next_day = client.post(record_url(source), passage(claim=f"#{claim.pk}", stated_on="2024-10-27"))
     assert next_day.status_code == 302
     assert list(Attribution.objects.values_list("stated_on", flat=True)) == [datetime.date(2024, 10, 27)]
+
+
+def test_a_statement_dated_after_today_is_refused_beside_its_date(editor: User, nis: Actor) -> None:
+    """A source without a publication date bounds nothing: the day itself does."""
+    undated = SourceFactory(published_at=None, body=BODY)
+    claim = ClaimFactory()
+    client = client_for(editor)
+    far = timezone.localdate() + datetime.timedelta(days=2)
+
+    refused = client.post(record_url(undated), passage(claim=f"#{claim.pk}", stated_on=far.isoformat()))
+
+    assert refused.status_code == 400
+    assert f"{far:%-d %b %Y} is after today: give the day it was said." in refused.content.decode()
+    assert not Attribution.objects.exists()
+    # Tomorrow is today somewhere in the world.
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    assert (
+        client.post(record_url(undated), passage(claim=f"#{claim.pk}", stated_on=tomorrow.isoformat())).status_code
+        == 302
+    )
+    # The services refuse it too, whatever calls them (the admin, imports).
+    with pytest.raises(services.DomainError, match="is after today"):
+        services.add_attribution(claim, by=editor, actor=nis, source=undated, stance="asserts", stated_on=far)
 
 
 def test_the_not_found_alert_names_quotes_past_the_listed_ones(

@@ -8,7 +8,9 @@ import uuid
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from claimtracker.claims import services
 from claimtracker.claims.models import ActorKind, Attribution, Source
@@ -151,6 +153,42 @@ def test_unknown_time_zone_is_refused(editor: User) -> None:
     assert response.status_code == 400
     assert "“Mars/Olympus_Mons” is not a time zone name" in errors_of(response.content.decode())
     assert not Source.objects.exists()
+
+
+def test_a_publication_time_after_today_is_refused_and_nothing_is_stored(editor: User) -> None:
+    """A new user's walk had recorded a source published in 2031."""
+    source = SourceFactory(published_at=datetime.datetime(2024, 10, 25, 17, 9, tzinfo=datetime.UTC))
+    client = client_for(editor)
+    far = timezone.localdate() + datetime.timedelta(days=3)
+
+    created = client.post(reverse("claims:source_create"), source_data(published_local=f"{far}T09:00"))
+    edited = client.post(
+        reverse("claims:source_edit", args=[source.pk]),
+        source_data(title=source.title, url=source.url, published_local=f"{far}T09:00"),
+    )
+
+    for response in (created, edited):
+        assert response.status_code == 400
+        assert f"{far:%-d %b %Y} is after today: enter the date the source was published." in errors_of(
+            response.content.decode()
+        )
+        assert f'value="{far}T09:00"' in response.content.decode()  # what was typed stays in the form
+    assert Source.objects.get() == source
+    source.refresh_from_db()
+    assert source.published_at == datetime.datetime(2024, 10, 25, 17, 9, tzinfo=datetime.UTC)
+    # Tomorrow in Seoul can be today in Washington: a day's slack.
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    assert (
+        client.post(reverse("claims:source_create"), source_data(published_local=f"{tomorrow}T09:00")).status_code
+        == 302
+    )
+
+
+def test_the_model_refuses_a_publication_time_after_today_for_the_admin_and_imports() -> None:
+    source = SourceFactory.build(published_at=timezone.now() + datetime.timedelta(days=3))
+    with pytest.raises(ValidationError) as refused:
+        source.full_clean()
+    assert "is after today" in str(refused.value.message_dict["published_at"])
 
 
 def test_time_zone_choices_list_iana_names(editor: User) -> None:

@@ -24,9 +24,10 @@ from claimtracker.claims.models import (
     Status,
     StatusChange,
     Topic,
+    published_too_late,
 )
 from claimtracker.lib import choices
-from claimtracker.lib.dates import Precision, fits, truncate
+from claimtracker.lib.dates import Precision, after_today, fits, truncate
 
 
 class DateInput(forms.DateInput):
@@ -153,6 +154,9 @@ def _check_said_before_published(form: forms.Form, source: Source | None) -> Non
     """Nobody is quoted in a source before saying it. Dates are local to the
     speaker and to the publisher, so a day's difference is allowed."""
     stated_on = form.cleaned_data.get("stated_on")
+    if stated_on and after_today(stated_on):
+        form.add_error("stated_on", f"{stated_on:%-d %b %Y} is after today: give the day it was said.")
+        return
     published = source.published_on if source is not None else None
     if stated_on and published and stated_on > published + datetime.timedelta(days=1):
         form.add_error(
@@ -425,7 +429,10 @@ class SourceForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Source]):
         zone_name = cleaned.get("published_tz") or ""
         if local is not None and "published_tz" not in self.errors:
             zone = zoneinfo.ZoneInfo(zone_name) if zone_name else datetime.UTC
-            self.instance.published_at = local.replace(tzinfo=zone)
+            if error := published_too_late(local.replace(tzinfo=zone)):
+                self.add_error("published_local", error)
+            else:
+                self.instance.published_at = local.replace(tzinfo=zone)
         elif local is None and "published_local" not in self.errors:
             self.instance.published_at = None
         title = (cleaned.get("title") or "").strip()

@@ -260,6 +260,16 @@ class Source(models.Model):
             raise ValidationError({"publisher": "The publisher must be an actor of kind media outlet."})
         if self.url and Source.objects.filter(url=self.url).exclude(pk=self.pk).exists():
             raise ValidationError({"url": "A source with this URL already exists."})
+        if self.published_at is not None and (error := published_too_late(self.published_at)):
+            raise ValidationError({"published_at": error})
+
+
+def published_too_late(published_at: datetime.datetime) -> str | None:
+    """Why a source cannot have been published then: a day that has not come (a
+    day's slack for the time zones of the world it reports); None when it can."""
+    if published_at <= timezone.now() + datetime.timedelta(days=1):
+        return None
+    return f"{published_at:%-d %b %Y} is after today: enter the date the source was published."
 
 
 # --- Statuses -------------------------------------------------------------------

@@ -36,7 +36,7 @@ from claimtracker.claims.models import (
     StatusChange,
     Topic,
 )
-from claimtracker.lib.dates import Precision, fits
+from claimtracker.lib.dates import Precision, after_today, fits
 from claimtracker.lib.quotes import Haystack, locate, locate_near
 
 
@@ -89,6 +89,10 @@ def _require_fit(value: datetime.date, precision: str, what: str) -> None:
 def _check_attribution(actor_id: int, via_id: int | None, stated_on: datetime.date, precision: str) -> None:
     """The rules every attribution keeps, added or revised."""
     _require_fit(stated_on, precision, "statement date")
+    if after_today(stated_on):
+        raise DomainError(
+            f"The statement date {stated_on:%-d %b %Y} is after today: a quote is said on a day that has come."
+        )
     if via_id is not None and via_id == actor_id:
         raise DomainError("The intermediary must be another actor than the speaker.")
 
@@ -98,9 +102,7 @@ def _checked_status_change(
 ) -> list[Attribution]:
     """The rules every status change keeps, proposed or revised; its evidence as a list."""
     _require_fit(effective_on, precision, "effective date")
-    # The desk assesses what has happened; a day's slack for the time zones of the world it reports.
-    latest = timezone.localdate() + datetime.timedelta(days=1)
-    if effective_on > latest:
+    if after_today(effective_on):
         raise DomainError(
             f"The effective date {effective_on:%-d %b %Y} is after today: a status takes effect on a day that has come."
         )

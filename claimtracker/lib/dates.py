@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.expressions import Func, Value
 from django.db.models.lookups import Exact
+from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 
 
@@ -20,6 +21,12 @@ class Precision(models.TextChoices):
     DAY = "day", "Day"
     MONTH = "month", "Month"
     YEAR = "year", "Year"
+
+
+def after_today(value: datetime.date) -> bool:
+    """Whether a day has not come yet, wherever in the world: the desk records
+    what has happened, with a day's slack for the time zones it reports."""
+    return value > timezone.localdate() + datetime.timedelta(days=1)
 
 
 def truncate(value: datetime.date, precision: str) -> datetime.date:
