@@ -3,6 +3,7 @@ passage around the quote, a status change's evidence) and what changes in
 place after a decision."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
@@ -118,6 +119,79 @@ def test_after_a_decision_the_count_and_the_claims_badge_change_in_place(
     assert '<span id="review-count" hx-swap-oob="true"> <span class="count" aria-label="1 pending">1</span>' in html
     badge = html[html.index(f'id="claim-status-{claim.pk}"') :]
     assert "Confirmed" in badge[: badge.index("</span>\n")]
+
+
+def test_approving_evidence_in_place_updates_the_changes_that_cite_it(
+    source: Source, editor: User, reviewer: User
+) -> None:
+    """A reviewer who approves the evidence first, as the queue asks, sees the
+    status change below say so without reloading the page."""
+    claim = ClaimFactory()
+    evidence = _add(claim, source, editor, "about 10,000 troops had moved")
+    citing = services.propose_status_change(
+        claim,
+        status=Status.objects.get(slug="confirmed"),
+        effective_on=DAY,
+        rationale="The Pentagon confirms.",
+        evidence=[evidence],
+        by=editor,
+    )
+    other = services.propose_status_change(
+        ClaimFactory(), status=Status.objects.get(slug="confirmed"), effective_on=DAY, rationale="Seen.", by=editor
+    )
+    client = client_for(reviewer)
+    before = _item(client.get(reverse("claims:review")).content.decode(), "status-change", citing.pk)
+    assert "Its evidence is not all approved yet" in before
+
+    response = client.post(
+        reverse("claims:review_item", args=["attribution", evidence.pk]),
+        {"decision": "approve"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    html = response.content.decode()
+    assert f'<li class="review-item" id="review-status-change-{citing.pk}" hx-swap-oob="true">' in html
+    after = _item(html, "status-change", citing.pk)
+    assert "Its evidence is not all approved yet" not in after
+    assert '<span class="review-state">Approved</span>' in after
+    assert 'name="decision" value="approve"' in after  # still the reviewer's to decide
+    assert f'id="review-status-change-{other.pk}"' not in html  # a change that cites nothing of it stays
+
+
+def test_queue_shows_the_figure_an_attribution_states(source: Source, editor: User, reviewer: User) -> None:
+    stated = services.add_attribution(
+        ClaimFactory(),
+        actor=ActorFactory(),
+        source=source,
+        stance="asserts",
+        stated_on=DAY,
+        quote="about 10,000 troops had moved",
+        figure=Decimal(10000),
+        figure_bound="about",
+        figure_unit="troops",
+        by=editor,
+    )
+    html = _item(client_for(reviewer).get(reverse("claims:review")).content.decode(), "attribution", stated.pk)
+    assert f'<span class="figure">{stated.figure_display}</span>' in html
+    assert "10,000" in stated.figure_display
+
+
+def test_a_rejection_is_told_apart_from_an_approval(source: Source, editor: User, reviewer: User) -> None:
+    rejected, approved = (_add(ClaimFactory(), source, editor, "about 10,000 troops had moved") for _ in range(2))
+    client = client_for(reviewer)
+
+    def decide(item: Attribution, decision: str, **headers: str) -> str:
+        url = reverse("claims:review_item", args=["attribution", item.pk])
+        return client.post(url, {"decision": decision, "note": "Wrong date."}, follow=True, **headers).content.decode()
+
+    assert '<p class="done rejected" role="status"' in decide(rejected, "reject", HTTP_HX_REQUEST="true")
+    rejected.refresh_from_db()
+    assert rejected.review_state == "rejected"
+    # Without JavaScript, the message after the redirect: a warning, not the green of an approval.
+    page = decide(approved, "approve")
+    assert '<li class="success">Approved: ' in page
+    other = _add(ClaimFactory(), source, editor, "about 10,000 troops had moved")
+    assert '<li class="warning">Rejected: ' in decide(other, "reject")
 
 
 def test_a_status_change_is_approved_only_on_approved_evidence(source: Source, editor: User, reviewer: User) -> None:

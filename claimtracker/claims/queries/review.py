@@ -140,6 +140,13 @@ def review_item(item: Attribution | StatusChange) -> Attribution | StatusChange:
     return _changes_for_review(StatusChange.objects.filter(pk=item.pk)).select_related("reviewed_by").get()
 
 
+def changes_citing(attribution: Attribution) -> list[StatusChange]:
+    """The status changes in review that cite ``attribution`` as evidence, as the
+    review queue shows them: a decision on it changes what they say of it."""
+    citing = StatusChange.objects.filter(review_state=ReviewState.PENDING, evidence_links__attribution=attribution)
+    return list(_changes_for_review(citing).order_by("pk"))
+
+
 def pending_count() -> int:
     return nav_counts(None, review=True)[0]
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from claimtracker.accounts.roles import REVIEW, can_review
 from claimtracker.claims import pagecache, queries, services, versions
 from claimtracker.claims.forms import ReviewForm
-from claimtracker.claims.models import Attribution, StatusChange
+from claimtracker.claims.models import Attribution, ReviewState, StatusChange
 from claimtracker.claims.pagecache import cached_page
 from claimtracker.claims.views.common import KEPT_CSRF_TOKEN, is_htmx, kept, require, with_csrf_token
 from claimtracker.lib.numbers import whole_number
@@ -99,10 +99,16 @@ def review_item(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         context = {"item": shown, "kind": kind, "error": error, "form": form, "claim": shown.claim}
         response = render(request, "claims/review.html#item", context)
         response.content += render(request, "claims/review.html#after-decision", context).content
+        # The changes on the page that cite a decided attribution say anew what its state is.
+        for change in queries.changes_citing(item) if isinstance(item, Attribution) else ():
+            oob = {"item": change, "kind": "status-change", "oob": True}
+            response.content += render(request, "claims/review.html#item", oob).content
         return response
     item.refresh_from_db()
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, f"{item.get_review_state_display()}: {item}")
+        # A rejection is sent back to its author: told apart from an approval, not in its green.
+        level = messages.WARNING if item.review_state == ReviewState.REJECTED else messages.SUCCESS
+        messages.add_message(request, level, f"{item.get_review_state_display()}: {item}")
     return redirect("claims:review")
