@@ -78,6 +78,20 @@ def test_month_ticks_due_date_and_today() -> None:
     assert long is not None and 2 <= len(long.ticks) <= chart.MAX_TICKS
 
 
+def test_the_date_line_keeps_clear_of_the_band_and_says_what_day_it_marks() -> None:
+    stances = [chart.Stance(datetime.date(2024, 10, 21), "day", "opposes", "Pyongyang denies", "a1")]
+    changes = [chart.Change(datetime.date(2024, 10, 1), "day", "Reported", "#4a7fc1")]
+    drawn = chart.build(changes, stances, today=datetime.date(2024, 10, 24), today_label="As of 24 Oct 2024")
+    assert drawn is not None
+    document = xml.dom.minidom.parseString(str(chart.svg(drawn)))
+    (rule,) = (g for g in document.getElementsByTagName("g") if "rule-today" in g.getAttribute("class"))
+    assert rule.getElementsByTagName("text")[0].firstChild.data == "As of 24 Oct 2024"
+    band_top, band_bottom = drawn.top + chart.BAND_Y, drawn.top + chart.BAND_Y + chart.BAND_HEIGHT
+    for line in rule.getElementsByTagName("line"):  # none crosses the band, where its label is written
+        y1, y2 = float(line.getAttribute("y1")), float(line.getAttribute("y2"))
+        assert y2 <= band_top or y1 >= band_bottom
+
+
 def test_markers_are_numbered_links_to_their_entries() -> None:
     stances = [
         chart.Stance(

@@ -93,6 +93,12 @@ def test_the_page_says_it_is_the_past_and_leads_back(sent: Claim, editor: User) 
     assert 'class="past-view"' not in today and 'id="attribution-form"' in today
 
 
+def test_the_charts_date_line_is_the_views_day_not_today(sent: Claim, viewer: User) -> None:
+    _, then = page_of(client_for(viewer), sent, "as_of=2024-10-24")
+    assert '<text x="' in then and ">As of 24 Oct 2024</text>" in then
+    assert 'class="rule-label" text-anchor="start">Today</text>' not in then
+
+
 def test_the_sides_and_timeline_then(sent: Claim, viewer: User) -> None:
     _, page = page_of(client_for(viewer), sent, "as_of=2024-10-24")
     sides = re.search(r'<section aria-labelledby="sides-heading".*?</section>', page, re.S)
@@ -112,6 +118,16 @@ def test_a_bad_date_on_the_page_is_a_notice(sent: Claim, viewer: User, query: st
     notice = re.search(r'<p class="errors" role="alert" id="moment-error">(.*?)</p>', page, re.S)
     assert notice and any(reason in notice.group(1) for reason in ("no day", "YYYY-MM-DD", "after today"))
     assert current(page).startswith("Corroborated"), "today's page, with the notice"
+
+
+def test_a_day_not_yet_come_is_told_in_the_pickers_words_and_stays_in_it(sent: Claim, viewer: User) -> None:
+    """A new user's walk had read "as_of: … is after today" and found the picker emptied."""
+    later = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+    status, page = page_of(client_for(viewer), sent, f"as_of={later}&known=2024-10-25")
+    assert status == 400
+    assert f"As of: {later} is after today" in page and "as_of:" not in page
+    assert f'name="as_of" id="id_as_of" value="{later}"' in page
+    assert 'name="known" id="id_known" value="2024-10-25"' in page
 
 
 def test_the_forecast_then(demo: None, viewer: User) -> None:

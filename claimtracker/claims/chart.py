@@ -182,8 +182,10 @@ def build(
     *,
     due_on: datetime.date | None = None,
     today: datetime.date | None = None,
+    today_label: str = "Today",
 ) -> Chart | None:
-    """None when there is nothing to draw. However many events a claim has, the
+    """None when there is nothing to draw. ``today`` is marked with
+    ``today_label``: in a view of the past, the view's day. However many events a claim has, the
     chart holds at most one band per MIN_BAND and one marker per MARKER_STEP and
     polarity: the drawing stays the same size."""
     figures = figures or []
@@ -210,7 +212,7 @@ def build(
     bands = _bands(changes, x, x(end), top)
     markers = _markers(stances, x, top)
     ticks = [Tick(x(day), _tick_label(day, i == 0)) for i, day in enumerate(_month_ticks(start, end))]
-    rules = [Rule(x(day), label, kind) for day, label, kind in _rules(start, end, due_on, today)]
+    rules = [Rule(x(day), label, kind) for day, label, kind in _rules(start, end, due_on, today, today_label)]
     points = _points(figures, x)
     if len(bands) > SUMMARY_BANDS:
         statuses = f"{len(bands)} status periods, now {bands[-1].label}"
@@ -232,13 +234,17 @@ def _tick_label(day: datetime.date, first: bool) -> str:
 
 
 def _rules(
-    start: datetime.date, end: datetime.date, due_on: datetime.date | None, today: datetime.date | None
+    start: datetime.date,
+    end: datetime.date,
+    due_on: datetime.date | None,
+    today: datetime.date | None,
+    today_label: str,
 ) -> list[tuple[datetime.date, str, str]]:
     marked = []
     if due_on is not None and start <= due_on <= end:
         marked.append((due_on, f"Due {format_date(due_on, 'day')}", "due"))
     if today is not None and start <= today <= end:
-        marked.append((today, "Today", "today"))
+        marked.append((today, today_label, "today"))
     return marked
 
 
@@ -410,8 +416,10 @@ def svg(chart: Chart) -> SafeString:
         anchor = "end" if rule.x > chart.width - 120 else "start"
         shift = -4 if anchor == "end" else 4
         parts.append(
+            # Above the band and below it, clear of the band's label.
             f'<g class="rule rule-{escape(rule.kind)}"><line x1="{rule.x:.1f}" x2="{rule.x:.1f}" y1="{top + 14}" '
-            f'y2="{chart.axis_y}" stroke-dasharray="4 3"></line>'
+            f'y2="{top + BAND_Y}" stroke-dasharray="4 3"></line><line x1="{rule.x:.1f}" x2="{rule.x:.1f}" '
+            f'y1="{top + BAND_Y + BAND_HEIGHT}" y2="{chart.axis_y}" stroke-dasharray="4 3"></line>'
             f'<text x="{rule.x + shift:.1f}" y="{top + 14}" class="rule-label" text-anchor="{anchor}">'
             f"{escape(rule.label)}</text></g>"
         )

@@ -32,6 +32,8 @@ from claimtracker.claims.models import DESK_STATES, Attribution, ReviewState, St
 M = TypeVar("M", Attribution, StatusChange)
 
 PARAMETERS = ("as_of", "known")
+# The parameters as the claim page's date picker labels them, for its messages.
+PICKER_LABELS = {"as_of": "As of", "known": "As known on"}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 EARLIEST = datetime.date(1900, 1, 1)
 
@@ -65,9 +67,11 @@ class Moment:
     known: datetime.date | None = None
 
     @classmethod
-    def parse(cls, params: Mapping[str, Any]) -> "Moment":
-        """From a query string; raises BadMoment. Empty values mean today."""
-        return cls(*(day(name, str(params.get(name) or "")) for name in PARAMETERS))
+    def parse(cls, params: Mapping[str, Any], labels: Mapping[str, str] | None = None) -> "Moment":
+        """From a query string; raises BadMoment, naming a parameter by its
+        ``labels`` where given. Empty values mean today."""
+        labels = labels or {}
+        return cls(*(day(labels.get(name, name), str(params.get(name) or "")) for name in PARAMETERS))
 
     @property
     def past(self) -> bool:

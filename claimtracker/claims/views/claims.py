@@ -27,7 +27,7 @@ from claimtracker.claims import summary as claim_summary
 from claimtracker.claims.filters import ClaimFilter
 from claimtracker.claims.forms import AttributionForm, ClaimForm, RelationForm, StatusChangeForm, already_recorded
 from claimtracker.claims.models import Claim, Relation, Status
-from claimtracker.claims.moment import PARAMETERS, TODAY, BadMoment, Moment
+from claimtracker.claims.moment import PARAMETERS, PICKER_LABELS, TODAY, BadMoment, Moment
 from claimtracker.claims.pagecache import cached_page
 from claimtracker.claims.views.common import (
     KEPT_SECONDS,
@@ -340,10 +340,11 @@ def _summary_of(pk: int, moment: Moment = TODAY) -> claim_summary.Summary:
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, can_view, "read claims")
     try:
-        moment = Moment.parse(request.GET)
+        moment = Moment.parse(request.GET, PICKER_LABELS)
     except BadMoment as error:
-        # Today's page, with the reason beside the date picker.
-        context = _claim_page_context(request, pk) | {"moment_error": str(error)}
+        # Today's page, with the reason beside the date picker and what was typed in it.
+        typed = {name: request.GET.get(name, "") for name in PARAMETERS}
+        context = _claim_page_context(request, pk) | {"moment_error": str(error), "moment_typed": typed}
         return _render_claim_page(request, "claims/claim_detail.html", context, status=400)
     return _render_claim_page(request, "claims/claim_detail.html", _claim_page_context(request, pk, moment=moment))
 
