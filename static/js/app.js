@@ -121,3 +121,16 @@ function fillCreated(event) {
     input.focus();
   }
 }
+
+// A form marked data-confirm (publishing a claim, unpublishing it) asks first;
+// without JavaScript it submits at once, and the other button undoes it.
+document.addEventListener(
+  "submit",
+  function (event) {
+    var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+    }
+  },
+  true
+);

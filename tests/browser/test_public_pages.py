@@ -23,6 +23,20 @@ def test_a_reviewer_publishes_and_a_reader_reads_without_an_account(
     page.get_by_role("link", name=SENT).click()
     publication = page.locator("#publication")
     expect(publication).to_contain_text("Published")
+    # Taking a public page down asks first: "Cancel" leaves it up.
+    asked: list[str] = []
+
+    def answer(accept: bool) -> None:
+        page.once(
+            "dialog", lambda dialog: (asked.append(dialog.message), dialog.accept() if accept else dialog.dismiss())
+        )
+
+    answer(False)
+    publication.get_by_role("button", name="Unpublish").click()
+    assert asked and asked[-1].startswith("Unpublish this claim?")
+    page.reload()
+    expect(page.locator("#publication")).to_contain_text("Published")
+    answer(True)
     publication.get_by_role("button", name="Unpublish").click()
     expect(page.locator("#publication")).to_contain_text("Not published: only the desk can read it.")
     claim_url = page.url.split("#")[0]
@@ -34,7 +48,9 @@ def test_a_reviewer_publishes_and_a_reader_reads_without_an_account(
     expect(public.get_by_role("link", name=SENT)).to_have_count(0)
 
     page.goto(claim_url)
+    answer(True)
     page.locator("#publication").get_by_role("button", name="Publish").click()
+    assert asked[-1].startswith("Publish this claim? Its approved timeline")
     expect(page.locator("#publication")).to_contain_text("Published")
     expect(page.locator("section.history")).to_contain_text("reviewer changed the claim: published")
 
