@@ -42,6 +42,27 @@ def troops(demo: None) -> Claim:
     return Claim.objects.get(text=TROOPS)
 
 
+def test_a_view_of_the_past_names_its_day_in_the_files_name(troops: Claim, viewer: User) -> None:
+    client = client_for(viewer)
+
+    def name(view: str, query: dict[str, str]) -> str:
+        return client.get(reverse(view, args=[troops.pk]) if "timeline" in view else reverse(view), query)[
+            "Content-Disposition"
+        ]
+
+    as_of = {"as_of": "2024-10-24"}
+    assert (
+        name("exports:timeline_csv", as_of) == f'attachment; filename="claim-{troops.pk}-timeline-as-of-2024-10-24.csv"'
+    )
+    assert f'filename="claim-{troops.pk}-timeline-as-of-2024-10-24.xlsx"' in name("exports:timeline_xlsx", as_of)
+    both = {"as_of": "2024-10-23", "known": "2024-10-30"}
+    assert (
+        name("exports:claims_csv", both)
+        == 'attachment; filename="claim-timelines-as-of-2024-10-23-known-2024-10-30.csv"'
+    )
+    assert 'filename="claim-timelines-known-2024-10-30.xlsx"' in name("exports:claims_xlsx", {"known": "2024-10-30"})
+
+
 def test_timeline_csv_has_the_contract_columns_and_one_row_per_event(troops: Claim, viewer: User) -> None:
     with time_machine.travel(datetime.datetime(2026, 11, 26, 12, tzinfo=datetime.UTC)):
         response = client_for(viewer).get(reverse("exports:timeline_csv", args=[troops.pk]))

@@ -56,6 +56,14 @@ def _flags(request: HttpRequest) -> tuple[bool, bool, Moment]:
     return request.GET.get("bom") == "1", pending, moment
 
 
+def _dated(moment: Moment) -> str:
+    """The day a file's name gives: today's, or the view of the past it holds
+    ("as-of-2024-10-24", "known-2024-10-25"), so that files of two views differ."""
+    if not moment.past:
+        return f"{timezone.localdate():%Y-%m-%d}"
+    return "-".join(f"{name.replace('_', '-')}-{day:%Y-%m-%d}" for name, day in moment.items())
+
+
 def _csv_response(lines: Iterator[bytes], filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -78,7 +86,7 @@ def timeline_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
         return HttpResponseBadRequest(str(error), content_type="text/plain")
     claim = _claim(pk)
     lines = stream.timeline_csv(Claim.objects.filter(pk=claim.pk), include_pending=pending, bom=bom, moment=moment)
-    return _csv_response(lines, f"claim-{claim.pk}-timeline-{timezone.localdate():%Y-%m-%d}.csv")
+    return _csv_response(lines, f"claim-{claim.pk}-timeline-{_dated(moment)}.csv")
 
 
 @require_GET
@@ -90,7 +98,7 @@ def timeline_xlsx(request: HttpRequest, pk: int) -> HttpResponseBase:
         return HttpResponseBadRequest(str(error), content_type="text/plain")
     claim = _claim(pk)
     rows = timeline.rows(Claim.objects.filter(pk=claim.pk), include_pending=pending, moment=moment)
-    return _xlsx_response(rows, f"claim-{claim.pk}-timeline-{timezone.localdate():%Y-%m-%d}.xlsx")
+    return _xlsx_response(rows, f"claim-{claim.pk}-timeline-{_dated(moment)}.xlsx")
 
 
 def _xlsx_response(rows: Iterable[timeline.Row], filename: str) -> FileResponse:
@@ -130,7 +138,7 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
     except BadExportRequest as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain")
     lines = stream.timeline_csv(claims, include_pending=pending, bom=bom, moment=moment)
-    return _csv_response(lines, f"claim-timelines-{timezone.localdate():%Y-%m-%d}.csv")
+    return _csv_response(lines, f"claim-timelines-{_dated(moment)}.csv")
 
 
 def _chosen_claims(request: HttpRequest) -> QuerySet[Claim]:
@@ -157,4 +165,4 @@ def export_xlsx(request: HttpRequest) -> HttpResponseBase:
             content_type="text/plain",
         )
     rows = timeline.rows(claims, include_pending=pending, moment=moment)
-    return _xlsx_response(rows, f"claim-timelines-{timezone.localdate():%Y-%m-%d}.xlsx")
+    return _xlsx_response(rows, f"claim-timelines-{_dated(moment)}.xlsx")
