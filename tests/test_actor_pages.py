@@ -201,6 +201,14 @@ def test_edit_page_shows_the_parent_by_name(editor: User) -> None:
     assert form["parent"] == "White House"
 
 
+@pytest.mark.parametrize("country", ["Korea", "KOR"])
+def test_a_country_given_otherwise_than_by_its_code_asks_for_the_code(editor: User, country: str) -> None:
+    response = client_for(editor).post(reverse("claims:actor_create"), actor_data(country=country))
+    assert response.status_code == 400
+    assert "Enter the 2-letter country code, such as KR for South Korea." in errors_of(response.content.decode())
+    assert not Actor.objects.exists()
+
+
 # --- Wikidata ---------------------------------------------------------------------------------------
 
 

@@ -466,6 +466,8 @@ class ActorForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Actor]):
         fields = ["name", "short_name", "kind", "country", "parent", "wikidata_id", "description"]
         labels = {"wikidata_id": "Wikidata id"}
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        # A country's name typed in full is too long: say what is asked for instead.
+        error_messages = {"country": {"max_length": "Enter the 2-letter country code, such as KR for South Korea."}}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
