@@ -102,6 +102,8 @@ def test_markers_are_numbered_links_to_their_entries() -> None:
     drawn = chart.build([], stances)
     assert drawn is not None
     assert [m.number for m in drawn.markers] == [1, 2, 3, 4]
+    # Said beside the chart, so that a number is not read as a count.
+    assert "Stances are numbered in date order" in str(chart.svg(drawn))
     markup = chart.svg(drawn)
     for m in drawn.markers:
         assert f'<a href="#{m.anchor}" aria-label="{m.number}. ' in markup

@@ -423,7 +423,11 @@ def svg(chart: Chart) -> SafeString:
             f'<text x="{rule.x + shift:.1f}" y="{top + 14}" class="rule-label" text-anchor="{anchor}">'
             f"{escape(rule.label)}</text></g>"
         )
-    parts.append(f"</svg>\n</div>\n<figcaption>{escape(chart.summary)}</figcaption>\n</figure>")
+    # The markers' numbers are an order, not counts: said once, beside the summary.
+    key = (
+        " Stances are numbered in date order; each number leads to its entry in the timeline." if chart.markers else ""
+    )
+    parts.append(f"</svg>\n</div>\n<figcaption>{escape(chart.summary)}{key}</figcaption>\n</figure>")
     return mark_safe("\n".join(parts))  # noqa: S308 - every text above is escaped
 
 
