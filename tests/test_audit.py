@@ -104,6 +104,20 @@ def test_import_records_the_named_users(demo: None, editor: User, reviewer: User
     assert (attribution.created_by, attribution.reviewed_by) == (editor, reviewer)
 
 
+def test_a_new_claim_with_topics_is_one_record_of_its_creation(demo: None, editor: User) -> None:
+    """A new user's walk read "changed the claim" under "created the claim" for one save."""
+    topics = list(Topic.objects.order_by("pk")[:2])
+    client = client_for(editor)
+    client.post(reverse("claims:create"), claim_data(text="A claim with two topics", topics=[t.pk for t in topics]))
+
+    claim = Claim.objects.get(text="A claim with two topics")
+    (created,) = claim.history.all()
+    assert (created.history_type, created.history_user) == ("+", editor)
+    assert {row.topic for row in created.topics.all()} == set(topics)  # its topics, as created
+    history = client.get(claim.get_absolute_url()).content.decode()
+    assert f"{editor.username} created the claim" in history and "changed the claim" not in history
+
+
 def test_vocabulary_and_topic_list_edits_record_the_acting_user(demo: None, editor: User, superuser: User) -> None:
     """Statuses, topics and a claim's topic list keep a history too (issue 12): the
     admin's edits of each name the admin, the pages' edits of the list the editor."""

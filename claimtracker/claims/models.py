@@ -374,6 +374,22 @@ def is_hedged(figure: Decimal | None, bound: str) -> bool:
     return figure is not None and bound != FigureBound.EXACTLY
 
 
+# A claim's history. Named here as well, for services.create_claim, which writes a
+# new claim's one record itself once its topics are set.
+CLAIM_HISTORY = HistoricalRecords(
+    excluded_fields=[
+        "current_status",
+        "status_since",
+        "status_since_precision",
+        "resolved_on",
+        "search_quotes",
+        "search_actors",
+    ],
+    # The topic list: each change of it is a record of its own, naming who changed it.
+    m2m_fields=["topics"],
+)
+
+
 class Claim(models.Model):
     """One proposition, worded neutrally, that can be true or false."""
 
@@ -414,18 +430,7 @@ class Claim(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
     )
 
-    history = HistoricalRecords(
-        excluded_fields=[
-            "current_status",
-            "status_since",
-            "status_since_precision",
-            "resolved_on",
-            "search_quotes",
-            "search_actors",
-        ],
-        # The topic list: each change of it is a record of its own, naming who changed it.
-        m2m_fields=[topics],
-    )
+    history = CLAIM_HISTORY
 
     class Meta:
         ordering = ["-id"]  # newest first, in recording order (the primary key index serves it)

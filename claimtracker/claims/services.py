@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from claimtracker.claims import forecast, queries, versions
 from claimtracker.claims.models import (
+    CLAIM_HISTORY,
     Actor,
     Attribution,
     Certainty,
@@ -268,8 +269,14 @@ def create_claim(
         created_by=by,
     )
     claim._history_user = by  # type: ignore[attr-defined]
-    claim.save()
-    claim.topics.set(topics)
+    # One record of the new claim, with its topics: setting them would add a "changed" record.
+    claim.skip_history_when_saving = True  # type: ignore[attr-defined]
+    try:
+        claim.save()
+        claim.topics.set(topics)
+    finally:
+        del claim.skip_history_when_saving  # type: ignore[attr-defined]
+    CLAIM_HISTORY.create_historical_record(claim, "+")
     return claim
 
 
