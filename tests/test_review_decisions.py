@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from claimtracker.claims import services
-from claimtracker.claims.models import Attribution, Claim, Source, Status
+from claimtracker.claims.models import Attribution, Claim, Source, Status, StatusChange
 from tests.conftest import client_for
 from tests.factories import ActorFactory, ClaimFactory, SourceFactory
 
@@ -85,17 +85,23 @@ def test_a_direct_quote_not_in_the_source_needs_approve_anyway(source: Source, e
     assert (item.review_state, item.reviewed_by) == ("approved", reviewer)
 
 
-def test_queue_shows_a_status_changes_evidence_with_each_quote(source: Source, editor: User, reviewer: User) -> None:
+def _change_citing(source: Source, editor: User) -> tuple[Attribution, StatusChange]:
+    """An attribution in review, and a status change in review that cites it."""
     claim = ClaimFactory()
-    found = _add(claim, source, editor, "about 10,000 troops had moved")
+    evidence = _add(claim, source, editor, "about 10,000 troops had moved")
     change = services.propose_status_change(
         claim,
         status=Status.objects.get(slug="confirmed"),
         effective_on=DAY,
         rationale="The Pentagon confirms the figure.",
-        evidence=[found],
+        evidence=[evidence],
         by=editor,
     )
+    return evidence, change
+
+
+def test_queue_shows_a_status_changes_evidence_with_each_quote(source: Source, editor: User, reviewer: User) -> None:
+    found, change = _change_citing(source, editor)
     html = _item(client_for(reviewer).get(reverse("claims:review")).content.decode(), "status-change", change.pk)
     assert found.actor.name in html and "about 10,000 troops had moved" in html
     assert "Pending" in html  # the evidence is itself still in review
@@ -126,16 +132,7 @@ def test_approving_evidence_in_place_updates_the_changes_that_cite_it(
 ) -> None:
     """A reviewer who approves the evidence first, as the queue asks, sees the
     status change below say so without reloading the page."""
-    claim = ClaimFactory()
-    evidence = _add(claim, source, editor, "about 10,000 troops had moved")
-    citing = services.propose_status_change(
-        claim,
-        status=Status.objects.get(slug="confirmed"),
-        effective_on=DAY,
-        rationale="The Pentagon confirms.",
-        evidence=[evidence],
-        by=editor,
-    )
+    evidence, citing = _change_citing(source, editor)
     other = services.propose_status_change(
         ClaimFactory(), status=Status.objects.get(slug="confirmed"), effective_on=DAY, rationale="Seen.", by=editor
     )
@@ -195,16 +192,7 @@ def test_a_rejection_is_told_apart_from_an_approval(source: Source, editor: User
 
 
 def test_a_status_change_is_approved_only_on_approved_evidence(source: Source, editor: User, reviewer: User) -> None:
-    claim = ClaimFactory()
-    evidence = _add(claim, source, editor, "about 10,000 troops had moved")
-    change = services.propose_status_change(
-        claim,
-        status=Status.objects.get(slug="confirmed"),
-        effective_on=DAY,
-        rationale="The Pentagon confirms.",
-        evidence=[evidence],
-        by=editor,
-    )
+    evidence, change = _change_citing(source, editor)
     client = client_for(reviewer)
     url = reverse("claims:review_item", args=["status-change", change.pk])
 
@@ -216,8 +204,8 @@ def test_a_status_change_is_approved_only_on_approved_evidence(source: Source, e
     services.approve(evidence, by=reviewer)
     client.post(url, {"decision": "approve"}, HTTP_HX_REQUEST="true")
     change.refresh_from_db()
-    claim.refresh_from_db()
-    assert (change.review_state, claim.current_status.slug) == ("approved", "confirmed")
+    change.claim.refresh_from_db()
+    assert (change.review_state, change.claim.current_status.slug) == ("approved", "confirmed")
 
 
 def test_a_resubmitted_entry_shows_what_it_was_sent_back_for(source: Source, editor: User, reviewer: User) -> None:
