@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from claimtracker.claims import services
+from claimtracker.claims.forms import FIGURE_LABELS, ClaimForm
 from claimtracker.claims.models import Claim, Topic
 from tests.conftest import client_for
 
@@ -167,3 +168,12 @@ def test_each_change_to_correct_is_named_by_its_status_date_and_rationale(demo: 
     assert label.startswith(f"{change.status.label} on {change.effective_on_display}: ")
     assert escape(change.rationale[:20]) in label
     assert change.claim.text not in html  # the claim's own page: its text in every option said nothing
+
+
+def test_the_claims_quantity_is_asked_as_a_statements_figure_is(editor: User) -> None:
+    """One wording for a number on both forms: how it is given, the number, the unit."""
+    form = ClaimForm()
+    asked = [form.fields[name].label for name in ("quantity_bound", "quantity", "quantity_unit")]
+    assert asked == [FIGURE_LABELS[name] for name in ("figure_bound", "figure", "figure_unit")]
+    html = client_for(editor).get(reverse("claims:create")).content.decode()
+    assert html.index(">Given as</label>") < html.index(">Number</label>") < html.index(">Unit</label>")

@@ -151,8 +151,9 @@ def _check_statement(form: forms.Form, source: Source | None) -> None:
 
 
 def _check_said_before_published(form: forms.Form, source: Source | None) -> None:
-    """Nobody is quoted in a source before saying it. Dates are local to the
-    speaker and to the publisher, so a day's difference is allowed."""
+    """Nobody is quoted before saying it: not in a source published earlier, nor
+    on a day that has not come. Dates are local to the speaker and to the
+    publisher, so a day's difference is allowed."""
     stated_on = form.cleaned_data.get("stated_on")
     if stated_on and after_today(stated_on):
         form.add_error("stated_on", f"{stated_on:%-d %b %Y} is after today: give the day it was said.")
@@ -172,7 +173,14 @@ class ClaimForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Claim]):
         model = Claim
         fields = ["text", "context", "topics", "quantity", "quantity_bound", "quantity_unit", "due_on"]
         field_classes = {"topics": choices.ModelMultipleChoiceField}
-        labels = {"text": "Claim", "context": "Notes", "quantity_bound": "Bound", "quantity_unit": "Unit"}
+        # The quantity as the attribution form's figure is asked (FIGURE_LABELS, _figure_fields.html).
+        labels = {
+            "text": "Claim",
+            "context": "Notes",
+            "quantity_bound": "Given as",
+            "quantity": "Number",
+            "quantity_unit": "Unit",
+        }
         help_texts = {"text": "One proposition, worded neutrally, that can be true or false."}
         widgets = {
             "text": forms.Textarea(attrs={"rows": 2}),
