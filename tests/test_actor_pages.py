@@ -130,7 +130,9 @@ def test_name_already_recorded_is_refused(editor: User) -> None:
     ActorFactory(name="National Intelligence Service")
     response = client_for(editor).post(reverse("claims:actor_create"), actor_data(wikidata_id=""))
     assert response.status_code == 400
-    assert "Actor with this Name already exists." in errors_of(response.content.decode())
+    assert "An actor of this name is already recorded: use that one, or give a fuller name." in errors_of(
+        response.content.decode()
+    )
     assert Actor.objects.count() == 1
 
 

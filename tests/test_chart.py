@@ -81,8 +81,11 @@ def test_month_ticks_due_date_and_today() -> None:
 def test_the_date_line_keeps_clear_of_the_band_and_says_what_day_it_marks() -> None:
     stances = [chart.Stance(datetime.date(2024, 10, 21), "day", "opposes", "Pyongyang denies", "a1")]
     changes = [chart.Change(datetime.date(2024, 10, 1), "day", "Reported", "#4a7fc1")]
-    drawn = chart.build(changes, stances, today=datetime.date(2024, 10, 24), today_label="As of 24 Oct 2024")
+    drawn = chart.build(changes, stances, today=datetime.date(2024, 10, 24), past=True)
     assert drawn is not None
+    # In a view of the past, the status of then runs to the view's day, not on to the axis's end.
+    (rule_x,) = (r.x for r in drawn.rules if r.kind == "today")
+    assert drawn.bands[-1].x + drawn.bands[-1].width == rule_x
     document = xml.dom.minidom.parseString(str(chart.svg(drawn)))
     (rule,) = (g for g in document.getElementsByTagName("g") if "rule-today" in g.getAttribute("class"))
     assert rule.getElementsByTagName("text")[0].firstChild.data == "As of 24 Oct 2024"

@@ -382,7 +382,7 @@ def test_dialog_with_errors_comes_back_with_them(editor: User) -> None:
     assert response.status_code == 200
     assert "HX-Trigger" not in response
     assert html.lstrip().startswith("<dialog") and "data-modal" in html
-    assert "Actor with this Name already exists." in html
+    assert "An actor of this name is already recorded: use that one, or give a fuller name." in html
     assert 'name="dialog" value="id_actor"' in html
     assert Actor.objects.count() == 1
 

@@ -150,7 +150,7 @@ def test_approving_evidence_in_place_updates_the_changes_that_cite_it(
     assert f'<li class="review-item" id="review-status-change-{citing.pk}" hx-swap-oob="true">' in html
     after = _item(html, "status-change", citing.pk)
     assert "Its evidence is not all approved yet" not in after
-    assert '<span class="review-state">Approved</span>' in after
+    assert '<span class="review-state state-approved">Approved</span>' in after  # in the colour of approval
     assert 'name="decision" value="approve"' in after  # still the reviewer's to decide
     assert f'id="review-status-change-{other.pk}"' not in html  # a change that cites nothing of it stays
 
@@ -189,6 +189,23 @@ def test_a_rejection_is_told_apart_from_an_approval(source: Source, editor: User
     assert '<li class="success">Approved: ' in page
     other = _add(ClaimFactory(), source, editor, "about 10,000 troops had moved")
     assert '<li class="warning">Rejected: ' in decide(other, "reject")
+
+
+def test_a_note_too_long_is_said_so_and_kept(source: Source, editor: User, reviewer: User) -> None:
+    """A new user's walk had its 5,001-character note thrown away and was told to say why."""
+    item = _add(ClaimFactory(), source, editor, "about 10,000 troops had moved")
+    note = ("Check the date against the wire copy. " * 132).strip()  # 5,015 characters
+    response = client_for(reviewer).post(
+        reverse("claims:review_item", args=["attribution", item.pk]),
+        {"decision": "reject", "note": note},
+        HTTP_HX_REQUEST="true",
+    )
+    html = _item(response.content.decode(), "attribution", item.pk)
+    assert "Ensure this value has at most 5000 characters (it has 5015)." in html
+    assert "Say why it is rejected" not in html
+    assert f">{note}</textarea>" in html  # what was typed, to be cut and sent again
+    item.refresh_from_db()
+    assert item.review_state == "pending"
 
 
 def test_a_status_change_is_approved_only_on_approved_evidence(source: Source, editor: User, reviewer: User) -> None:

@@ -90,3 +90,13 @@ def test_forged_author_reviewer_and_state_fields_are_ignored(editor: User, other
         None,
     )
     assert Claim.objects.get(text="A claim with a forged author").created_by == editor
+
+
+def test_a_page_not_for_the_role_says_so_in_the_apps_own_page(editor: User) -> None:
+    """A new user's walk met a bare "403 Forbidden" on /review/ as an editor."""
+    response = client_for(editor).get("/review/")
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "<h1>Not for your role</h1>" in html
+    assert "Your role does not allow you to review; ask an admin for one that does." in html
+    assert "Log out" in html and 'href="/claims/">Back to the claims</a>' in html  # the app's header, and a way on

@@ -182,10 +182,11 @@ def build(
     *,
     due_on: datetime.date | None = None,
     today: datetime.date | None = None,
-    today_label: str = "Today",
+    past: bool = False,
 ) -> Chart | None:
-    """None when there is nothing to draw. ``today`` is marked with
-    ``today_label``: in a view of the past, the view's day. However many events a claim has, the
+    """None when there is nothing to draw. ``today`` is marked; in a view of the
+    ``past`` it is the view's day, marked "As of" it, and the last status runs
+    to it, not on to the axis's end. However many events a claim has, the
     chart holds at most one band per MIN_BAND and one marker per MARKER_STEP and
     polarity: the drawing stays the same size."""
     figures = figures or []
@@ -209,9 +210,10 @@ def build(
     def x(day: datetime.date) -> float:
         return round(MARGIN_LEFT + inner * min(max((day - start).days, 0), span) / span, 1)
 
-    bands = _bands(changes, x, x(end), top)
+    bands = _bands(changes, x, x(min(end, today) if past and today is not None else end), top)
     markers = _markers(stances, x, top)
     ticks = [Tick(x(day), _tick_label(day, i == 0)) for i, day in enumerate(_month_ticks(start, end))]
+    today_label = f"As of {format_date(today, 'day')}" if past and today else "Today"
     rules = [Rule(x(day), label, kind) for day, label, kind in _rules(start, end, due_on, today, today_label)]
     points = _points(figures, x)
     if len(bands) > SUMMARY_BANDS:

@@ -323,6 +323,8 @@ class ReviewForm(NoSilentCuts, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if "note" in self.errors:
+            return cleaned  # too long: said on the note itself, not as a missing one
         if cleaned.get("decision") == "reject" and not cleaned.get("note", "").strip():
             raise ValidationError("Say why it is rejected, so that its author can mend it.")
         return cleaned
@@ -475,7 +477,10 @@ class ActorForm(NoSilentCuts, SubmissionMixin, forms.ModelForm[Actor]):
         labels = {"wikidata_id": "Wikidata id"}
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         # A country's name typed in full is too long: say what is asked for instead.
-        error_messages = {"country": {"max_length": "Enter the 2-letter country code, such as KR for South Korea."}}
+        error_messages = {
+            "country": {"max_length": "Enter the 2-letter country code, such as KR for South Korea."},
+            "name": {"unique": "An actor of this name is already recorded: use that one, or give a fuller name."},
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

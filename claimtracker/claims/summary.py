@@ -23,7 +23,6 @@ from claimtracker.claims import assessment, chart, queries
 from claimtracker.claims.models import Claim, Source
 from claimtracker.claims.moment import TODAY, Moment
 from claimtracker.exports import jsonld
-from claimtracker.lib.dates import Precision, format_date
 
 TIMEOUT = 24 * 3600  # seconds; entries of older versions simply expire
 
@@ -84,7 +83,7 @@ def _made(claim: Claim, moment: Moment, key: str) -> tuple[Summary, dict[str, li
         queries.chart_figures(stances),
         due_on=claim.due_on,
         today=moment.judged_on(),
-        today_label=f"As of {format_date(moment.judged_on(), Precision.DAY)}" if moment.past else "Today",
+        past=moment.past,
     )
     asserting, sources, first = queries.schema_sources(stances)
     made = Summary(

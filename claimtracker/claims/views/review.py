@@ -92,7 +92,8 @@ def review_item(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         except services.DomainError as refused:
             error = str(refused)
     else:
-        error = " ".join(str(e) for e in form.non_field_errors()) or "Choose approve or reject."
+        said = [*form.non_field_errors(), *form.errors.get("note", [])]
+        error = " ".join(str(e) for e in said) or "Choose approve or reject."
     if is_htmx(request):
         # The item as decided, and (out of band) the header's count and the claim's status badge.
         shown = queries.review_item(item)
