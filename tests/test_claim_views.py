@@ -108,7 +108,7 @@ def test_pending_entries_are_hidden_from_viewers_and_marked_for_the_desk(
     assert "Pending idea." not in client_for(viewer).get(url).content.decode()
     staff_html = client_for(editor).get(url).content.decode()
     assert "Pending idea." in staff_html
-    assert '<span class="review-state">Pending</span>' in staff_html
+    assert '<span class="review-state state-pending">Pending</span>' in staff_html
 
 
 def test_corrected_entry_is_struck_through(demo: None, editor: User, reviewer: User, viewer: User) -> None:
