@@ -24,16 +24,22 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 def forget_rendered() -> None:
     """Empty every cache: stored pages and rendered fragments (claim summaries and
     timelines, forms' fields), so that the next request draws everything; with
-    CACHE_URL the sessions read through it too (Redis empties the database)."""
+    CACHE_URL the sessions read through it too (Redis empties the database); and
+    the users' permissions this process keeps (claims.held), read again too."""
     from django.core.cache import caches
+
+    from claimtracker.claims import held
 
     for cache in caches.all():
         cache.clear()
+    held.forget()
 
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
-    """Each test starts with empty caches (claims.summary, claims.pagecache, fragments)."""
+    """Each test starts with empty caches (claims.summary, claims.pagecache, fragments)
+    and no user's permissions kept (claims.held: a test's transaction rolled back
+    brings the people counter back to a value it has again with other users)."""
     forget_rendered()
     yield
     forget_rendered()

@@ -3,6 +3,7 @@ cache's one statement reads; sessions open before the upgrade are carried over."
 
 import importlib
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -73,3 +74,45 @@ def test_the_upgrade_carries_open_sessions_over(editor: User) -> None:
         and carried.session_data == old.model.objects.get(session_key=old.session_key).session_data
     )
     assert not Session.objects.filter(session_key=expired.session_key).exists()
+
+
+def test_a_sessions_text_is_decoded_once_and_each_request_gets_its_own_copy(
+    editor: User, settings: Any, monkeypatch: Any
+) -> None:
+    from django.core import signing
+
+    from claimtracker.accounts import sessions
+
+    key = client_for(editor).session.session_key
+    text = Session.objects.get(session_key=key).session_data
+    checked: list[str] = []
+    loads = signing.loads
+    monkeypatch.setattr(signing, "loads", lambda text, **kwargs: checked.append(text) or loads(text, **kwargs))
+    first = sessions.SessionStore(key).taken(text)
+    second = sessions.SessionStore(key).taken(text)
+    assert first == second and first[SESSION_KEY] == str(editor.pk)
+    assert checked == [text]  # the signature checked once
+    first["changed"] = True  # as a view changes its request's session
+    assert "changed" not in sessions.SessionStore(key).taken(text)
+    # A tampered text is refused every time, and a new secret key refuses the text signed with the old one.
+    assert sessions.SessionStore(key).taken(text[:-2] + "xx") == {}
+    settings.SECRET_KEY = "another-secret-key-for-this-test-only-0123456789"
+    assert sessions.SessionStore(key).taken(text) == {}
+
+
+def test_a_session_holding_more_than_flat_values_is_decoded_every_time(editor: User, monkeypatch: Any) -> None:
+    from django.core import signing
+
+    from claimtracker.accounts import sessions
+
+    session = sessions.SessionStore()
+    session.update({SESSION_KEY: str(editor.pk), "drafts": ["one", "two"]})
+    session.create()
+    text = Session.objects.get(session_key=session.session_key).session_data
+    checked: list[str] = []
+    loads = signing.loads
+    monkeypatch.setattr(signing, "loads", lambda text, **kwargs: checked.append(text) or loads(text, **kwargs))
+    opened = sessions.SessionStore(session.session_key).taken(text)
+    opened["drafts"].append("three")  # changed in place, as a view may
+    assert sessions.SessionStore(session.session_key).taken(text)["drafts"] == ["one", "two"]
+    assert checked == [text, text]

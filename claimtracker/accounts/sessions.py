@@ -12,7 +12,9 @@ from typing import Any
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
+from django.core.signals import setting_changed
 from django.db import connections, router
+from django.dispatch import receiver
 from django.utils import timezone
 
 from claimtracker.accounts.models import Session
@@ -37,17 +39,42 @@ class SessionStore(DatabaseStore):
 
     def taken(self, data: str | None) -> dict[str, Any]:
         """The session's data read elsewhere (``None``: no session of this key that
-        has not expired), taken as ``load`` takes what it reads."""
+        has not expired), taken as ``load`` takes what it reads: decoded, or
+        copied from what the same signed text decoded to before (``_decoded``)."""
         if data is None:
             self._session_key = None  # as Django's store: a new key when saved
             return {}
-        return self.decode(data)
+        decoded = _decoded.get(data)
+        if decoded is None:
+            decoded = self.decode(data)
+            if decoded and len(data) <= _MOST_KEPT_LENGTH and all(type(value) in _FLAT for value in decoded.values()):
+                if len(_decoded) >= _MOST_KEPT:
+                    _decoded.clear()
+                _decoded[data] = decoded
+        return dict(decoded)
 
     def create_model_instance(self, data: dict[str, Any]) -> Session:
         return _with_user(super().create_model_instance(data), data)
 
     async def acreate_model_instance(self, data: dict[str, Any]) -> Session:
         return _with_user(await super().acreate_model_instance(data), data)
+
+
+# Each session's data as signed and as decoded, for the sessions this process opened last: a logged-in
+# reader's every request opens the same text, whose signature's check and JSON cost 15-30 µs of a stored
+# page's serve (docs/performance.md). The text holds its signature: text found here passed the check
+# under the keys of now (forgotten when they change). Kept for flat data only, whose copy shares nothing
+# a view could change in place.
+_decoded: dict[str, dict[str, Any]] = {}
+_MOST_KEPT = 10_000
+_MOST_KEPT_LENGTH = 4096
+_FLAT = (str, int, float, bool, type(None))
+
+
+@receiver(setting_changed)
+def _keys_changed(setting: str, **kwargs: Any) -> None:
+    if setting in ("SECRET_KEY", "SECRET_KEY_FALLBACKS", "SESSION_SERIALIZER"):
+        _decoded.clear()
 
 
 def _with_user(session: Any, data: dict[str, Any]) -> Session:

@@ -21,9 +21,11 @@ of the middleware and the view run, under a key of:
   database bumps them in the writing transaction, whatever wrote (a page, the
   admin, ``QuerySet.update()``, psql, COPY).
 
-The versions are read in one query before the page, with the user's row, role
-and the header's counts: a role taken away, by whatever means, takes the page
-away at once (and a page drawn anew uses the counts read, request.nav_counts).
+The versions are read in one query before the page, with the user's row and
+the header's counts, and the people counter the user's permissions are kept
+under (claims.held): a role taken away, by whatever means, takes the page away
+at once (and a page drawn anew uses the counts read, request.nav_counts, and
+the permissions).
 A page is never served from before a write the reader could see: a write commits its
 bumps with it, and a page rendered from newer data than its key merely goes
 unused.
@@ -31,9 +33,9 @@ unused.
 What is not cached: anything but a 200 answer to GET, an answer that sets a
 cookie (but the CSRF cookie Django sends again to renew it), a request with no
 session or CSRF cookie yet or with messages waiting to be shown. With
-PAGE_CACHE_SECONDS at 0 nothing is: every page is drawn, its session, user,
-role and header's counts still read in the one statement (three round trips
-fewer than Django's own way).
+PAGE_CACHE_SECONDS at 0 nothing is: every page is drawn, its session, user
+and header's counts still read in the one statement, its role from what the
+process keeps (three round trips fewer than Django's own way).
 One-time form tokens (``SubmissionMixin``) are minted afresh on every serve,
 so two tabs opened from one stored page never share a token, and so are the
 header's counts (work waiting for review, one's entries sent back), which
@@ -83,9 +85,8 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 
-from claimtracker.accounts import backends, sessions
-from claimtracker.accounts.roles import holding_sql
-from claimtracker.claims import queries, versions
+from claimtracker.accounts import backends, roles, sessions
+from claimtracker.claims import held, queries, versions
 from claimtracker.lib import replicas
 from claimtracker.lib.keyset import INT64
 from claimtracker.lib.numbers import whole_number
@@ -183,32 +184,41 @@ def _key(
     its frame (for a page with live parts) and the header's counts as they are
     now; no keys for what is not kept or a role not held.
 
-    The session, its user, their roles, the counts and the versions are read in
-    one statement from the session cookie's key (accounts.roles.asker_sql); the
+    The session, its user, the counts and the versions are read in one
+    statement from the session cookie's key (accounts.roles.asker_sql); the
     session is opened from the data read (accounts.sessions.opened), its user
     made the request's by Django's authentication middleware and its checks,
-    ``authenticate``, on the row read (accounts.backends.knowing). Asks the CSRF
-    secret as ``PageCacheMiddleware`` set it up."""
+    ``authenticate``, on the row read (accounts.backends.knowing), and their
+    permissions taken from what the process keeps under the people counter read
+    (claims.held), and kept on the user for the request as the backends keep
+    them. Asks the CSRF secret as ``PageCacheMiddleware`` set it up."""
     csrf_secret = request.META.get("CSRF_COOKIE")
     if not csrf_secret or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
         return None, None, {}
     session_key = request.COOKIES[settings.SESSION_COOKIE_NAME]
     scopes, claims = kept.depends(request, **kwargs)
-    current, held, counts, row = versions.read(
-        scopes, claims, holding_sql(kept.perm), also=queries.nav_count_rows(), asker=session_key
-    )
+    if versions.PEOPLE not in scopes:
+        scopes = [*scopes, versions.PEOPLE]  # what the user's permissions are kept under (claims.held)
+    current, counts, row = versions.read(scopes, claims, also=queries.nav_count_rows(), asker=session_key)
     request.session = sessions.opened(session_key, row[-1] if row else None)
     if row is None or row[0] is None or request.session.get(SESSION_KEY) != str(row[0]):
         return None, None, {}  # no session open, no one logged in, or not the user the statement read
     if len(default_storage(request)):
         return None, None, {}  # messages to show once
-    with backends.knowing(backends.user_from_row(router.db_for_read(User), row[:-1])):
+    database = router.db_for_read(User)
+    with backends.knowing(backends.user_from_row(database, row[:-1])):
         authenticate(request)
-        if not (request.user.is_authenticated and held):
+        user = request.user
+        if not user.is_authenticated:
             return None, None, {}
+    granted = held.permissions(database, user.pk, dict(current).get(versions.PEOPLE))
+    if not user.is_superuser:
+        user._perm_cache = set(granted)  # type: ignore[attr-defined]  # where the backends keep them for the request
+    if not roles.holds(user, kept.perm, granted):
+        return None, None, {}
     if request.session.modified:
         return None, None, {}  # Django's checks changed the session (a key cycled): the whole stack saves and sends it
-    counts = queries.nav_counts_read(counts)
+    counts = queries.nav_counts_read(counts, lambda perm: roles.holds(user, perm, granted))
     request.nav_counts = counts  # type: ignore[attr-defined]  # for the header of a page drawn now
     htmx = sorted((name, value) for name, value in request.META.items() if name.startswith("HTTP_HX_"))
     page = request.build_absolute_uri()  # the JSON-LD names the page's own address
@@ -300,9 +310,10 @@ def cached_page(perm: str, depends: Depends = everything, live: Live | None = No
     """Marks a view whose page ``PageCacheMiddleware`` keeps while what it
     ``depends`` on is unchanged, for a user who holds ``perm`` now
     (accounts.roles.VIEW, EDIT, REVIEW), with its frame where it has ``live``
-    parts. The role is asked before any stored
-    page is served, in the query that reads the versions: a role taken away, by
-    whatever means (the admin, SQL outside Django), takes the page away at once.
+    parts. The role is asked before any stored page is served, of the
+    permissions kept under the people counter read with the versions
+    (claims.held): a role taken away, by whatever means (the admin, SQL outside
+    Django), takes the page away at once.
     Otherwise the view answers, and refuses, itself."""
 
     def decorate(view: View) -> View:
@@ -340,9 +351,10 @@ class PageCacheMiddleware:
     middleware runs, or keeps the page its view drew.
 
     A stored page needs to know who asks and their CSRF secret: this runs the
-    request side of Django's CSRF middleware, reads the session, its user, their
-    roles, the header's counts and the page's versions in one statement, on the
-    primary as the desk's views read, and runs the request side of Django's
+    request side of Django's CSRF middleware, reads the session, its user, the
+    header's counts and the page's versions in one statement, on the primary as
+    the desk's views read (the user's roles from what the process keeps under
+    the versions read, claims.held), and runs the request side of Django's
     authentication middleware on the session and the user read (the very class,
     so the session is checked against the user's password and the user's
     ``is_active`` as on any request). The session opened here is the request's

@@ -17,8 +17,8 @@ PostgreSQL and on SQLite (``install``, run after every ``migrate``):
   claims it took a side on;
 - ``s:<id>``, a source: its row, publisher, the attributions quoting it;
 - ``*vocab``: the statuses and topics every page names; ``*people``: the
-  users, groups and permissions (the names pages show; roles themselves are
-  asked afresh on every serve, claims.pagecache);
+  users, groups and permissions (the names pages show, and what each process
+  keeps of who holds which permission, claims.held);
 - ``*listed``: what the lists of claims, actors and sources show: the rows of
   claims, actors, sources and the vocabulary, and approved entries (work in
   review, which no list shows but the desk's own, leaves it);
@@ -230,6 +230,9 @@ SHARED: dict[str, tuple[tuple[str, ...], list[str] | None]] = {
     "auth_user_groups": ((PEOPLE,), None),
     "auth_group_permissions": ((PEOPLE,), None),
     "auth_user_user_permissions": ((PEOPLE,), None),
+    # What a permission is called: the permissions each process keeps for its users under *people (claims.held).
+    "auth_permission": ((PEOPLE,), None),
+    "django_content_type": ((PEOPLE,), None),
 }
 
 _START = {
@@ -510,22 +513,20 @@ def install(using: str) -> bool:
 def read(
     scopes: list[str],
     claims: tuple[str, list[Any]] | None = None,
-    held: str = "1 = 1",
     also: Sequence[tuple[str, str, list[Any]]] = (),
     asker: str | None = None,
-) -> tuple[tuple[tuple[str, int], ...], bool, dict[str, int], tuple[Any, ...] | None]:
+) -> tuple[tuple[tuple[str, int], ...], dict[str, int], tuple[Any, ...] | None]:
     """The counters of ``scopes`` and of the ``claims`` a query finds (SQL naming
     claim ids ``id``, with its parameters: the claims a page links to, those on a
-    page of the review queue), whether the condition ``held`` is true, the
-    values of ``also`` (name, SQL expression, parameters: the header's counts)
-    and, given the key of the session that asks, ``asker`` (accounts.roles.asker_sql,
-    which ``held`` and ``also`` may ask), its user's row and its data (none for a
-    session not open); in one statement. A counter
+    page of the review queue), the values of ``also`` (name, SQL expression,
+    parameters: the header's counts) and, given the key of the session that
+    asks, ``asker`` (accounts.roles.asker_sql, which ``also`` may ask), its
+    user's row and its data (none for a session not open); in one statement. A counter
     of ``scopes`` never bumped reads as absent; each claim found reads as itself
     (0 where never bumped), so that which claims the query found is part of what
     is read."""
     params: list[Any] = []
-    sql = f"SELECT '' AS scope, CASE WHEN {held} THEN 1 ELSE 0 END AS value"
+    sql = "SELECT '' AS scope, 0 AS value"  # the row the asker's are read beside
     for name, expression, expression_params in also:
         sql += f" UNION ALL SELECT '#{name}', {expression}"
         params += expression_params
@@ -552,9 +553,9 @@ def read(
         found[scope] = value
         if scope == "" and user and user[-1] is not None:
             row = tuple(user)
-    is_held = bool(found.pop(""))
+    found.pop("")
     values = {name: int(found.pop(f"#{name}")) for name, _, _ in also}
-    return tuple(sorted(found.items())), is_held, values, row
+    return tuple(sorted(found.items())), values, row
 
 
 def linked_claims(pk: int) -> tuple[str, list[Any]]:

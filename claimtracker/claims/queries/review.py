@@ -1,5 +1,6 @@
 """Reads of the review queue and of an editor's own work (/mine/)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Greatest, Substr
 
-from claimtracker.accounts.roles import EDIT, REVIEW, holding_sql
+from claimtracker.accounts.roles import EDIT, REVIEW
 from claimtracker.claims.models import (
     Attribution,
     Claim,
@@ -184,22 +185,20 @@ def nav_counts(user: User | None, *, review: bool) -> tuple[int, int]:
 
 def nav_count_rows() -> list[tuple[str, str, list[Any]]]:
     """The header's counts as rows to ask inside another statement (claims.versions.read,
-    for the user who asks: accounts.roles.asker_sql): the review queue's length ("review") where
-    the user holds the reviewer's permission now, their entries sent back ("mine")
-    where they hold the editor's, else -1; as base.html shows them. Read them with
-    ``nav_counts_read``."""
-    rows: list[tuple[str, str, list[Any]]] = []
-    for name, perm, (count, params) in (
-        ("review", REVIEW, (_pending_sql(), [])),
-        ("mine", EDIT, _rejected_sql("(SELECT id FROM asker)", [])),
-    ):
-        rows.append((name, f"CASE WHEN {holding_sql(perm)} THEN {count} ELSE -1 END", params))
-    return rows
+    for the user who asks: accounts.roles.asker_sql): the review queue's length ("review")
+    and the user's entries sent back ("mine"). Read them with ``nav_counts_read``."""
+    return [("review", _pending_sql(), []), ("mine", *_rejected_sql("(SELECT id FROM asker)", []))]
 
 
-def nav_counts_read(read: dict[str, int]) -> dict[str, int]:
-    """The header's counts from the values ``nav_count_rows`` asked for."""
-    return {"review": read["review"], "mine": read["mine"]}
+def nav_counts_read(read: dict[str, int], holds: Callable[[str], bool]) -> dict[str, int]:
+    """The header's counts from the values ``nav_count_rows`` asked for, as
+    base.html shows them: the queue's length where the user ``holds`` the
+    reviewer's permission now, their entries sent back where they hold the
+    editor's, else -1."""
+    return {
+        "review": read["review"] if holds(REVIEW) else -1,
+        "mine": read["mine"] if holds(EDIT) else -1,
+    }
 
 
 # --- My work -------------------------------------------------------------------------------------------
