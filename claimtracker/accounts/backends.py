@@ -63,7 +63,7 @@ class ModelBackend(DjangoModelBackend):
         # Kept on the user for the request, where Django's backend keeps them.
         if not hasattr(user_obj, "_perm_cache"):
             with connections[router.db_for_read(Permission)].cursor() as cursor:
-                cursor.execute(_permissions_sql(), [user_obj.pk, user_obj.pk])
+                cursor.execute(permissions_sql(), [user_obj.pk, user_obj.pk])
                 user_obj._perm_cache = {  # type: ignore[attr-defined]
                     f"{label}.{codename}" for label, codename in cursor.fetchall()
                 }
@@ -110,8 +110,9 @@ def _user_sql() -> str:
 
 
 @functools.cache
-def _permissions_sql() -> str:
-    """The user's permissions, their own and their groups', in one statement."""
+def permissions_sql() -> str:
+    """The user's permissions, their own and their groups', in one statement
+    (app_label, codename; the user's id as both parameters)."""
     direct = User.user_permissions.through._meta.db_table
     member = User.groups.through._meta.db_table
     granted = Group.permissions.through._meta.db_table

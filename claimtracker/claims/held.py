@@ -25,12 +25,11 @@ tests, as they empty the caches.
 import functools
 from typing import Any
 
-from django.contrib.auth.models import Group, Permission, User
-from django.contrib.contenttypes.models import ContentType
 from django.core.signals import setting_changed
 from django.db import connections
 from django.dispatch import receiver
 
+from claimtracker.accounts import backends
 from claimtracker.claims import versions
 from claimtracker.lib import prepared
 
@@ -74,14 +73,7 @@ def _databases_changed(setting: str, **kwargs: Any) -> None:
 def _sql() -> str:
     """The ``*people`` counter (a row with no name), then each permission the
     user holds, in one statement: the two are of one moment."""
-    direct = User.user_permissions.through._meta.db_table
-    member = User.groups.through._meta.db_table
-    granted = Group.permissions.through._meta.db_table
     return (
         f"SELECT NULL AS name, value FROM {versions.TABLE} WHERE scope = %s"
-        f" UNION ALL SELECT t.app_label || '.' || p.codename, NULL FROM {Permission._meta.db_table} p"
-        f" JOIN {ContentType._meta.db_table} t ON t.id = p.content_type_id WHERE p.id IN ("
-        f"SELECT d.permission_id FROM {direct} d WHERE d.user_id = %s"
-        f" UNION SELECT g.permission_id FROM {granted} g JOIN {member} m ON m.group_id = g.group_id"
-        " WHERE m.user_id = %s)"
+        f" UNION ALL SELECT p.app_label || '.' || p.codename, NULL FROM ({backends.permissions_sql()}) p"
     )
