@@ -61,7 +61,7 @@ class SessionStore(DatabaseStore):
 
 
 # Each session's data as signed and as decoded, for the sessions this process opened last: a logged-in
-# reader's every request opens the same text, whose signature's check and JSON cost 15-30 µs of a stored
+# reader's every request opens the same text, whose signature's check and JSON cost 12-27 µs of a stored
 # page's serve (docs/performance.md). The text holds its signature: text found here passed the check
 # under the keys of now (forgotten when they change). Kept for flat data only, whose copy shares nothing
 # a view could change in place.

@@ -12,8 +12,8 @@ statement that reads the session's user and the page's versions: where it
 reads the value a user's permissions were read with, they are what they were
 then, and this process's copy answers; where it reads another, they are read
 again, with the counter, in one statement. Joining the permission tables into
-that statement on every serve cost PostgreSQL 20-40 µs of a stored page's
-230 (docs/performance.md).
+that statement on every serve cost 120-140 µs of its 550 µs round trip
+(docs/performance.md, session 25).
 
 Kept only where the counter's row exists: a counter whose row was deleted
 reads as absent, as it did before it was first bumped, so its value names no
