@@ -5,6 +5,7 @@ python bench/load_writes.py claims N FILE  # writes the paths of N ordinary clai
                                           # one a line (the spread mix reads and writes them)
 python bench/load_writes.py count RUN  # prints how many attributions run RUN stored,
                                        # and how many of them twice
+python bench/load_writes.py forget RUN  # deletes them, and their history
 """
 
 import os
@@ -43,6 +44,8 @@ elif sys.argv[1:2] == ["count"] and len(sys.argv) == 3:
     print(stored.count(), twice)
 elif sys.argv[1:2] == ["forget"] and len(sys.argv) == 3:
     deleted, _ = Attribution.objects.filter(quote__startswith=f"load {sys.argv[2]} ").delete()
+    # And their history (the claims' histories of edits would grow with every run).
+    Attribution.history.filter(quote__startswith=f"load {sys.argv[2]} ").delete()
     print(deleted)
 else:
     raise SystemExit(__doc__)

@@ -206,6 +206,29 @@ def test_double_submit_creates_one_attribution(claim: Claim, editor: User) -> No
     assert Attribution.objects.filter(actor__name="Jake Sullivan", claim=claim).count() == 1
 
 
+def test_an_attribution_sent_once_reads_its_actor_in_one_statement_and_asks_nothing_of_its_token(
+    claim: Claim, editor: User
+) -> None:
+    """The write of every attribution the desk records: its actor looked up by
+    name in one statement (lookups._named), and its one-time token only taken,
+    not asked after first, while nothing like it is recorded yet (a second click
+    finds the first, above)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(editor)
+    client.get(reverse("claims:detail", args=[claim.pk]))  # the session and its user read once before
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(
+            reverse("claims:add_attribution", args=[claim.pk]), attribution_data(actor="jake SULLIVAN")
+        )
+    assert response.status_code == 302
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert [sql for sql in statements if "claims_submission" in sql and sql.startswith("SELECT")] == []
+    assert len([sql for sql in statements if "claims_actoralias" in sql]) == 1
+    assert Attribution.objects.filter(actor__name="Jake Sullivan", claim=claim).count() == 1
+
+
 def test_editor_proposes_a_status_change_with_evidence(claim: Claim, editor: User) -> None:
     evidence = claim.attributions.filter(stance="confirms")
     response = client_for(editor).post(

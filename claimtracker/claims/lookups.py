@@ -7,16 +7,19 @@ filled with suggestions as the user types (views.lookup); without it, typing
 the name is enough.
 """
 
+import functools
 import re
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import connections, router
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse_lazy
 
 from claimtracker.claims.models import Actor, ActorAlias, Attribution, Claim, ReviewState, Source
 from claimtracker.claims.search import similar_claims
+from claimtracker.lib import prepared
 from claimtracker.lib.numbers import whole_number
 
 SUGGESTIONS = 12
@@ -73,19 +76,8 @@ def find_actor(text: str, among: QuerySet[Actor] | None = None, *, suggest: bool
         found = actors.filter(pk=number).first()
         if found:
             return found
-    # Each name looked up in its own index (models: the *_upper_idx), then joined: an OR of the three
-    # read every actor (4 ms of 5,000).
-    named = (
-        Actor.objects.filter(name__iexact=text)
-        .order_by()
-        .values("pk")
-        .union(
-            Actor.objects.filter(short_name__iexact=text).order_by().values("pk"),
-            ActorAlias.objects.filter(name__iexact=text).order_by().values("actor_id"),
-        )
-    )
-    exact = actors.filter(pk__in=named)[:2]
-    matches = list(exact)
+    # Every attribution a form records asks among every actor.
+    matches = _named(text) if among is None else list(actors.filter(pk__in=_named_ids(text))[:2])
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
@@ -95,6 +87,46 @@ def find_actor(text: str, among: QuerySet[Actor] | None = None, *, suggest: bool
     raise ValidationError(
         f"No actor is called “{text}”.{_closest([a.name for a in actors_matching(text)[:CLOSEST]])} "
         "Pick one, or add it with New actor."
+    )
+
+
+def _named_ids(text: str) -> QuerySet[Any]:
+    """The ids of the actors whose name, short name or an alias is ``text``, in any
+    case. Each is looked up in its own index (models: the *_upper_idx), then
+    joined: an OR of the three read every actor (4 ms of 5,000)."""
+    return (
+        Actor.objects.filter(name__iexact=text)
+        .order_by()
+        .values("pk")
+        .union(
+            Actor.objects.filter(short_name__iexact=text).order_by().values("pk"),
+            ActorAlias.objects.filter(name__iexact=text).order_by().values("actor_id"),
+        )
+    )
+
+
+def _named(text: str) -> list[Actor]:
+    """Up to two of every actor ``_named_ids`` finds, by name, read with a
+    statement written once (``_named_sql``): the ORM spent about 0.7 ms of CPU
+    building its union on every attribution a form records."""
+    connection = connections[router.db_for_read(Actor)]
+    found = prepared.rows(connection, _named_sql(), [text] * 3)
+    return [prepared.Row(connection, row).model(Actor) for row in found]
+
+
+@functools.cache
+def _named_sql() -> str:
+    """``_named``'s statement, the text three times. ``UPPER(x) = UPPER(%s)`` is
+    the ORM's ``iexact`` on PostgreSQL, and the index's expression; on SQLite,
+    where the ORM writes ``LIKE`` (which folds ASCII letters alone, as its
+    ``UPPER`` does), it finds the same actors."""
+    actors, aliases = Actor._meta.db_table, ActorAlias._meta.db_table
+    return (
+        f"SELECT {prepared.columns('a', Actor)} FROM {actors} a WHERE a.id IN ("
+        f"SELECT id FROM {actors} WHERE UPPER(name) = UPPER(%s)"
+        f" UNION SELECT id FROM {actors} WHERE UPPER(short_name) = UPPER(%s)"
+        f" UNION SELECT actor_id FROM {aliases} WHERE UPPER(name) = UPPER(%s)"
+        ") ORDER BY a.name, a.id LIMIT 2"
     )
 
 

@@ -356,8 +356,12 @@ def add_attribution(request: HttpRequest, pk: int) -> HttpResponse:
     if drafts.wants_new(request):
         return drafts.stash(request, claim.get_absolute_url(), "attribution-form")
     form = AttributionForm(request.POST)
-    repeat = submissions.is_repeat(request.POST)
-    if form.is_valid() and not repeat and (error := already_recorded(claim, form.cleaned_data)):
+    # The same attribution sent again by a second click is landed where the first went, not refused.
+    if (
+        form.is_valid()
+        and (error := already_recorded(claim, form.cleaned_data))
+        and not submissions.is_repeat(request.POST)
+    ):
         form.add_error(None, error)
     if form.is_valid():
         data = form.cleaned_data
