@@ -66,6 +66,24 @@ def test_the_same_attribution_is_not_recorded_twice(editor: User, source: Source
     assert client.post(record_url(source), passage(claim=f"#{claim.pk}", stance="qualifies")).status_code == 302
 
 
+def test_the_same_attribution_approved_is_named_so_and_a_rejected_one_may_be_recorded_again(
+    editor: User, reviewer: User, source: Source, nis: Actor
+) -> None:
+    claim = ClaimFactory()
+    client = client_for(editor)
+    assert client.post(record_url(source), passage(claim=f"#{claim.pk}")).status_code == 302
+    first = Attribution.objects.get()
+    services.approve(first, by=reviewer)
+    again = client.post(record_url(source), passage(claim=f"#{claim.pk}"))
+    assert again.status_code == 400
+    assert "This attribution is already recorded on this claim (approved)" in again.content.decode()
+
+    assert client.post(record_url(source), passage(claim=f"#{claim.pk}", stance="qualifies")).status_code == 302
+    services.reject(Attribution.objects.get(stance="qualifies"), by=reviewer, note="Wrong passage.")
+    assert client.post(record_url(source), passage(claim=f"#{claim.pk}", stance="qualifies")).status_code == 302
+    assert Attribution.objects.count() == 3
+
+
 def test_a_statement_dated_after_its_source_was_published_is_refused(editor: User, source: Source, nis: Actor) -> None:
     claim = ClaimFactory()
     client = client_for(editor)
