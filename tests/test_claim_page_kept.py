@@ -182,11 +182,8 @@ def test_kept_parts_read_ahead_serve_the_tag_and_store_what_it_draws() -> None:
     cache.clear()
 
 
-def test_the_claim_pages_kept_parts_are_asked_of_the_cache_at_once(
-    demo: None, editor: User, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The desk's page has six kept parts (the forms' fields, the history of
-    edits): one round trip to the cache reads them all, and one stores those drawn."""
+def kept_part_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str]]]:
+    """Each call to the default cache from now on, with the ``{% kept %}`` parts' keys it names."""
     from django.core.cache import caches
 
     default = caches["default"]
@@ -206,6 +203,15 @@ def test_the_claim_pages_kept_parts_are_asked_of_the_cache_at_once(
                 inside.pop()
 
         monkeypatch.setattr(default, name, counted)
+    return calls
+
+
+def test_the_claim_pages_kept_parts_are_asked_of_the_cache_at_once(
+    demo: None, editor: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desk's page has six kept parts (the forms' fields, the history of
+    edits): one round trip to the cache reads them all, and one stores those drawn."""
+    calls = kept_part_calls(monkeypatch)
     claim = Claim.objects.get(text=TROOPS)
     client = client_for(editor)
     for view in ("first", "again"):

@@ -15,6 +15,7 @@ from django.test import Client
 from claimtracker.claims import pagecache, queries, services
 from claimtracker.claims.models import Actor, Attribution, Claim, Source
 from tests.conftest import client_for
+from tests.test_claim_page_kept import kept_part_calls
 from tests.test_pagecache import STORED, _other_process, _pending_attribution, _stored_keys, claim, get, url_of
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +61,23 @@ def test_work_sent_for_review_is_drawn_into_the_desks_stored_frame(
     assert f"{editor.username} created the attribution of Jake Sullivan" in page  # in the history of edits
     # Byte for byte the page drawn whole, but for the tokens every draw makes anew.
     assert _same_tokens(page) == _same_tokens(_drawn_whole(client, url_of(claim)))
+
+
+def test_the_live_parts_kept_parts_are_asked_of_the_cache_at_once(
+    claim: Claim, editor: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawn into the frame after work sent for review, the history of edits and
+    the evidence offered are read from the cache in one round trip and stored in
+    one, as the whole page's kept parts are."""
+    client = client_for(editor)
+    get(client, url_of(claim))
+    _pending_attribution(claim, by=editor, quote="Pending")
+    calls = kept_part_calls(monkeypatch)
+    page, _ = get(client, url_of(claim))
+    assert "Pending" in page
+    parts = [(name, keys) for name, keys in calls if keys]
+    assert [name for name, _ in parts] == ["get_many", "set_many"]
+    assert len(parts[0][1]) == 2 and sorted(parts[1][1]) == sorted(parts[0][1])
 
 
 def test_the_page_filled_from_its_frame_is_stored_in_turn(claim: Claim, editor: User, whole_draws: list[int]) -> None:

@@ -246,15 +246,20 @@ def _live_parts(request: HttpRequest, pk: int) -> dict[str, str]:
         return {}
     editor = can_edit(request.user)
     claim = queries.claim_with_versions(pk)
-    context = {"live_parts": True, "timeline": _timeline(request, claim, moment, editor)} | _history(
-        claim, moment, editor
-    )
+    history = _history(claim, moment, editor)
+    context: dict[str, Any] = {"live_parts": True, "timeline": _timeline(request, claim, moment, editor)} | history
     names = ["timeline", "history"]
+    evidence_key = ""
     if editor:
         status_form = StatusChangeForm(claim=claim)
-        context |= {"status_form": status_form, "form_keys": {"evidence": _evidence_key(status_form, claim)}}
+        evidence_key = _evidence_key(status_form, claim)
+        context |= {"status_form": status_form, "form_keys": {"evidence": evidence_key}}
         names.append("evidence")
-    return {name: render_to_string(f"claims/claim_detail.html#live-{name}", context) for name in names}
+    # Their kept parts read in one round trip and stored in one, as the whole page's are.
+    context["kept_parts"] = KeptParts({"claim-history": history["history_key"], "status-evidence": evidence_key})
+    drawn: dict[str, str] = {name: render_to_string(f"claims/claim_detail.html#live-{name}", context) for name in names}
+    context["kept_parts"].store()
+    return drawn
 
 
 def _blank_form_key(form: Form, *drawn_from: Any) -> str:
