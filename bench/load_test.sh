@@ -14,7 +14,8 @@
 #                   and after each page mix: each mix is compared with the mean of the two
 #   writes          the mix with every 10th request an editor adding an attribution to one of the
 #                   1,000 claims, and the request after each acknowledged write reading that claim's
-#                   page: a page without the new quote is stale
+#                   page: a page without the new quote is stale (where the claim's timeline runs to
+#                   more than one page, the first page, which holds the write, is read and checked)
 #   exports         the mix with the busiest claim's CSV and JSON exports (3.5 MB each; wrk waits up to
 #                   30 s for an answer, 10 s in the other runs), and every 10th request a write to the
 #                   busiest claim (load without loss, measured apart from the page mix)

@@ -8,7 +8,9 @@
 -- is an editor adding an attribution to a random claim of the file through the page's
 -- form (a fresh one-time token, quoting "load RUN <thread> <n>"), and the request after
 -- an acknowledged write reads that claim's page as the reviewer: a page without the
--- quote is counted stale. done() prints "writes acknowledged N" and "stale pages N".
+-- quote is counted stale. Where the claim's timeline runs to more than one page, the
+-- page shows the newest entries, and the write, dated before all of them, is on the
+-- first: that page is read next, and counted stale without the quote. done() prints "writes acknowledged N" and "stale pages N".
 -- The write itself is bench/writes.lua's, found beside this script.
 package.path = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "?.lua;" .. package.path
 local writes = require("writes")
@@ -23,6 +25,10 @@ local every, actor, source, editor_cookie, csrf, run
 local paths, claims = {}, {}
 local counter, written = 0, 0
 local check = nil -- the quote the next answer must show, after a write
+local checked_claim = nil -- the page it must show on
+local earlier = false -- whether the answer is the first page of that claim's timeline, asked after its latest
+-- The link a timeline of more than one page has to its first (claims/_events_pager.html).
+local FIRST_PAGE = 'href="?events=1#timeline"'
 local writing = nil -- the quote of the write in flight
 acknowledged, stale = 0, 0
 
@@ -62,13 +68,21 @@ function response(status, headers, body)
       acknowledged = acknowledged + 1
       check = writing.quote
       claim_to_check = writing.claim
+      checked_claim = writing.claim
     end
     writing = nil
   elseif check then
+    if status == 200 and not body:find(check, 1, true) and not earlier and body:find(FIRST_PAGE, 1, true) then
+      -- The claim's timeline runs to more than one page, and the page shows its newest entries: the
+      -- write, dated before every other entry (writes.lua), is on the first. That page is read next.
+      earlier = true
+      claim_to_check = checked_claim .. "?events=1"
+      return
+    end
     if status ~= 200 or not body:find(check, 1, true) then
       stale = stale + 1
     end
-    check = nil
+    check, earlier = nil, false
   end
 end
 
