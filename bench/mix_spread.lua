@@ -10,7 +10,8 @@
 -- an acknowledged write reads that claim's page as the reviewer: a page without the
 -- quote is counted stale. Where the claim's timeline runs to more than one page, the
 -- page shows the newest entries, and the write, dated before all of them, is on the
--- first: that page is read next, and counted stale without the quote. done() prints "writes acknowledged N" and "stale pages N".
+-- first: that page is read next, and counted stale without the quote. done() prints
+-- "writes acknowledged N" and "stale pages N".
 -- The write itself is bench/writes.lua's, found beside this script.
 package.path = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "?.lua;" .. package.path
 local writes = require("writes")

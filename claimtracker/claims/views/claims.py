@@ -182,14 +182,20 @@ def _claim_page_context(request: HttpRequest, pk: int, *, moment: Moment = TODAY
                 "relation": _blank_form_key(relation_form),
             },
         }
-    # The page's kept parts (claim_detail.html, by name), read in one round trip.
+    context["kept_parts"] = _kept_parts(context)
+    return context
+
+
+def _kept_parts(context: dict[str, Any]) -> KeptParts:
+    """The claim page's kept parts (claim_detail.html, by name), read in one
+    round trip: the history of edits and the desk forms' parts the context
+    gives keys for (the whole page's, or its live parts': a blank key is not asked)."""
     form_keys = context.get("form_keys", {})
-    context["kept_parts"] = KeptParts(
+    return KeptParts(
         {"claim-history": context["history_key"]}
         | {f"{form}-fields": form_keys.get(form, "") for form in ("relation", "attribution", "status")}
         | {"status-corrects": form_keys.get("corrects", ""), "status-evidence": form_keys.get("evidence", "")}
     )
-    return context
 
 
 def _render_claim_page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
@@ -246,17 +252,16 @@ def _live_parts(request: HttpRequest, pk: int) -> dict[str, str]:
         return {}
     editor = can_edit(request.user)
     claim = queries.claim_with_versions(pk)
-    history = _history(claim, moment, editor)
-    context: dict[str, Any] = {"live_parts": True, "timeline": _timeline(request, claim, moment, editor)} | history
+    context: dict[str, Any] = {"live_parts": True, "timeline": _timeline(request, claim, moment, editor)} | _history(
+        claim, moment, editor
+    )
     names = ["timeline", "history"]
-    evidence_key = ""
     if editor:
         status_form = StatusChangeForm(claim=claim)
-        evidence_key = _evidence_key(status_form, claim)
-        context |= {"status_form": status_form, "form_keys": {"evidence": evidence_key}}
+        context |= {"status_form": status_form, "form_keys": {"evidence": _evidence_key(status_form, claim)}}
         names.append("evidence")
     # Their kept parts read in one round trip and stored in one, as the whole page's are.
-    context["kept_parts"] = KeptParts({"claim-history": history["history_key"], "status-evidence": evidence_key})
+    context["kept_parts"] = _kept_parts(context)
     drawn: dict[str, str] = {name: render_to_string(f"claims/claim_detail.html#live-{name}", context) for name in names}
     context["kept_parts"].store()
     return drawn
