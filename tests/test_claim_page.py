@@ -211,8 +211,8 @@ def test_an_attribution_sent_once_reads_its_actor_in_one_statement_and_asks_noth
 ) -> None:
     """The write of every attribution the desk records: its actor looked up by
     name in one statement (lookups._named), and its one-time token only taken,
-    not asked after first, while nothing like it is recorded yet (a second click
-    finds the first, above)."""
+    in one statement, not asked after first, while nothing like it is recorded
+    yet (a second click finds the first, above)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -226,6 +226,10 @@ def test_an_attribution_sent_once_reads_its_actor_in_one_statement_and_asks_noth
     statements = [query["sql"] for query in captured.captured_queries]
     assert [sql for sql in statements if "claims_submission" in sql and sql.startswith("SELECT")] == []
     assert len([sql for sql in statements if "claims_actoralias" in sql]) == 1
+    # The token taken in one statement, with no savepoint of its own around it (submissions.record).
+    [taken] = [i for i, sql in enumerate(statements) if "claims_submission" in sql]
+    assert "ON CONFLICT" in statements[taken]
+    assert not statements[taken + 1].startswith("RELEASE SAVEPOINT")
     assert Attribution.objects.filter(actor__name="Jake Sullivan", claim=claim).count() == 1
 
 
