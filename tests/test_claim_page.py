@@ -230,7 +230,27 @@ def test_an_attribution_sent_once_reads_its_actor_in_one_statement_and_asks_noth
     [taken] = [i for i, sql in enumerate(statements) if "claims_submission" in sql]
     assert "ON CONFLICT" in statements[taken]
     assert not statements[taken + 1].startswith("RELEASE SAVEPOINT")
+    # The session, its user and their permissions read in one statement, as for a stored page
+    # (pagecache._opened), with the permissions this process keeps under the people counter.
+    assert len([sql for sql in statements if "accounts_session" in sql]) == 1
+    assert [sql for sql in statements if "auth_permission" in sql or sql.startswith("SELECT id, password")] == []
     assert Attribution.objects.filter(actor__name="Jake Sullivan", claim=claim).count() == 1
+
+
+def test_a_write_after_the_role_was_taken_away_with_sql_is_refused(claim: Claim, editor: User) -> None:
+    """The permissions a write is checked against are the ones held now: taken
+    away outside Django after the editor's last page, the next write is refused
+    and stores nothing."""
+    from django.db import connection
+
+    client = client_for(editor)
+    client.get(reverse("claims:detail", args=[claim.pk]))  # the editor's permissions kept by this process
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM auth_user_groups WHERE user_id = %s", [editor.pk])
+    before = Attribution.objects.count()
+    response = client.post(reverse("claims:add_attribution", args=[claim.pk]), attribution_data())
+    assert response.status_code == 403
+    assert Attribution.objects.count() == before
 
 
 def test_editor_proposes_a_status_change_with_evidence(claim: Claim, editor: User) -> None:

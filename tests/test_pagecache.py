@@ -196,7 +196,7 @@ def test_waiting_messages_are_shown_not_a_stored_page(claim: Claim, reviewer: Us
     response = client.post(reverse("claims:review_item", args=["attribution", own.pk]), {"decision": "approve"})
     page, queries = get(client, response["Location"])
     assert 'class="messages"' in page
-    assert queries > 3
+    assert queries > 1  # drawn: a stored page is served on the one statement alone
 
 
 def test_htmx_fragments_and_whole_pages_are_stored_apart(demo: None, viewer: User) -> None:

@@ -182,43 +182,24 @@ def _key(
 ) -> tuple[str | None, str | None, dict[str, int]]:
     """The stored page's key, for a user who holds ``kept.perm`` now, the key of
     its frame (for a page with live parts) and the header's counts as they are
-    now; no keys for what is not kept or a role not held.
-
-    The session, its user, the counts and the versions are read in one
-    statement from the session cookie's key (accounts.roles.asker_sql); the
-    session is opened from the data read (accounts.sessions.opened), its user
-    made the request's by Django's authentication middleware and its checks,
-    ``authenticate``, on the row read (accounts.backends.knowing), and their
-    permissions taken from what the process keeps under the people counter read
-    (claims.held), and kept on the user for the request as the backends keep
-    them. Asks the CSRF secret as ``PageCacheMiddleware`` set it up."""
+    now; no keys for what is not kept or a role not held. The session, its user
+    and their permissions are opened by ``_opened``, with the counts and the
+    page's versions. Asks the CSRF secret as ``PageCacheMiddleware`` set it up."""
     csrf_secret = request.META.get("CSRF_COOKIE")
     if not csrf_secret or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
         return None, None, {}
-    session_key = request.COOKIES[settings.SESSION_COOKIE_NAME]
     scopes, claims = kept.depends(request, **kwargs)
-    if versions.PEOPLE not in scopes:
-        scopes = [*scopes, versions.PEOPLE]  # what the user's permissions are kept under (claims.held)
-    current, counts, row = versions.read(scopes, claims, also=queries.nav_count_rows(), asker=session_key)
-    request.session = sessions.opened(session_key, row[-1] if row else None)
-    if row is None or row[0] is None or request.session.get(SESSION_KEY) != str(row[0]):
+    current, counts, granted = _opened(request, authenticate, scopes, claims, also=queries.nav_count_rows())
+    if granted is None:
         return None, None, {}  # no session open, no one logged in, or not the user the statement read
     if len(default_storage(request)):
         return None, None, {}  # messages to show once
-    database = router.db_for_read(User)
-    with backends.knowing(backends.user_from_row(database, row[:-1])):
-        authenticate(request)
-        user = request.user
-        if not user.is_authenticated:
-            return None, None, {}
-    granted = held.permissions(database, user.pk, dict(current).get(versions.PEOPLE))
-    if not user.is_superuser:
-        user._perm_cache = set(granted)  # type: ignore[attr-defined]  # where the backends keep them for the request
-    if not roles.holds(user, kept.perm, granted):
+    user = request.user
+    if not roles.holds(user, kept.perm, granted):  # type: ignore[arg-type]
         return None, None, {}
     if request.session.modified:
         return None, None, {}  # Django's checks changed the session (a key cycled): the whole stack saves and sends it
-    counts = queries.nav_counts_read(counts, lambda perm: roles.holds(user, perm, granted))
+    counts = queries.nav_counts_read(counts, lambda perm: roles.holds(user, perm, granted))  # type: ignore[arg-type]
     request.nav_counts = counts  # type: ignore[attr-defined]  # for the header of a page drawn now
     htmx = sorted((name, value) for name, value in request.META.items() if name.startswith("HTTP_HX_"))
     page = request.build_absolute_uri()  # the JSON-LD names the page's own address
@@ -228,6 +209,46 @@ def _key(
         live = kept.live.scope(**kwargs)
         frame = _digest("frame", (*parts, tuple(version for version in current if version[0] != live)))
     return _digest("page", (*parts, current)), frame, counts
+
+
+def _opened(
+    request: HttpRequest,
+    authenticate: Callable[..., Any],
+    scopes: list[str],
+    claims: tuple[str, list[Any]] | None = None,
+    also: Any = (),
+) -> tuple[tuple[tuple[str, int], ...], dict[str, int], frozenset[str] | None]:
+    """Opens the request's session, its user and their permissions from one
+    statement, with the versions of ``scopes`` and ``claims`` and the values of
+    ``also`` (claims.versions.read); returns those, and the permissions the user
+    holds (None where no one is logged in, or not the user the statement read).
+
+    The session, its user, the values and the versions are read in one
+    statement from the session cookie's key (accounts.roles.asker_sql); the
+    session is opened from the data read (accounts.sessions.opened), its user
+    made the request's by Django's authentication middleware and its checks,
+    ``authenticate``, on the row read (accounts.backends.knowing), and their
+    permissions taken from what the process keeps under the people counter read
+    (claims.held), and kept on the user for the request as the backends keep
+    them. The rest of the stack finds them there (Django's keeps the request's
+    user once read)."""
+    session_key = request.COOKIES[settings.SESSION_COOKIE_NAME]
+    if versions.PEOPLE not in scopes:
+        scopes = [*scopes, versions.PEOPLE]  # what the user's permissions are kept under (claims.held)
+    current, counts, row = versions.read(scopes, claims, also=also, asker=session_key)
+    request.session = sessions.opened(session_key, row[-1] if row else None)
+    if row is None or row[0] is None or request.session.get(SESSION_KEY) != str(row[0]):
+        return current, counts, None
+    database = router.db_for_read(User)
+    with backends.knowing(backends.user_from_row(database, row[:-1])):
+        authenticate(request)
+        user = request.user
+        if not user.is_authenticated:
+            return current, counts, None
+    granted = held.permissions(database, user.pk, dict(current).get(versions.PEOPLE))
+    if not user.is_superuser:
+        user._perm_cache = set(granted)  # type: ignore[attr-defined]  # where the backends keep them for the request
+    return current, counts, granted
 
 
 def _digest(kind: str, parts: tuple[Any, ...]) -> str:
@@ -374,6 +395,11 @@ class PageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         page = _kept_page_asked(request)
         if page is None:
+            if request.method == "POST" and settings.SESSION_COOKIE_NAME in request.COOKIES:
+                # A write: its session, user and permissions opened as a stored page's are, in one
+                # statement rather than Django's three (the session, the user, the permissions).
+                with replicas.reading_primary():
+                    _opened(request, self.authenticate, [])
             return self.get_response(request)
         kept, kwargs = page
         self.csrf(request)
