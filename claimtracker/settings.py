@@ -360,13 +360,27 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = client_ip_address
 AXES_VERBOSE = False
 
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # A request refused on purpose (403, 404, 400) is one line, without a traceback (lib/logs.py).
     "filters": {"refusals": {"()": "claimtracker.lib.logs.RefusalsWithoutTraceback"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusals"]}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # django-axes logs every successful login at INFO; failures and lockouts are warnings.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # runserver's line for each request, as Django's default logging writes it.
+    "formatters": {
+        "server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["refusals"]},
+        "server": {"class": "logging.StreamHandler", "formatter": "server"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # django-axes logs every successful login at INFO; failures and lockouts are warnings.
+        "axes": {"level": "WARNING"},
+        # Django's own write through the console above, once: Django's default handlers for them (its
+        # console while DEBUG is on, mail to ADMINS, which is unset) printed each record a second time.
+        "django": {"level": LOG_LEVEL},
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+    },
 }

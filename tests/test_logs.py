@@ -39,6 +39,17 @@ def test_a_refused_write_is_one_line_without_a_traceback(demo: None, viewer: Use
     assert "Traceback" not in console.getvalue()
 
 
+def test_djangos_records_are_written_once() -> None:
+    """Through the console alone: Django's default handlers, its own console
+    while DEBUG is on among them, are not on its loggers."""
+    assert logging.getLogger("django").handlers == []
+    assert logging.getLogger("django.request").handlers == []
+    # runserver's line for each request keeps its own, dated, and goes nowhere else.
+    server = logging.getLogger("django.server")
+    assert [type(handler.formatter).__name__ for handler in server.handlers] == ["ServerFormatter"]
+    assert not server.propagate
+
+
 def test_a_server_error_keeps_its_traceback(console: io.StringIO) -> None:
     try:
         raise RuntimeError("the database went away")
