@@ -364,7 +364,7 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # A request refused on purpose (403, 404, 400) is one line, without a traceback (lib/logs.py).
+    # A request refused on purpose (403, 400) is one line, without a traceback (lib/logs.py).
     "filters": {"refusals": {"()": "claimtracker.lib.logs.RefusalsWithoutTraceback"}},
     # runserver's line for each request, as Django's default logging writes it.
     "formatters": {
