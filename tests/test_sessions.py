@@ -116,3 +116,17 @@ def test_a_session_holding_more_than_flat_values_is_decoded_every_time(editor: U
     opened["drafts"].append("three")  # changed in place, as a view may
     assert sessions.SessionStore(session.session_key).taken(text)["drafts"] == ["one", "two"]
     assert checked == [text, text]
+
+
+def test_a_login_sent_with_an_ended_sessions_cookie_logs_in(editor: User) -> None:
+    """A POST with a session cookie opens its session in the page cache's one
+    statement (pagecache._opened): a cookie naming a session that has ended (a
+    logout in another tab) opens an empty one, and the login goes on as Django's."""
+    client = client_for(editor)
+    ended = client.cookies["sessionid"].value
+    client.post(reverse("logout"))
+    client.cookies["sessionid"] = ended
+    response = client.post(reverse("login"), {"username": editor.username, "password": "correct horse battery staple"})
+    assert response.status_code == 302
+    assert client.cookies["sessionid"].value != ended
+    assert Session.objects.get(session_key=client.cookies["sessionid"].value).user_id == editor.pk
