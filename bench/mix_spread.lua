@@ -1,6 +1,7 @@
--- wrk script: the desk's page mix spread over many claims, with writes. Run with one
--- connection per thread (--threads N --connections N), so that each thread's requests
--- and answers alternate. Arguments after "--":
+-- wrk script: the desk's page mix spread over many claims, with writes. With writes, run
+-- with one connection per thread (--threads N --connections N), so that each thread's
+-- requests and answers alternate; without (EVERY 0), any number of connections a thread
+-- will do, and answers go unread. Arguments after "--":
 --   EVERY CLAIMS_FILE ACTOR SOURCE_ID EDITOR_COOKIE CSRF_SECRET RUN PATH...
 -- Requests alternate between the PATHs (lists, queue, actor pages: the page mix) and
 -- the page of a claim drawn at random from CLAIMS_FILE (one path a line), as the
