@@ -4,6 +4,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from claimtracker.lib import quotes
 from claimtracker.lib.quotes import (
     CONTEXT_CHARS,
     Haystack,
@@ -424,7 +425,14 @@ def test_no_character_composes_or_decomposes_into_a_folded_one() -> None:
 
 
 def joins_previous(char: str) -> bool:
-    return unicodedata.combining(char) != 0 or unicodedata.category(char)[0] == "M" or "\u1160" <= char <= "\u11ff"
+    # As the app's rule (lib/quotes._joins_previous): marks, and Hangul vowels and finals, those of
+    # Hangul Jamo Extended-B (U+D7B0-U+D7FF) too, which a syllable before them takes as its own.
+    return (
+        unicodedata.combining(char) != 0
+        or unicodedata.category(char)[0] == "M"
+        or "\u1160" <= char <= "\u11ff"
+        or "\ud7b0" <= char <= "\ud7ff"
+    )
 
 
 def test_only_marks_and_hangul_vowels_and_finals_compose_with_what_precedes() -> None:
@@ -437,6 +445,8 @@ def test_only_marks_and_hangul_vowels_and_finals_compose_with_what_precedes() ->
             assert joins_previous(chr(int(decomposition.split()[1], 16)))
         if not joins_previous(char):
             assert unicodedata.combining(unicodedata.normalize("NFD", char)[0]) == 0
+        # The rule the properties below slice bodies by is the app's: "0" before U+D7B0 is no quote.
+        assert joins_previous(char) == quotes._joins_previous(char), hex(code)
 
 
 text_with_traps = st.text(
