@@ -14,6 +14,7 @@ import dj_database_url
 import django_stubs_ext
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.log import DEFAULT_LOGGING
 from import_export.formats import base_formats
 
 from claimtracker.lib.env import code_digest, env_bool, env_caches, env_int, env_list, env_rate, env_str
@@ -366,13 +367,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     # A request refused on purpose (403, 400) is one line, without a traceback (lib/logs.py).
     "filters": {"refusals": {"()": "claimtracker.lib.logs.RefusalsWithoutTraceback"}},
-    # runserver's line for each request, as Django's default logging writes it.
-    "formatters": {
-        "server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
-    },
+    # runserver's line for each request: Django's default logging's, taken as it is.
+    "formatters": {"django.server": DEFAULT_LOGGING["formatters"]["django.server"]},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["refusals"]},
-        "server": {"class": "logging.StreamHandler", "formatter": "server"},
+        "django.server": DEFAULT_LOGGING["handlers"]["django.server"],
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
@@ -381,6 +380,6 @@ LOGGING = {
         # Django's own write through the console above, once: Django's default handlers for them (its
         # console while DEBUG is on, mail to ADMINS, which is unset) printed each record a second time.
         "django": {"level": LOG_LEVEL},
-        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+        "django.server": DEFAULT_LOGGING["loggers"]["django.server"],
     },
 }
