@@ -63,7 +63,7 @@ import functools
 import hashlib
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, NamedTuple
@@ -216,7 +216,7 @@ def _opened(
     authenticate: Callable[..., Any],
     scopes: list[str],
     claims: tuple[str, list[Any]] | None = None,
-    also: Any = (),
+    also: Sequence[tuple[str, str, list[Any]]] = (),
 ) -> tuple[tuple[tuple[str, int], ...], dict[str, int], frozenset[str] | None]:
     """Opens the request's session, its user and their permissions from one
     statement, with the versions of ``scopes`` and ``claims`` and the values of

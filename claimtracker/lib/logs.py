@@ -3,9 +3,8 @@
 Django logs a request it refused for an exception through ``django.request``
 (a 403 for ``PermissionDenied``, a 400 for a body it cannot parse) and
 ``django.security.*`` (a 400 for a suspicious one), each with the exception's
-traceback. A viewer sending the desk's form,
-or a stale link, then printed a traceback in the server's log that reads as a
-failure and hides the real ones. The line Django writes says what was refused
+traceback. A viewer sending the desk's form then printed a traceback in the
+server's log that reads as a failure and hides the real ones. The line Django writes says what was refused
 and where ("Forbidden (Permission denied): /claims/1/attributions/"); a
 server error (5xx) keeps its traceback.
 """
