@@ -6,19 +6,20 @@
 # (the list with and without a search, by actor, deep, the 5,000-event claim, the
 # 10,000-stance actor, the review queue), alternating with the page of a claim drawn
 # from 1,000 ordinary ones, as a logged-in reviewer holding a session and a CSRF
-# cookie as a browser does. Runs:
+# cookie as a browser does. Runs, each mix in ROUNDS slices (3) of DURATION (20 s):
 #
 #   pages-uncached  the mix with the page cache off (PAGE_CACHE_SECONDS=0): every request renders
 #   pages           the mix with the page cache on, nothing written
-#   trivial-N       /healthz, a trivial Django view served the same way (the ceiling here), before
-#                   and after each page mix: each mix is compared with the mean of the two
+#   trivial-N       /healthz, a trivial Django view served the same way (the ceiling here), before the
+#                   first slice and after every slice: each slice is compared with the mean of the
+#                   trivial view's slices on either side, and a mix's ratio is the sum over its slices
 #   writes          the mix with every 10th request an editor adding an attribution to one of the
 #                   1,000 claims, and the request after each acknowledged write reading that claim's
 #                   page: a page without the new quote is stale (where the claim's timeline runs to
 #                   more than one page, the first page, which holds the write, is read and checked)
 #   exports         the mix with the busiest claim's CSV and JSON exports (3.5 MB each; wrk waits up to
 #                   30 s for an answer, 10 s in the other runs), and every 10th request a write to the
-#                   busiest claim (load without loss, measured apart from the page mix)
+#                   busiest claim (load without loss, measured apart from the page mix), one 20 s run
 #
 # Prints requests per second, p50 and p99 latency and errors for each, and the ratios
 # to the trivial view; fails when a request errs, a page is stale, or a write is lost
@@ -32,7 +33,8 @@ export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ct_bench
 export SECRET_KEY="${SECRET_KEY:-bench-only-key}"
 export ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0
 export CACHE_URL="${LOAD_CACHE_URL:-redis://127.0.0.1:6379/14}"
-DURATION="${DURATION:-60s}"
+DURATION="${DURATION:-20s}"  # a slice of a mix, and of the trivial view
+ROUNDS="${ROUNDS:-3}"  # slices of each mix
 CONNECTIONS="${CONNECTIONS:-32}"  # in all, half to each server
 WORKERS="${WORKERS:-3}"  # per server
 PORTS=("${PORT:-8100}" "$((${PORT:-8100} + 1))")
@@ -76,6 +78,7 @@ serve() {  # PAGE_CACHE_SECONDS for both new servers, which start on an empty Re
 }
 trap stop EXIT
 
+rm -f /tmp/claimtracker-load-*  # an earlier run's figures, which the sums below would count
 COOKIE="$($PY bench/session_cookie.py bench-reviewer)"
 read -r -a PATHS <<<"$($PY bench/benchmark.py --print-urls)"
 CLAIMS=/tmp/claimtracker-load-claims.txt
@@ -111,14 +114,18 @@ run() {  # name, threads per connection (1: one thread a connection), then wrk's
     echo "$rps $errors $acknowledged $stale" >"/tmp/claimtracker-load-$name"
 }
 
-check_writes() {  # name, run: every acknowledged write stored once
-    local acknowledged stored twice
-    read -r _ _ acknowledged _ <"/tmp/claimtracker-load-$1"
+check_writes() {  # name, run, and the names of its slices (none: the one run of that name): every acknowledged write stored once
+    local acknowledged=0 stored twice runs=0 part count
+    for part in "${@:3}"; do
+        read -r _ _ count _ <"/tmp/claimtracker-load-$part"
+        acknowledged=$((acknowledged + count)) runs=$((runs + 1))
+    done
     read -r stored twice <<<"$($PY bench/load_writes.py count "$2")"
     $PY bench/load_writes.py forget "$2" >/dev/null  # the dataset stays as generated
     # wrk stops with requests in flight: a write sent but not yet answered may be stored unacknowledged.
-    echo "$1: writes $acknowledged acknowledged, $stored stored, $twice stored twice (in flight at the end: at most $CONNECTIONS)"
-    if [ "$stored" -lt "$acknowledged" ] || [ "$stored" -gt $((acknowledged + CONNECTIONS)) ] || [ "$twice" -ne 0 ]; then
+    local in_flight=$((runs * CONNECTIONS))
+    echo "$1: writes $acknowledged acknowledged, $stored stored, $twice stored twice (in flight at the ends: at most $in_flight)"
+    if [ "$stored" -lt "$acknowledged" ] || [ "$stored" -gt $((acknowledged + in_flight)) ] || [ "$twice" -ne 0 ]; then
         echo "writes were lost or doubled" >&2
         exit 1
     fi
@@ -131,42 +138,63 @@ mix() {  # every-th request a write (0: none), run: wrk's script and its argumen
 }
 
 echo "two gunicorn servers, $WORKERS sync workers each, sharing PostgreSQL and Redis ($CACHE_URL);"
-echo "wrk, $CONNECTIONS connections in all for $DURATION each"
-# The trivial view is asked before and after each page mix, and each mix compared with the mean of
-# the two: this machine's speed drifts by half within minutes (/healthz at 739 and 1,312 req/s in one
-# run), which a single trivial run set against mixes minutes away turned into the ratios' noise.
+echo "wrk, $CONNECTIONS connections in all; each mix in $ROUNDS slices of $DURATION, between slices of the trivial view"
+# This machine's speed drifts by a third within minutes (/healthz at 986 and 1,120 req/s a minute apart),
+# and one minute of a mix against the trivial view's minutes before and after it took that drift into
+# the ratio (the cached mix read 0.781x and 0.869x in two runs of one commit). So each mix runs in
+# slices, each between two slices of the trivial view, and its ratio is its requests against the
+# trivial view's mean on either side of each slice, summed over the slices.
+trivial=0
+slices() {  # name, threads per connection, wrk's arguments ({ROUND}: the slice's number): ROUNDS slices, each followed by the trivial view
+    local name=$1 round
+    shift
+    for round in $(seq "$ROUNDS"); do
+        run "$name-$round" "${@//\{ROUND\}/$round}"
+        echo "$trivial $((trivial + 1))" >"/tmp/claimtracker-load-$name-$round.around"
+        trivial=$((trivial + 1))
+        URL_PATH=/healthz run "trivial-$trivial" 0
+    done
+}
 serve 0
-URL_PATH=/healthz run trivial-1 0
+URL_PATH=/healthz run trivial-0 0
 mix 0 none
-run pages-uncached 0 "${MIX[@]}"
-URL_PATH=/healthz run trivial-2 0
+slices pages-uncached 0 "${MIX[@]}"
 serve "${PAGE_CACHE_SECONDS:-300}"
-run pages 0 "${MIX[@]}"
-URL_PATH=/healthz run trivial-3 0
+slices pages 0 "${MIX[@]}"
 load_run="$(date +%s)"
-mix 10 "$load_run {PORT}"
-run writes 1 "${MIX[@]}"
-check_writes writes "$load_run"
-URL_PATH=/healthz run trivial-4 0
+mix 10 "$load_run {PORT}.{ROUND}"  # each slice's quotes its own: a new wrk counts from 1 again
+slices writes 1 "${MIX[@]}"
+check_writes writes "$load_run" $(seq -f "writes-%g" "$ROUNDS")
 
 # Exports apart: the busiest claim's exports in the mix, every 10th request a write to that claim.
 exports_run="$((load_run + 1))"
 TIMEOUT=30s run exports 0 -s bench/mix_writes.lua -- 10 "$claim_path" "$actor" "$source_id" "$editor_cookie" \
     "${editor_cookie##*=}" "$exports_run {PORT}" "${PATHS[@]}" "${claim_path}timeline.csv" "${claim_path}timeline.json"
-check_writes exports "$exports_run"
+check_writes exports "$exports_run" exports
 
-errors=0 stale=0
-for name in trivial-1 pages-uncached trivial-2 pages trivial-3 writes trivial-4 exports; do
-    read -r rps failed _ stale_pages <"/tmp/claimtracker-load-$name"
-    errors=$((errors + failed))
-    stale=$((stale + stale_pages))
-    declare "rps_${name//-/_}=$rps"
+errors=0 stale=0 ratios=""
+for name in pages-uncached pages writes; do
+    mixed=0 trivial_mean=0
+    for round in $(seq "$ROUNDS"); do
+        read -r rps failed _ stale_pages <"/tmp/claimtracker-load-$name-$round"
+        read -r before after <"/tmp/claimtracker-load-$name-$round.around"
+        read -r before _ <"/tmp/claimtracker-load-trivial-$before"
+        read -r later _ <"/tmp/claimtracker-load-trivial-$after"
+        mixed=$(awk -v a="$mixed" -v b="$rps" 'BEGIN {print a + b}')
+        trivial_mean=$(awk -v a="$trivial_mean" -v b="$before" -v c="$later" 'BEGIN {print a + (b + c) / 2}')
+        errors=$((errors + failed))
+        stale=$((stale + stale_pages))
+    done
+    ratios="$ratios $(awk -v m="$mixed" -v t="$trivial_mean" 'BEGIN {printf "%.3f", m / t}')"
 done
-awk -v c="$rps_pages" -v u="$rps_pages_uncached" -v w="$rps_writes" \
-    -v t1="$rps_trivial_1" -v t2="$rps_trivial_2" -v t3="$rps_trivial_3" -v t4="$rps_trivial_4" 'BEGIN {
-    printf "of the trivial view'"'"'s requests per second (the mean of the runs before and after each): "
-    printf "pages %.3f (target 0.8), uncached %.3f (target 0.1), ", c / ((t2 + t3) / 2), u / ((t1 + t2) / 2)
-    printf "one write in ten %.3f (target 0.3)\n", w / ((t3 + t4) / 2) }'
+for name in $(seq 0 "$trivial") exports; do
+    [ "$name" = exports ] || name="trivial-$name"
+    read -r _ failed _ _ <"/tmp/claimtracker-load-$name"
+    errors=$((errors + failed))
+done
+read -r uncached pages writes <<<"$ratios"
+echo "of the trivial view's requests per second (each slice against the trivial view's on either side):"
+echo "  pages $pages (target 0.8), uncached $uncached (target 0.1), one write in ten $writes (target 0.3)"
 echo "stale pages after a committed write: $stale"
 [ "$stale" -eq 0 ] || { echo "$stale pages were stale" >&2; exit 1; }
 [ "$errors" -eq 0 ] || { echo "$errors requests failed" >&2; exit 1; }
