@@ -42,7 +42,7 @@ def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The stances' count and the track record, kept under the actor's data and the vocabulary (the verdicts):
     # 16 and 36 ms for an actor of 10,000 stances.
     read = versions.read([f"a:{pk}", versions.VOCABULARY, versions.PEOPLE])[0]
-    drawn_from = (pk, tuple((scope, value) for scope, value in read if scope != versions.PEOPLE))
+    drawn_from = _counted_from(pk, read)
     stances = queries.actor_stances(actor)
     paginator = Paginator(stances, STANCES_PAGE_SIZE)
     paginator.count = kept(("actor-stances", drawn_from), stances.count)
@@ -53,7 +53,7 @@ def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "actor": actor,
             "page": page,
-            "record": kept(("track-record", drawn_from), lambda: queries.track_record(actor)),
+            "record": kept_track_record(actor, read),
             # The page of stances and the history of edits drawn once for each version of what they show
             # (the history names people), and read only where drawn: 13 ms of a 10,000-stance actor's 24.
             "stances_key": digest(("actor-stances-page", drawn_from, page.number)),
@@ -62,6 +62,18 @@ def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": can_edit(request.user),
         },
     )
+
+
+def kept_track_record(actor: Actor, read: tuple[tuple[str, int], ...]) -> queries.TrackRecord:
+    """The actor's track record (queries.track_record), kept under the versions
+    ``read`` of the actor's data and the vocabulary (the verdicts): the actor's
+    page and the read API's share it."""
+    return kept(("track-record", _counted_from(actor.pk, read)), lambda: queries.track_record(actor))  # type: ignore[no-any-return]
+
+
+def _counted_from(pk: int, read: tuple[tuple[str, int], ...]) -> tuple[Any, ...]:
+    """What an actor's counts are kept under: its id and the versions read, but people's names."""
+    return (pk, tuple((scope, value) for scope, value in read if scope != versions.PEOPLE))
 
 
 @require_http_methods(["GET", "POST"])
