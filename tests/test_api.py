@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claimtracker.api.models import ApiKey, digest
+from claimtracker.api.renderers import SafeJSONRenderer, written
 from claimtracker.claims import services
 from claimtracker.claims.models import Actor, Claim, ReviewState, Source, Stance
 from tests import factories
@@ -456,6 +457,48 @@ def test_the_claim_reads_its_page_of_events_without_a_server_side_cursor(sent: C
     assert not [query["sql"] for query in captured if "DECLARE" in str(query["sql"])]
 
 
+def test_the_claims_sides_and_page_of_events_are_kept_until_what_they_show_changes(
+    sent: Claim, editor: User, reviewer: User, viewer: User
+) -> None:
+    """Kept written, for each version of the claim's data (and of people's names):
+    a write by any means shows on the next read."""
+    key = key_for(viewer)
+    with CaptureQueriesContext(connection) as drawn:
+        first = get(f"{CLAIMS}{sent.pk}/", key).json()
+    with CaptureQueriesContext(connection) as kept:
+        again = get(f"{CLAIMS}{sent.pk}/", key)
+    assert again.json() == first
+    read_again = " ".join(str(query["sql"]) for query in kept)
+    assert "claims_evidence" not in read_again and len(kept) < len(drawn)  # neither the events nor the sides read
+
+    seoul = Actor.objects.get(name="Government of South Korea")
+    with connection.cursor() as cursor:  # as psql would: no Django signal, no service
+        cursor.execute("UPDATE claims_actor SET name = %s WHERE id = %s", ["Seoul, renamed", seoul.pk])
+    renamed = get(f"{CLAIMS}{sent.pk}/", key).json()
+    assert "Seoul, renamed" in {side["actor"] for side in renamed["sides"]["supports"]}
+    assert "Seoul, renamed" in {event["actor"] for event in renamed["timeline"]}
+
+    actor, source = Actor.objects.get(name="Jake Sullivan"), Source.objects.first()
+    assert source is not None
+    said = services.add_attribution(
+        sent, actor=actor, source=source, stance=Stance.DENIES, stated_on=datetime.date(2024, 11, 1), by=editor
+    )
+    services.approve(said, by=reviewer)
+    later = get(f"{CLAIMS}{sent.pk}/", key).json()
+    assert later["timeline_count"] == renamed["timeline_count"] + 1
+    assert f"a{said.pk}" in {event["event_id"] for event in later["timeline"]}
+    assert "Jake Sullivan" in {side["actor"] for side in later["sides"]["opposes"]}
+    assert later["side_counts"]["opposes"] == len(later["sides"]["opposes"])
+
+
+def test_a_written_part_of_an_answer_goes_in_as_written_and_escaped() -> None:
+    marks = "written:" + "0" * 32  # stored text shaped like the renderer's mark is left as it is
+    data = {"sides": written({"supports": [{"actor": "<b>A & B</b>"}]}), "text": marks, "n": 1}
+    body = SafeJSONRenderer().render(data)
+    assert b"<" not in body and b">" not in body and b"&" not in body
+    assert json.loads(body) == {"sides": {"supports": [{"actor": "<b>A & B</b>"}]}, "text": marks, "n": 1}
+
+
 def test_stored_text_is_escaped_in_the_json(demo: None, editor: User, reviewer: User) -> None:
     claim = assessed("</script><script>alert(1)</script> & more", editor, reviewer)
     services.publish(claim, by=reviewer)
@@ -479,6 +522,24 @@ def test_an_actor_carries_its_track_record_and_a_link_to_its_claims(sent: Claim,
     assert names == sorted(names)
     assert get("/api/v1/actors/?q=Yonhap", key).json()["results"][0]["name"] == "Yonhap News Agency"
     assert get("/api/v1/actors/999999/", key).status_code == 404
+
+
+def test_an_actors_track_record_follows_a_verdict_changed_by_any_means(sent: Claim, viewer: User) -> None:
+    """Kept as the actor's page keeps it, under the actor's data and the
+    vocabulary: a claim it supports judged false shows on the next read."""
+    key = key_for(viewer)
+    seoul = Actor.objects.get(name="Government of South Korea")
+    before = get(f"/api/v1/actors/{seoul.pk}/", key).json()["track_record"]
+    assert get(f"/api/v1/actors/{seoul.pk}/", key).json()["track_record"] == before
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE claims_claim SET current_status_id = (SELECT id FROM claims_status WHERE slug = 'false')"
+            " WHERE id = %s",
+            [sent.pk],
+        )
+    after = get(f"/api/v1/actors/{seoul.pk}/", key).json()["track_record"]
+    assert after["supported_false"] == before["supported_false"] + 1
+    assert after["supported_true"] == before["supported_true"] - 1
 
 
 def test_a_source_carries_its_text_and_attributions(sent: Claim, editor: User, viewer: User) -> None:

@@ -13,6 +13,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from claimtracker.api.renderers import Written, written
+from claimtracker.claims import queries
 from claimtracker.claims.forecast import Outcome
 from claimtracker.claims.models import (
     Actor,
@@ -179,12 +181,13 @@ class TimelineField(AsWritten):
 
 @extend_schema_field(SidesSerializer)
 class SidesField(AsWritten):
-    """The sides, as ``sides_json`` writes them."""
+    """The sides, as ``sides_written`` writes them."""
 
 
-def sides_json(grouped: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Each side's stances (queries.by_side) as SideStanceSerializer describes them."""
-    return {
+def sides_written(grouped: dict[str, list[Any]]) -> tuple[Written, queries.SideCounts]:
+    """Each side's stances (queries.by_side) written as SideStanceSerializer
+    describes them, and how many there are on each side."""
+    sides = {
         side: [
             {
                 "actor_id": said.actor_id,
@@ -199,6 +202,7 @@ def sides_json(grouped: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]
         ]
         for side, stances in grouped.items()
     }
+    return written(sides), queries.SideCounts(len(grouped["supports"]), len(grouped["opposes"]))
 
 
 class ClaimDetailSerializer(ClaimSerializer):
