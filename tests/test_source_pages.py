@@ -5,10 +5,13 @@ quotes located anew when the text changes, no silent cuts, and the role rules.""
 import datetime
 import re
 import uuid
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -483,3 +486,51 @@ def test_editor_sees_edit_link_viewer_does_not(editor: User, viewer: User) -> No
     edit = reverse("claims:source_edit", args=[source.pk])
     assert edit in client_for(editor).get(source.get_absolute_url()).content.decode()
     assert edit not in client_for(viewer).get(source.get_absolute_url()).content.decode()
+
+
+def test_the_workbench_text_is_kept_until_the_source_or_its_quotes_change(
+    editor: User, viewer: User, settings: Any
+) -> None:
+    """The text with its highlights and who it quotes, drawn once for each version
+    of the source's data and for each kind of reader (the desk sees work in review):
+    whatever writes, the next view shows it."""
+    settings.PAGE_CACHE_SECONDS = 0  # every view drawn, but for its kept parts
+    source = SourceFactory(body=BODY)
+    services.add_attribution(
+        ClaimFactory(),
+        actor=ActorFactory(name="Seoul Official"),
+        source=source,
+        stance="asserts",
+        stated_on=datetime.date(2024, 10, 26),
+        quote="the troops had left by ship",
+        by=editor,
+    )
+    desk, reader = client_for(editor), client_for(viewer)
+
+    def view(client: Any) -> tuple[str, str]:
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(source.get_absolute_url()).content.decode()
+        end = html.find('id="record-form"')  # the desk's form, with its tokens; a reader has none
+        read = " ".join(str(query["sql"]) for query in captured)
+        return html[html.index('id="workbench"') : end if end >= 0 else html.index("History of edits")], read
+
+    drawn, drawn_read = view(desk)
+    kept, kept_read = view(desk)
+    assert kept == drawn and "Seoul Official" in kept
+    assert "quote_start" in drawn_read and "quote_start" not in kept_read  # its quotes not read again
+    assert "Seoul Official" not in view(reader)[0]  # in review: the desk's alone
+
+    with connection.cursor() as cursor:  # as psql would
+        cursor.execute("UPDATE claims_actor SET name = %s WHERE name = %s", ["Seoul, renamed", "Seoul Official"])
+    assert "Seoul, renamed" in view(desk)[0]
+    services.add_attribution(
+        ClaimFactory(),
+        actor=ActorFactory(name="KCNA"),
+        source=source,
+        stance="denies",
+        stated_on=datetime.date(2024, 10, 26),
+        quote="Pyongyang denied it",
+        by=editor,
+    )
+    later = view(desk)[0]
+    assert "KCNA" in later and "Pyongyang denied it</mark>" in later

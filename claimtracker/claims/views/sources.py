@@ -1,7 +1,7 @@
 """Sources: the list, new and edit pages, and the source page, which is also
 the editors' workbench: select a passage of the text and record who said it."""
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django import forms
 from django.contrib import messages
@@ -10,14 +10,15 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claimtracker.accounts.roles import VIEW, can_edit, can_view
-from claimtracker.claims import drafts, pagecache, queries, search, services, submissions
+from claimtracker.claims import drafts, pagecache, queries, search, services, submissions, versions
 from claimtracker.claims.forms import SourceForm, WorkbenchForm, already_recorded
 from claimtracker.claims.models import Claim, Source
 from claimtracker.claims.pagecache import cached_page
-from claimtracker.claims.views.common import is_htmx, require
+from claimtracker.claims.views.common import digest, is_htmx, require
 from claimtracker.claims.views.records import RecordPage, record_form, similar_ids
 from claimtracker.lib.numbers import whole_number
 
@@ -33,18 +34,34 @@ def source_list(request: HttpRequest) -> HttpResponse:
     return render(request, "claims/source_list.html", {"page": page, "q": q})
 
 
-def _workbench_context(request: HttpRequest, source: Source, form: WorkbenchForm | None = None) -> dict[str, Any]:
-    editor = can_edit(request.user)
+class Quoted(NamedTuple):
+    """What the workbench shows of the source's attributions: its text with every
+    quote highlighted, the first of them listed, those not found in the text."""
+
+    attributions: list[Any]
+    total: int
+    body_html: str
+    not_found: list[Any]
+    not_found_count: int
+
+
+def _quoted(source: Source, editor: bool) -> Quoted:
     attributions, total = queries.source_attributions(source, include_pending=editor)
     spans = queries.source_spans(source, include_pending=editor)
     not_found, not_found_count = queries.source_not_found(source, include_pending=editor)
+    return Quoted(attributions, total, queries.highlighted_body(source.body, spans), not_found, not_found_count)
+
+
+def _workbench_context(request: HttpRequest, source: Source, form: WorkbenchForm | None = None) -> dict[str, Any]:
+    editor = can_edit(request.user)
+    # The text and who it quotes, drawn once for each version of the source's data (its row, its
+    # attributions, in review too, and the names they show): 40 ms of a 1,000-quote source's 90, read only
+    # where drawn.
+    read = versions.read([f"s:{source.pk}"])[0]
     context: dict[str, Any] = {
         "source": source,
-        "attributions": attributions,
-        "attribution_count": total,
-        "body_html": queries.highlighted_body(source.body, spans),
-        "not_found": not_found,
-        "not_found_count": not_found_count,
+        "quoted": SimpleLazyObject(lambda: _quoted(source, editor)),
+        "quoted_key": digest(("workbench-text", source.pk, read, editor)),
         "history": queries.source_history(source),
         "can_edit": editor,
     }
