@@ -496,15 +496,19 @@ def test_the_workbench_text_is_kept_until_the_source_or_its_quotes_change(
     whatever writes, the next view shows it."""
     settings.PAGE_CACHE_SECONDS = 0  # every view drawn, but for its kept parts
     source = SourceFactory(body=BODY)
-    services.add_attribution(
-        ClaimFactory(),
-        actor=ActorFactory(name="Seoul Official"),
-        source=source,
-        stance="asserts",
-        stated_on=datetime.date(2024, 10, 26),
-        quote="the troops had left by ship",
-        by=editor,
-    )
+
+    def quoted(name: str, stance: str, quote: str) -> None:
+        services.add_attribution(
+            ClaimFactory(),
+            actor=ActorFactory(name=name),
+            source=source,
+            stance=stance,
+            stated_on=datetime.date(2024, 10, 26),
+            quote=quote,
+            by=editor,
+        )
+
+    quoted("Seoul Official", "asserts", "the troops had left by ship")
     desk, reader = client_for(editor), client_for(viewer)
 
     def view(client: Any) -> tuple[str, str]:
@@ -523,14 +527,6 @@ def test_the_workbench_text_is_kept_until_the_source_or_its_quotes_change(
     with connection.cursor() as cursor:  # as psql would
         cursor.execute("UPDATE claims_actor SET name = %s WHERE name = %s", ["Seoul, renamed", "Seoul Official"])
     assert "Seoul, renamed" in view(desk)[0]
-    services.add_attribution(
-        ClaimFactory(),
-        actor=ActorFactory(name="KCNA"),
-        source=source,
-        stance="denies",
-        stated_on=datetime.date(2024, 10, 26),
-        quote="Pyongyang denied it",
-        by=editor,
-    )
+    quoted("KCNA", "denies", "Pyongyang denied it")
     later = view(desk)[0]
     assert "KCNA" in later and "Pyongyang denied it</mark>" in later
