@@ -75,7 +75,8 @@ def everyone(claim: Claim, moment: Moment, write: Callable[[dict[str, list[queri
     return found  # type: ignore[no-any-return]
 
 
-_EVERYONE = ":everyone"
+# Named anew when what is kept changes: a cache shared across a deployment holds the old for a day.
+_EVERYONE = ":everyone-written"
 
 
 def _made(claim: Claim, moment: Moment, key: str) -> Summary:
