@@ -177,11 +177,11 @@ for name in pages-uncached pages writes; do
     mixed=0 trivial_mean=0
     for round in $(seq "$ROUNDS"); do
         read -r rps failed _ stale_pages <"/tmp/claimtracker-load-$name-$round"
-        read -r before after <"/tmp/claimtracker-load-$name-$round.around"
-        read -r before _ <"/tmp/claimtracker-load-trivial-$before"
-        read -r later _ <"/tmp/claimtracker-load-trivial-$after"
+        read -r first second <"/tmp/claimtracker-load-$name-$round.around"  # the trivial view's slices beside it
+        read -r before _ <"/tmp/claimtracker-load-trivial-$first"
+        read -r after _ <"/tmp/claimtracker-load-trivial-$second"
         mixed=$(awk -v a="$mixed" -v b="$rps" 'BEGIN {print a + b}')
-        trivial_mean=$(awk -v a="$trivial_mean" -v b="$before" -v c="$later" 'BEGIN {print a + (b + c) / 2}')
+        trivial_mean=$(awk -v a="$trivial_mean" -v b="$before" -v c="$after" 'BEGIN {print a + (b + c) / 2}')
         errors=$((errors + failed))
         stale=$((stale + stale_pages))
     done
